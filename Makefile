@@ -1,0 +1,58 @@
+# pgwire developer tasks. Needs only Python 3.11+, pip and make:
+#   make serve   run the server on an in-memory DuckDB at 127.0.0.1:5432
+#   make test    run the whole test suite
+# The virtualenv .venv is created and (re)installed when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.pgwire-installed
+PIP_FLAGS ?= --disable-pip-version-check --progress-bar off
+SERVE_ARGS ?=
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help venv serve test lint format check clean distclean
+
+help:
+	@echo "make serve      run pgwire on an in-memory DuckDB at 127.0.0.1:5432 (SERVE_ARGS=...)"
+	@echo "make test       run the test suite (PYTEST_ARGS=...)"
+	@echo "make lint       ruff check, ruff format --check, mypy"
+	@echo "make format     ruff format and ruff check --fix"
+	@echo "make check      lint, then test (what CI runs)"
+	@echo "make venv       create/update $(VENV) only"
+	@echo "make clean      remove caches and build output; distclean also removes $(VENV)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test]'
+	@touch $@
+
+venv: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/pgwire serve $(SERVE_ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: lint test
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis src/*.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

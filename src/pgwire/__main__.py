@@ -1,0 +1,5 @@
+import sys
+
+from pgwire.cli import main
+
+sys.exit(main())

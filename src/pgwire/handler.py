@@ -1,0 +1,136 @@
+"""The handler API: what users write to put a PostgreSQL front on their own data.
+
+A handler sees Python values, column descriptions and `PgError`, never bytes. The library
+keeps all protocol bookkeeping (splitting a simple Query into statements, transaction status,
+RowDescription/DataRow/CommandComplete, error recovery).
+
+    class Hello(Handler):
+        def query(self, sql: str) -> Result:
+            return Rows([Column("greeting", "text")], [("hello",)])
+
+`query` may be a plain or an `async def` method. A handler that keeps per-connection state
+returns a fresh object from `connect`; the default serves every connection with one object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, Awaitable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pgwire import sql as sqltext
+from pgwire.types.registry import registry
+
+
+@dataclass(slots=True)
+class Column:
+    """One result column, as RowDescription describes it."""
+
+    name: str
+    type_oid: int = 25  # text
+    type_modifier: int = -1
+    table_oid: int = 0
+    column_attnum: int = 0
+
+    def __init__(
+        self,
+        name: str,
+        type: int | str = "text",
+        type_modifier: int = -1,
+        table_oid: int = 0,
+        column_attnum: int = 0,
+    ) -> None:
+        self.name = name
+        self.type_oid = registry.oid_of(type)
+        self.type_modifier = type_modifier
+        self.table_oid = table_oid
+        self.column_attnum = column_attnum
+
+    @property
+    def type_size(self) -> int:
+        return registry.size_of(self.type_oid)
+
+
+# Commands whose tag carries a row count, and how PostgreSQL spells it.
+_COUNTED = {"SELECT", "UPDATE", "DELETE", "MERGE", "FETCH", "MOVE", "COPY"}
+
+
+def command_tag(command: str, rowcount: int | None = None) -> str:
+    """`command_tag("INSERT", 3)` → "INSERT 0 3"; commands without a count stay bare."""
+    command = command.upper()
+    if rowcount is None:
+        return command
+    if command == "INSERT":
+        return f"INSERT 0 {rowcount}"
+    if command in _COUNTED:
+        return f"{command} {rowcount}"
+    return command
+
+
+@dataclass(slots=True)
+class Rows:
+    """A result set: columns and the rows, streamed.
+
+    `rows` is any iterable of row sequences (values in column order, None for NULL).
+    A backend that produces rows off the event loop gives `batches` instead: an async
+    iterable of lists of rows. The tag defaults to "SELECT <count>"; `command` changes the
+    verb (e.g. "INSERT" for INSERT ... RETURNING, "SHOW" for a bare tag).
+    """
+
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]] = ()
+    batches: AsyncIterable[Sequence[Sequence[Any]]] | None = None
+    command: str = "SELECT"
+
+    def tag(self, count: int) -> str:
+        if self.command == "SHOW":
+            return "SHOW"
+        return command_tag(self.command, count)
+
+
+@dataclass(slots=True)
+class Command:
+    """A statement that returns no rows: just its CommandComplete tag ("CREATE TABLE")."""
+
+    tag: str
+
+
+Result = Rows | Command
+
+
+@dataclass(slots=True)
+class SessionInfo:
+    """What a handler may know about the connection it serves."""
+
+    user: str
+    database: str
+    process_id: int
+    protocol_version: tuple[int, int] = (3, 0)
+    parameters: dict[str, str] = field(default_factory=dict)  # from the startup packet
+    peer: str = ""  # "127.0.0.1:53412", or "[local]" on a unix socket
+
+    @property
+    def application_name(self) -> str:
+        return self.parameters.get("application_name", "")
+
+
+class Handler:
+    """Subclass and override `query`; override `connect` to keep state per connection."""
+
+    async def connect(self, session: SessionInfo) -> Handler:
+        """Called once per client connection after startup; return the object that serves it.
+
+        Raise `PgError` (for example 3D000 for an unknown database) to refuse the connection.
+        """
+        return self
+
+    def query(self, sql: str) -> Result | Awaitable[Result]:
+        """Run one SQL statement (the library splits a multi-statement Query first)."""
+        raise NotImplementedError
+
+    def split(self, sql: str) -> list[str]:
+        """Split a simple Query's text into statements; override for another dialect."""
+        return sqltext.split_statements(sql)
+
+    async def close(self) -> None:
+        """Called when the connection ends, however it ends."""

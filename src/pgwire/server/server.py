@@ -1,0 +1,219 @@
+"""The asyncio server: listeners, the registry of sessions and cancel keys, shutdown.
+
+    server = Server(handler, Config(port=5433))
+    await server.start()
+    await server.serve_forever()
+
+`serve()` runs that on a fresh event loop (uvloop when installed) until SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import os
+import secrets
+import signal
+import socket
+import stat
+from pathlib import Path
+from typing import Any
+
+from pgwire.config import Config
+from pgwire.handler import Handler, SessionInfo
+from pgwire.protocol.connection import Connection, Role
+from pgwire.server.session import Session
+from pgwire.server.transport import StreamTransport
+
+log = logging.getLogger("pgwire.server")
+
+
+class Server:
+    def __init__(self, handler: Handler, config: Config | None = None) -> None:
+        self.handler = handler
+        self.config = config or Config()
+        self.sessions: dict[int, Session] = {}  # by process id, once registered
+        self._admitted = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._listeners: list[asyncio.AbstractServer] = []
+        self._next_pid = 1000 + secrets.randbelow(30000)
+        self._closing = False
+        self.port = self.config.port  # the bound TCP port, once started (port 0 picks one)
+        self.socket_path: str | None = None
+
+    # ------------------------------------------------------------------ listening
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        cfg = self.config
+        if cfg.host is not None:
+            listener = await loop.create_server(
+                self._new_protocol, cfg.host, cfg.port, reuse_address=True, backlog=1024
+            )
+            self._listeners.append(listener)
+            self.port = listener.sockets[0].getsockname()[1]
+            log.info("listening on %s:%d", cfg.host, self.port)
+        if cfg.unix_socket is not None:
+            path = Path(cfg.unix_socket) / f".s.PGSQL.{self.port}"
+            _remove_stale_socket(path)
+            listener = await loop.create_unix_server(self._new_protocol, str(path), backlog=1024)
+            os.chmod(path, 0o777)  # like PostgreSQL's default unix_socket_permissions
+            self._listeners.append(listener)
+            self.socket_path = str(path)
+            log.info("listening on unix socket %s", path)
+
+    def _new_protocol(self) -> StreamTransport:
+        conn = Connection(Role.SERVER, max_message_size=self.config.max_message_size)
+        transport = StreamTransport(conn)
+        session = Session(self, conn, transport)
+        task = asyncio.get_running_loop().create_task(self._run_session(session))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return transport
+
+    async def _run_session(self, session: Session) -> None:
+        await asyncio.sleep(0)  # let connection_made run first
+        try:
+            await session.run()
+        finally:
+            if session.process_id:
+                self.sessions.pop(session.process_id, None)
+            if session.admitted:
+                self._admitted -= 1
+
+    async def serve_forever(self) -> None:
+        await asyncio.gather(*(listener.serve_forever() for listener in self._listeners))
+
+    async def __aenter__(self) -> Server:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Graceful shutdown: stop listening, end idle sessions, give busy ones time."""
+        if self._closing:
+            return
+        self._closing = True
+        for listener in self._listeners:
+            listener.close()
+        for session in list(self.sessions.values()):
+            session.terminate_when_idle()
+        if self._tasks:
+            _done, pending = await asyncio.wait(
+                set(self._tasks), timeout=self.config.shutdown_timeout
+            )
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1.0)
+        for listener in self._listeners:
+            with contextlib.suppress(Exception):
+                await listener.wait_closed()
+        if self.socket_path:
+            with contextlib.suppress(OSError):
+                os.unlink(self.socket_path)
+
+    # ------------------------------------------------------------------ registry
+
+    def admit(self, session: Session) -> bool:
+        """Count a session that finished its startup packet against max_connections."""
+        if self._closing or self._admitted >= self.config.max_connections:
+            return False
+        self._admitted += 1
+        session.admitted = True
+        return True
+
+    def register(self, session: Session, key_length: int) -> tuple[int, bytes]:
+        pid = self._next_pid
+        self._next_pid += 1
+        self.sessions[pid] = session
+        return pid, secrets.token_bytes(key_length)
+
+    def cancel(self, process_id: int, secret_key: bytes) -> None:
+        session = self.sessions.get(process_id)
+        if session is None or not hmac.compare_digest(session.secret_key, secret_key):
+            log.info("cancel request for process %d did not match", process_id)
+            return
+        session.cancel()
+
+    def parameter_status(self, info: SessionInfo) -> dict[str, str]:
+        """The parameters reported at startup (PostgreSQL's GUC_REPORT set)."""
+        params = info.parameters
+        return {
+            "application_name": params.get("application_name", ""),
+            "client_encoding": "UTF8",
+            "DateStyle": "ISO, MDY",
+            "default_transaction_read_only": "off",
+            "in_hot_standby": "off",
+            "integer_datetimes": "on",
+            "IntervalStyle": "postgres",
+            "is_superuser": "on",
+            "server_encoding": "UTF8",
+            "server_version": self.config.server_version,
+            "session_authorization": info.user,
+            "standard_conforming_strings": "on",
+            "TimeZone": "UTC",
+        }
+
+
+def _remove_stale_socket(path: Path) -> None:
+    """Remove a socket file left by a dead server; refuse to steal a live one."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(mode):
+        raise OSError(f"{path} exists and is not a socket")
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(path))
+    except OSError:
+        path.unlink()
+    else:
+        raise OSError(f"another server is listening on {path}")
+    finally:
+        probe.close()
+
+
+def new_event_loop(use_uvloop: bool = True) -> asyncio.AbstractEventLoop:
+    if use_uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+            return loop
+    return asyncio.new_event_loop()
+
+
+def serve(handler: Handler, config: Config | None = None, **options: Any) -> None:
+    """Serve `handler` until SIGINT or SIGTERM. Options are Config fields."""
+    if config is None:
+        config = Config(**options)
+    elif options:
+        raise TypeError("give either a Config or keyword options, not both")
+    loop = new_event_loop(config.uvloop)
+    try:
+        loop.run_until_complete(_serve(handler, config))
+    finally:
+        loop.close()
+
+
+async def _serve(handler: Handler, config: Config) -> None:
+    server = Server(handler, config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    serving = asyncio.ensure_future(server.serve_forever())
+    await stop.wait()
+    log.info("shutting down")
+    serving.cancel()
+    await server.close()

@@ -1,0 +1,110 @@
+"""One registry of PostgreSQL types: OID → name, size, array type and codecs.
+
+A codec turns a Python value into the wire bytes of one format (0 = text, 1 = binary) and
+back. Type-family modules (`pgwire.types.numeric`, `...text`, ...) register their types here at
+import time; `pgwire.types` imports them all. Per statement the session resolves one encoder
+per column with `encoder(oid, fmt)` and then applies only those per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pgwire import sqlstate
+from pgwire.errors import PgError
+
+TEXT = 0
+BINARY = 1
+
+Encoder = Callable[[Any], bytes]
+Decoder = Callable[[bytes], Any]
+
+
+@dataclass(slots=True)
+class TypeInfo:
+    oid: int
+    name: str  # pg_type.typname, e.g. "int4"
+    size: int  # pg_type.typlen: -1 varlena, -2 cstring
+    array_oid: int = 0  # the OID of this type's array type (0: none)
+    element_oid: int = 0  # for array types, the element type
+    text_encode: Encoder | None = None
+    text_decode: Decoder | None = None
+    binary_encode: Encoder | None = None
+    binary_decode: Decoder | None = None
+    aliases: tuple[str, ...] = ()  # SQL spellings: "integer", "int", ...
+
+
+class TypeRegistry:
+    def __init__(self) -> None:
+        self._by_oid: dict[int, TypeInfo] = {}
+        self._by_name: dict[str, TypeInfo] = {}
+
+    def register(self, info: TypeInfo) -> TypeInfo:
+        self._by_oid[info.oid] = info
+        self._by_name[info.name] = info
+        for alias in info.aliases:
+            self._by_name[alias] = info
+        return info
+
+    def get(self, oid: int) -> TypeInfo | None:
+        return self._by_oid.get(oid)
+
+    def by_name(self, name: str) -> TypeInfo:
+        info = self._by_name.get(name.lower())
+        if info is None:
+            raise PgError(f'type "{name}" does not exist', sqlstate.UNDEFINED_OBJECT)
+        return info
+
+    def oid_of(self, name_or_oid: int | str) -> int:
+        if isinstance(name_or_oid, int):
+            return name_or_oid
+        return self.by_name(name_or_oid).oid
+
+    def size_of(self, oid: int) -> int:
+        info = self._by_oid.get(oid)
+        return info.size if info is not None else -1
+
+    def encoder(self, oid: int, fmt: int = TEXT) -> Encoder:
+        """The function that encodes a non-NULL Python value of type `oid` in format `fmt`."""
+        info = self._by_oid.get(oid)
+        if fmt == TEXT:
+            if info is not None and info.text_encode is not None:
+                return info.text_encode
+            return _fallback_text_encode
+        if info is not None and info.binary_encode is not None:
+            return info.binary_encode
+        name = info.name if info is not None else str(oid)
+        raise PgError(
+            f"no binary output function available for type {name}",
+            sqlstate.UNDEFINED_FUNCTION,
+        )
+
+    def decoder(self, oid: int, fmt: int = TEXT) -> Decoder:
+        """The function that decodes the wire bytes of a parameter of type `oid`."""
+        info = self._by_oid.get(oid)
+        if fmt == TEXT:
+            if info is not None and info.text_decode is not None:
+                return info.text_decode
+            return _fallback_text_decode
+        if info is not None and info.binary_decode is not None:
+            return info.binary_decode
+        name = info.name if info is not None else str(oid)
+        raise PgError(
+            f"no binary input function available for type {name}",
+            sqlstate.UNDEFINED_FUNCTION,
+        )
+
+
+def _fallback_text_encode(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode()
+
+
+def _fallback_text_decode(data: bytes) -> str:
+    return data.decode()
+
+
+registry = TypeRegistry()
