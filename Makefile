@@ -56,3 +56,12 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+.PHONY: bench bench-smoke
+
+# pgbench against PostgreSQL 15 and pgwire (see benchmarks/README.md); BENCH_ARGS=... to filter
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks --out benchmarks/results/$$(date +%Y-%m-%d).md $(BENCH_ARGS)
+
+bench-smoke: $(STAMP)
+	$(BIN)/python -m benchmarks --smoke

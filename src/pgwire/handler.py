@@ -117,6 +117,10 @@ class SessionInfo:
 class Handler:
     """Subclass and override `query`; override `connect` to keep state per connection."""
 
+    #: True when `query` runs BEGIN, COMMIT and ROLLBACK: then a simple Query holding several
+    #: statements runs as one implicit transaction, all or nothing, as in PostgreSQL.
+    implicit_transactions: bool = False
+
     async def connect(self, session: SessionInfo) -> Handler:
         """Called once per client connection after startup; return the object that serves it.
 

@@ -216,4 +216,6 @@ async def _serve(handler: Handler, config: Config) -> None:
     await stop.wait()
     log.info("shutting down")
     serving.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await serving
     await server.close()

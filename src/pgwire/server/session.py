@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pgwire import sql as sqltext
@@ -242,27 +242,51 @@ class Session:
         else:
             if not statements:
                 self.send(m.EmptyQueryResponse())
+        # Several statements outside a block run as one implicit transaction in PostgreSQL:
+        # an error undoes the ones before it. Explicit transaction control opts out.
+        implicit = (
+            len(statements) > 1
+            and self.status == "I"
+            and self.handler.implicit_transactions
+            and not any(sqltext.transaction_verb(s) for s in statements)
+        )
+        failed = False
+        if implicit:
+            failed = not await self._guarded(self._hidden, "BEGIN")
         for statement in statements:
-            try:
-                await self._statement(statement)
-            except PgError as err:
-                self._failed(err)
+            if failed:
                 break
-            except asyncio.CancelledError:
-                if not self._cancel_requested:
-                    raise
-                self._uncancel()
-                self._failed(
-                    PgError("canceling statement due to user request", sqlstate.QUERY_CANCELED)
-                )
-                break
-            except (ProtocolViolation, ConnectionError):
-                raise
-            except Exception as exc:
-                log.exception("handler failed on %r", statement[:200])
-                self._failed(PgError(str(exc) or type(exc).__name__, sqlstate.INTERNAL_ERROR))
-                break
+            failed = not await self._guarded(self._statement, statement)
+        if implicit:
+            await self._guarded(self._hidden, "ROLLBACK" if failed else "COMMIT")
         self.send(m.ReadyForQuery(self.status))
+
+    async def _guarded(self, step: Callable[[str], Awaitable[None]], sql: str) -> bool:
+        """Run one step of a Query; an error is sent and reported as False."""
+        try:
+            await step(sql)
+        except PgError as err:
+            self._failed(err)
+        except asyncio.CancelledError:
+            if not self._cancel_requested:
+                raise
+            self._uncancel()
+            self._failed(
+                PgError("canceling statement due to user request", sqlstate.QUERY_CANCELED)
+            )
+        except (ProtocolViolation, ConnectionError):
+            raise
+        except Exception as exc:
+            log.exception("handler failed on %r", sql[:200])
+            self._failed(PgError(str(exc) or type(exc).__name__, sqlstate.INTERNAL_ERROR))
+        else:
+            return True
+        return False
+
+    async def _hidden(self, sql: str) -> None:
+        """Transaction control the client did not write: run it, send nothing."""
+        assert self.handler is not None
+        await self._resolve(self.handler.query(sql))
 
     def _uncancel(self) -> None:
         self._cancel_requested = False
@@ -279,13 +303,13 @@ class Session:
     async def _statement(self, sql: str) -> None:
         """Run one statement of a simple Query and send its result."""
         verb = sqltext.transaction_verb(sql)
-        if verb is not None and self._transaction_shortcut(verb):
+        if (verb is not None or self.status == "E") and self._transaction_shortcut(verb):
             return
         result = await self._call(sql)
         self._after_transaction_verb(verb)
         await self._send_result(result)
 
-    def _transaction_shortcut(self, verb: str) -> bool:
+    def _transaction_shortcut(self, verb: str | None) -> bool:
         """Answer transaction control the backend must not see, as PostgreSQL would.
 
         True when the statement was answered here.

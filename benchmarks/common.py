@@ -1,0 +1,329 @@
+"""What every benchmark needs: CPU pinning, the servers under test, statistics, markdown.
+
+Servers run on one CPU and clients on another (see "Benchmarking on 2 shared cores" in the
+field notes): unpinned numbers swing 3-4x with the scheduler's mood.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.postgres import PostgresNotFound, PostgresStartError, TempPostgres
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+DASH, TIMES = "\u2013", "\u00d7"  # for "median (min-max)" and "0.42x"
+
+# --- CPU pinning ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """The CPU servers run on and the CPU clients run on; None for both means unpinned."""
+
+    server_cpu: int | None = None
+    client_cpu: int | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.server_cpu is not None
+
+    def server_prefix(self) -> list[str]:
+        return _taskset(self.server_cpu)
+
+    def client_prefix(self) -> list[str]:
+        return _taskset(self.client_cpu)
+
+    def describe(self) -> str:
+        if not self.enabled:
+            return "none"
+        return (
+            f"servers on CPU {self.server_cpu} (pgwire under `taskset -c`, PostgreSQL's "
+            f"process tree with `taskset -a -p`), clients on CPU {self.client_cpu}"
+        )
+
+
+def _taskset(cpu: int | None) -> list[str]:
+    return [] if cpu is None else ["taskset", "-c", str(cpu)]
+
+
+def detect_pinning(wanted: bool = True) -> Pinning:
+    """Server on the first usable CPU, client on the second, when there are two and taskset."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not wanted or len(cpus) < 2 or shutil.which("taskset") is None:
+        return Pinning()
+    return Pinning(cpus[0], cpus[1])
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path("/proc", entry, "stat").read_text()
+        except OSError:
+            continue  # exited meanwhile
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])  # the name may hold spaces and ')'
+        children.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, ()))
+    return tree
+
+
+def pin_tree(root: int, cpu: int) -> list[int]:
+    """Pin every thread of ``root`` and its descendants to ``cpu``; return the pids pinned.
+
+    Children forked later (PostgreSQL's backends) inherit the postmaster's affinity.
+    """
+    pinned = []
+    for pid in process_tree(root):
+        cmd = ["taskset", "-a", "-p", "-c", str(cpu), str(pid)]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode == 0:
+            pinned.append(pid)
+        elif pid == root:
+            raise RuntimeError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
+    return pinned
+
+
+# --- targets: the servers under test ----------------------------------------------------
+
+
+class TargetStartError(RuntimeError):
+    """A server under test did not start; the benchmark skips it."""
+
+
+class Target(ABC):
+    """A server pgbench connects to over TCP at HOST:port."""
+
+    user = "postgres"
+    dbname = "postgres"
+
+    def __init__(self, name: str, pinning: Pinning) -> None:
+        self.name = name
+        self.pinning = pinning
+        self.port = 0
+
+    @abstractmethod
+    def start(self) -> None:
+        """Start the server, or raise TargetStartError having cleaned up after itself."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop every process start() started; safe to call twice."""
+
+    @abstractmethod
+    def alive(self) -> bool: ...
+
+
+class PostgresTarget(Target):
+    """A throwaway PostgreSQL 15 cluster (tests/support/postgres.py), pinned like the others."""
+
+    def __init__(self, pinning: Pinning, name: str = "postgres") -> None:
+        super().__init__(name, pinning)
+        self.version = "n/a"
+        self.pinned_pids: list[int] = []
+        self._pg: TempPostgres | None = None
+
+    def start(self) -> None:
+        pg = TempPostgres()
+        try:
+            pg.start()
+        except (PostgresNotFound, PostgresStartError, OSError) as exc:
+            raise TargetStartError(f"PostgreSQL did not start: {exc}") from exc
+        self._pg, self.port = pg, pg.port
+        try:
+            if self.pinning.server_cpu is not None:
+                self.pinned_pids = pin_tree(self._postmaster_pid(), self.pinning.server_cpu)
+            self.version = pg.psql("SHOW server_version")
+        except (OSError, RuntimeError) as exc:
+            self.stop()
+            raise TargetStartError(f"PostgreSQL started but is unusable: {exc}") from exc
+
+    def _postmaster_pid(self) -> int:
+        assert self._pg is not None
+        return int((self._pg.data_dir / "postmaster.pid").read_text().split()[0])
+
+    def stop(self) -> None:
+        if self._pg is not None:
+            self._pg.stop()
+            self._pg = None
+
+    def alive(self) -> bool:
+        if self._pg is None:
+            return False
+        try:
+            os.kill(self._postmaster_pid(), 0)
+        except (OSError, ValueError):
+            return False
+        return True
+
+
+class PgwireTarget(Target):
+    """`python -m pgwire serve [spec]` in a child process on a free loopback port."""
+
+    def __init__(self, name: str, spec: str | None, pinning: Pinning) -> None:
+        super().__init__(name, pinning)
+        self.spec = spec
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log: Path | None = None
+
+    def command(self) -> list[str]:
+        serve = [sys.executable, "-m", "pgwire", "serve", *([self.spec] if self.spec else [])]
+        options = ["--host", HOST, "--port", str(self.port), "--log-level", "warning"]
+        return [*self.pinning.server_prefix(), *serve, *options]
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.port = free_port()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH")) if p
+        )
+        fd, log = tempfile.mkstemp(prefix=f"{self.name}-", suffix=".log")
+        self._log = Path(log)
+        with os.fdopen(fd, "wb") as out:
+            self._proc = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=ROOT, env=env
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                problem = f"exited with code {self._proc.returncode}"
+                break
+            with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), 0.5):
+                return
+            time.sleep(0.1)
+        else:
+            problem = f"not listening on {HOST}:{self.port} after {timeout:.0f} s"
+        tail = self.log_tail()
+        self.stop()
+        raise TargetStartError(f"{self.name} {problem}" + (f":\n{tail}" if tail else ""))
+
+    def log_tail(self, lines: int = 8) -> str:
+        if self._log is None or not self._log.exists():
+            return ""
+        text = self._log.read_text(errors="replace").strip()
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._log is not None:
+            self._log.unlink(missing_ok=True)
+            self._log = None
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# --- statistics and markdown ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Median and range of repeated measurements."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Summary:
+        return cls(statistics.median(values), min(values), max(values))
+
+    def format(self, spec: str = ",.0f") -> str:
+        """``median (min-max)``; just the value when there is one."""
+        median = f"{self.median:{spec}}"
+        if self.low == self.high:
+            return median
+        return f"{median} ({self.low:{spec}}{DASH}{self.high:{spec}})"
+
+
+def ratio(value: Summary | None, reference: Summary | None) -> str:
+    """The ratio of two medians, e.g. ``0.42x``."""
+    if value is None or reference is None or not reference.median:
+        return "n/a"
+    return f"{value.median / reference.median:.2f}{TIMES}"
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    cells = [list(headers), *([c.replace("|", "\\|") for c in row] for row in rows)]
+    widths = [max(3, *(len(row[i]) for row in cells)) for i in range(len(headers))]
+    cells.insert(1, ["-" * w for w in widths])
+    return "\n".join(
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in cells
+    )
+
+
+# --- facts about the machine ------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def git_revision() -> str:
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{rev} (with uncommitted changes)" if dirty else rev
+
+
+def machine_facts(pinning: Pinning, postgres_version: str) -> list[tuple[str, str]]:
+    return [
+        ("CPUs (nproc)", str(len(os.sched_getaffinity(0)))),
+        ("CPU model", cpu_model()),
+        ("Python", platform.python_version()),
+        ("PostgreSQL", postgres_version),
+        ("pinning", pinning.describe()),
+        ("pgwire revision", git_revision()),
+    ]
