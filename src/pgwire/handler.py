@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pgwire import sql as sqltext
-from pgwire.types.registry import registry
+from pgwire.types.registry import TEXT, registry
 
 
 @dataclass(slots=True)
@@ -99,6 +99,14 @@ Result = Rows | Command
 
 
 @dataclass(slots=True)
+class Description:
+    """What a statement takes and returns, known without running it."""
+
+    param_types: list[int]  # one OID per $n; 0 where the handler cannot tell either
+    columns: list[Column] | None  # None: the statement returns no rows
+
+
+@dataclass(slots=True)
 class SessionInfo:
     """What a handler may know about the connection it serves."""
 
@@ -132,9 +140,43 @@ class Handler:
         """Run one SQL statement (the library splits a multi-statement Query first)."""
         raise NotImplementedError
 
+    def execute(
+        self, sql: str, params: Sequence[Any], param_types: Sequence[int]
+    ) -> Result | Awaitable[Result]:
+        """Run one statement with parameters $1..$n (Python values, None for NULL).
+
+        Extended-query clients (psycopg, asyncpg, JDBC, ...) arrive here. The default splices
+        the parameters into the SQL as typed literals and calls `query`; a backend that can
+        bind parameters itself should override this and never splice.
+        """
+        literals = [_literal(value, oid) for value, oid in zip(params, param_types, strict=True)]
+        return self.query(sqltext.substitute_parameters(sql, literals))
+
+    def describe(
+        self, sql: str, param_types: Sequence[int]
+    ) -> Description | Awaitable[Description | None] | None:
+        """Describe a statement without running it (asyncpg and JDBC ask before binding).
+
+        `param_types` has one entry per parameter, 0 where the client left it to the server.
+        Return None when you cannot tell: the library then derives what it can, running a
+        row-returning statement with NULL parameters to learn its columns.
+        """
+        return None
+
     def split(self, sql: str) -> list[str]:
         """Split a simple Query's text into statements; override for another dialect."""
         return sqltext.split_statements(sql)
 
     async def close(self) -> None:
         """Called when the connection ends, however it ends."""
+
+
+def _literal(value: Any, oid: int) -> str:
+    """A parameter as SQL text: a quoted literal cast to its type, or NULL."""
+    if value is None:
+        return "NULL"
+    info = registry.get(oid)
+    text = registry.encoder(oid, TEXT)(value).decode()
+    if info is None or oid in (0, 25, 705):  # text and unknown: a bare literal, as typed
+        return sqltext.quote_literal(text)
+    return f"{sqltext.quote_literal(text)}::{info.name}"

@@ -7,6 +7,10 @@ $tag$...$tag$) and comments (-- and nested /* */) hide semicolons. Nothing here 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+
+from pgwire import sqlstate
+from pgwire.errors import PgError
 
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$")
 _WORD = re.compile(r"[A-Za-z_]+")
@@ -51,9 +55,8 @@ def _is_ident_char(c: str) -> bool:
     return c.isalnum() or c == "_" or c == "$"
 
 
-def split_statements(sql: str) -> list[str]:
-    """Top-level statements of `sql`, stripped, without their semicolons; empty ones dropped."""
-    out: list[str] = []
+def _spans(sql: str) -> Iterator[tuple[bool, int, int]]:
+    """Cut `sql` into (is_code, start, end) spans: code, or a literal/identifier/comment."""
     start = 0
     i = 0
     n = len(sql)
@@ -61,29 +64,107 @@ def split_statements(sql: str) -> list[str]:
         c = sql[i]
         if c == "'":
             escaped = i > 0 and sql[i - 1] in "eE" and (i < 2 or not _is_ident_char(sql[i - 2]))
-            i = _skip_quoted(sql, i, "'", escaped)
+            end = _skip_quoted(sql, i, "'", escaped)
         elif c == '"':
-            i = _skip_quoted(sql, i, '"', False)
+            end = _skip_quoted(sql, i, '"', False)
         elif c == "-" and sql.startswith("--", i):
             nl = sql.find("\n", i)
-            i = n if nl < 0 else nl + 1
+            end = n if nl < 0 else nl + 1
         elif c == "/" and sql.startswith("/*", i):
-            i = _skip_block_comment(sql, i)
+            end = _skip_block_comment(sql, i)
         elif c == "$" and (i == 0 or not _is_ident_char(sql[i - 1])):
             m = _DOLLAR_TAG.match(sql, i)
-            if m:
-                end = sql.find(m.group(0), m.end())
-                i = n if end < 0 else end + len(m.group(0))
-            else:
+            if not m:
                 i += 1
-        elif c == ";":
-            out.append(sql[start:i])
-            i += 1
-            start = i
+                continue
+            close = sql.find(m.group(0), m.end())
+            end = n if close < 0 else close + len(m.group(0))
         else:
             i += 1
+            continue
+        if start < i:
+            yield True, start, i
+        yield False, i, end
+        start = i = end
+    if start < n:
+        yield True, start, n
+
+
+def split_statements(sql: str) -> list[str]:
+    """Top-level statements of `sql`, stripped, without their semicolons; empty ones dropped."""
+    out: list[str] = []
+    start = 0
+    for is_code, begin, end in _spans(sql):
+        if not is_code:
+            continue
+        semi = sql.find(";", begin, end)
+        while semi >= 0:
+            out.append(sql[start:semi])
+            start = semi + 1
+            semi = sql.find(";", start, end)
     out.append(sql[start:])
     return [s.strip() for s in out if not is_empty(s)]
+
+
+_PARAM = re.compile(r"\$([0-9]+)")
+_CAST = re.compile(
+    r"\$([0-9]+)\s*::\s*([A-Za-z_][A-Za-z_0-9]*(?:\s+(?:precision|varying|with(?:out)?\s+time\s+zone))?(?:\s*\[\])?)",
+    re.IGNORECASE,
+)
+_CAST_FN = re.compile(
+    r"CAST\s*\(\s*\$([0-9]+)\s+AS\s+([A-Za-z_][A-Za-z_0-9]*(?:\s+precision|\s+varying)?(?:\s*\[\])?)",
+    re.IGNORECASE,
+)
+
+
+def parameter_count(sql: str) -> int:
+    """The highest $n placeholder outside literals and comments (0: none)."""
+    highest = 0
+    for is_code, begin, end in _spans(sql):
+        if is_code:
+            for m in _PARAM.finditer(sql, begin, end):
+                if begin == m.start() or not _is_ident_char(sql[m.start() - 1]):
+                    highest = max(highest, int(m.group(1)))
+    return highest
+
+
+def parameter_casts(sql: str) -> dict[int, str]:
+    """Types the SQL itself gives its parameters: `$1::int4`, `CAST($2 AS text)`."""
+    found: dict[int, str] = {}
+    for is_code, begin, end in _spans(sql):
+        if not is_code:
+            continue
+        code = sql[begin:end]
+        for pattern in (_CAST, _CAST_FN):
+            for m in pattern.finditer(code):
+                found.setdefault(int(m.group(1)), " ".join(m.group(2).lower().split()))
+    return found
+
+
+def substitute_parameters(sql: str, replacements: Sequence[str]) -> str:
+    """`sql` with each $n outside literals and comments replaced by replacements[n-1]."""
+    out: list[str] = []
+    for is_code, begin, end in _spans(sql):
+        if not is_code:
+            out.append(sql[begin:end])
+            continue
+        pos = begin
+        for m in _PARAM.finditer(sql, begin, end):
+            if m.start() > begin and _is_ident_char(sql[m.start() - 1]):
+                continue
+            index = int(m.group(1))
+            if not 1 <= index <= len(replacements):
+                raise PgError(f"there is no parameter ${index}", sqlstate.UNDEFINED_PARAMETER)
+            out.append(sql[pos : m.start()])
+            out.append(replacements[index - 1])
+            pos = m.end()
+        out.append(sql[pos:end])
+    return "".join(out)
+
+
+def quote_literal(text: str) -> str:
+    """A SQL string literal (standard_conforming_strings on: only quotes are doubled)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def strip_comments(sql: str) -> str:

@@ -59,8 +59,7 @@ def test_create_insert_select(duckdb_server: ServerProcess) -> None:
 
 
 def test_multi_statement_query_gives_each_result(duckdb_server: ServerProcess) -> None:
-    # One -c string is one simple Query; psql prints only the last result set of it, but
-    # the echo-all mode with \; shows every command's result.
+    # One -c string is one simple Query, run as one implicit transaction.
     proc = psql(
         duckdb_server,
         "-At",
@@ -69,7 +68,8 @@ def test_multi_statement_query_gives_each_result(duckdb_server: ServerProcess) -
         "select count(*) from multi_t",
     )
     assert proc.stdout.strip().splitlines()[-1] == "2"
-    proc = psql(duckdb_server, "-At", "-c", "select 1 \\; select 2 \\; select 3")
+    # psql 15 prints every result of a multi-statement Query (SHOW_ALL_RESULTS).
+    proc = psql(duckdb_server, "-At", "-c", "select 1; select 2; select 3")
     assert proc.stdout.split() == ["1", "2", "3"]
 
 

@@ -13,7 +13,7 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
@@ -21,13 +21,18 @@ from pgwire.errors import PgError, ProtocolViolation
 from pgwire.handler import Command, Handler, Result, Rows, SessionInfo
 from pgwire.protocol import messages as m
 from pgwire.protocol.connection import NEED_DATA, Connection, State
+from pgwire.server import sqlcommands
+from pgwire.server.portals import UNKNOWN_COLUMNS, Portal, PreparedStatement, decode_params
+from pgwire.server.results import CHUNK, ResultStream, encode_rows, expand_formats, row_description
 from pgwire.server.transport import StreamTransport
-from pgwire.types.registry import TEXT, registry
+from pgwire.types import oids
+from pgwire.types.registry import registry
 
 if TYPE_CHECKING:
     from pgwire.server.server import Server
 
 log = logging.getLogger("pgwire.session")
+T = TypeVar("T")
 
 WRITE_CHUNK = 64 * 1024  # write (and wait for the socket) whenever this much is pending
 _ENCODINGS_ACCEPTED = {"UTF8", "UTF-8", "UNICODE", "SQL_ASCII"}
@@ -50,6 +55,8 @@ class Session:
         self._waiting = False  # idle, between commands
         self._cancel_requested = False
         self._task: asyncio.Task[Any] | None = None
+        self.statements: dict[str, PreparedStatement] = {}
+        self.portals: dict[str, Portal] = {}
 
     # ------------------------------------------------------------------ output
 
@@ -213,35 +220,70 @@ class Session:
     # ------------------------------------------------------------------ commands
 
     async def _serve(self) -> None:
+        dispatch: dict[type[m.Message], Callable[[Any], Awaitable[None]]] = {
+            m.Query: self._query,
+            m.Parse: self._extended(self._parse),
+            m.Bind: self._extended(self._bind),
+            m.Describe: self._extended(self._describe),
+            m.Execute: self._extended(self._execute),
+            m.Close: self._extended(self._close),
+            m.Sync: self._sync,
+            m.Flush: self._flush,
+            m.FunctionCall: self._function_call,
+        }
         while True:
             msg = await self.next_message()
             if msg is None or isinstance(msg, m.Terminate):
                 return
-            if isinstance(msg, m.Query):
-                await self._simple_query(msg.sql)
-            else:
-                # Extended query, function calls: not in this version of the server.
-                self.send_error(
-                    PgError(
-                        f"{type(msg).__name__} messages are not supported yet",
-                        sqlstate.FEATURE_NOT_SUPPORTED,
-                    )
-                )
-                if isinstance(msg, m.Sync | m.FunctionCall):
-                    self.send(m.ReadyForQuery(self.status))
-                if isinstance(msg, m.Flush):
-                    self.flush()
+            await dispatch[type(msg)](msg)
 
-    async def _simple_query(self, text: str) -> None:
+    async def _guarded(self, step: Callable[..., Awaitable[None]], *args: Any) -> bool:
+        """Run one step; an error is sent (and the step reported failed) instead of raised."""
+        try:
+            await step(*args)
+        except PgError as err:
+            self._failed(err)
+        except asyncio.CancelledError:
+            if not self._cancel_requested:
+                raise
+            self._uncancel()
+            self._failed(
+                PgError("canceling statement due to user request", sqlstate.QUERY_CANCELED)
+            )
+        except (ProtocolViolation, ConnectionError):
+            raise
+        except Exception as exc:
+            log.exception("handler failed in %s", getattr(step, "__name__", step))
+            self._failed(PgError(str(exc) or type(exc).__name__, sqlstate.INTERNAL_ERROR))
+        else:
+            return True
+        return False
+
+    def _uncancel(self) -> None:
+        self._cancel_requested = False
+        if self._task is not None:
+            self._task.uncancel()
+
+    def _failed(self, err: PgError) -> None:
+        if err.is_fatal:
+            raise err
+        if self.status == "T":
+            self.status = "E"
+        self.send_error(err)
+
+    # ------------------------------------------------------------------ simple query
+
+    async def _query(self, msg: m.Query) -> None:
         assert self.handler is not None
         try:
-            statements = self.handler.split(text)
+            statements = self.handler.split(msg.sql)
         except PgError as err:
             statements = []
             self.send_error(err)
         else:
             if not statements:
                 self.send(m.EmptyQueryResponse())
+        await self._drop_unnamed_portal()
         # Several statements outside a block run as one implicit transaction in PostgreSQL:
         # an error undoes the ones before it. Explicit transaction control opts out.
         implicit = (
@@ -256,69 +298,61 @@ class Session:
         for statement in statements:
             if failed:
                 break
-            failed = not await self._guarded(self._statement, statement)
+            failed = not await self._guarded(self._simple_statement, statement)
         if implicit:
             await self._guarded(self._hidden, "ROLLBACK" if failed else "COMMIT")
+        await self._end_of_transaction_cleanup()
         self.send(m.ReadyForQuery(self.status))
-
-    async def _guarded(self, step: Callable[[str], Awaitable[None]], sql: str) -> bool:
-        """Run one step of a Query; an error is sent and reported as False."""
-        try:
-            await step(sql)
-        except PgError as err:
-            self._failed(err)
-        except asyncio.CancelledError:
-            if not self._cancel_requested:
-                raise
-            self._uncancel()
-            self._failed(
-                PgError("canceling statement due to user request", sqlstate.QUERY_CANCELED)
-            )
-        except (ProtocolViolation, ConnectionError):
-            raise
-        except Exception as exc:
-            log.exception("handler failed on %r", sql[:200])
-            self._failed(PgError(str(exc) or type(exc).__name__, sqlstate.INTERNAL_ERROR))
-        else:
-            return True
-        return False
 
     async def _hidden(self, sql: str) -> None:
         """Transaction control the client did not write: run it, send nothing."""
         assert self.handler is not None
         await self._resolve(self.handler.query(sql))
 
-    def _uncancel(self) -> None:
-        self._cancel_requested = False
-        if self._task is not None:
-            self._task.uncancel()
-
-    def _failed(self, err: PgError) -> None:
-        if err.is_fatal:
-            raise err
-        if self.status == "T":
-            self.status = "E"
-        self.send_error(err)
-
-    async def _statement(self, sql: str) -> None:
-        """Run one statement of a simple Query and send its result."""
-        verb = sqltext.transaction_verb(sql)
-        if (verb is not None or self.status == "E") and self._transaction_shortcut(verb):
+    async def _simple_statement(self, sql: str) -> None:
+        result = await self.run_statement(sql)
+        if isinstance(result, Command):
+            self.send(m.CommandComplete(result.tag))
             return
-        result = await self._call(sql)
-        self._after_transaction_verb(verb)
-        await self._send_result(result)
+        stream = ResultStream(result, ())
+        self.send(stream.description)
+        count = await self._stream_rows(stream, 0)
+        self.send(m.CommandComplete(result.tag(count)))
 
-    def _transaction_shortcut(self, verb: str | None) -> bool:
-        """Answer transaction control the backend must not see, as PostgreSQL would.
+    # ------------------------------------------------------------------ running statements
 
-        True when the statement was answered here.
-        """
+    async def run_statement(
+        self, sql: str, params: Sequence[Any] | None = None, types: Sequence[int] = ()
+    ) -> Result:
+        """Run one statement through the handler, with the front end's own rules first."""
+        assert self.handler is not None
+        verb = sqltext.transaction_verb(sql)
+        if verb is not None or self.status == "E":
+            shortcut = self._transaction_shortcut(verb)
+            if shortcut is not None:
+                return shortcut
+        if self.status == "E":  # COMMIT or ROLLBACK of a failed block: roll back
+            await self._resolve(self.handler.query("ROLLBACK"))
+            result: Result = Command("ROLLBACK")
+        elif sqlcommands.is_front_end_command(sql):
+            result = await sqlcommands.run(self, sql, params, types)
+        elif params is None:
+            result = await self._resolve(self.handler.query(sql))
+        else:
+            result = await self._resolve(self.handler.execute(sql, params, types))
+        if verb == "BEGIN":
+            self.status = "T"
+        elif verb in ("COMMIT", "ROLLBACK", "PREPARE TRANSACTION"):
+            self.status = "I"
+        elif verb == "ROLLBACK TO" and self.status == "E":
+            self.status = "T"
+        return result
+
+    def _transaction_shortcut(self, verb: str | None) -> Result | None:
+        """Answer transaction control the backend must not see, as PostgreSQL would."""
         if self.status == "E":
-            if verb in ("COMMIT", "ROLLBACK"):
-                return False  # run as ROLLBACK by _call
-            if verb == "ROLLBACK TO":
-                return False
+            if verb in ("COMMIT", "ROLLBACK", "ROLLBACK TO"):
+                return None
             raise PgError(
                 "current transaction is aborted, commands ignored until end of transaction block",
                 sqlstate.IN_FAILED_SQL_TRANSACTION,
@@ -331,8 +365,7 @@ class Session:
                     severity="WARNING",
                 )
             )
-            self.send(m.CommandComplete("BEGIN"))
-            return True
+            return Command("BEGIN")
         if verb in ("COMMIT", "ROLLBACK") and self.status == "I":
             self.send_notice(
                 PgError(
@@ -341,90 +374,225 @@ class Session:
                     severity="WARNING",
                 )
             )
-            self.send(m.CommandComplete(verb))
-            return True
-        return False
-
-    async def _call(self, sql: str) -> Result:
-        assert self.handler is not None
-        if self.status == "E" and sqltext.transaction_verb(sql) in ("COMMIT", "ROLLBACK"):
-            # COMMIT of a failed transaction rolls it back and says so.
-            await self._resolve(self.handler.query("ROLLBACK"))
-            return Command("ROLLBACK")
-        return await self._resolve(self.handler.query(sql))
+            return Command(verb)
+        return None
 
     @staticmethod
-    async def _resolve(result: Result | Awaitable[Result]) -> Result:
+    async def _resolve(result: T | Awaitable[T]) -> T:
         if inspect.isawaitable(result):
             return await result
         return result
 
-    def _after_transaction_verb(self, verb: str | None) -> None:
-        if verb == "BEGIN":
-            self.status = "T"
-        elif verb in ("COMMIT", "ROLLBACK", "PREPARE TRANSACTION"):
-            self.status = "I"
-        elif verb == "ROLLBACK TO" and self.status == "E":
-            self.status = "T"
-
-    async def _send_result(self, result: Result) -> None:
-        if isinstance(result, Command):
-            self.send(m.CommandComplete(result.tag))
-            return
-        if not isinstance(result, Rows):
-            raise PgError(
-                f"handler returned {type(result).__name__}, expected Rows or Command",
-                sqlstate.INTERNAL_ERROR,
-            )
-        self.send(
-            m.RowDescription(
-                [
-                    m.FieldDescription(
-                        c.name,
-                        c.table_oid,
-                        c.column_attnum,
-                        c.type_oid,
-                        c.type_size,
-                        c.type_modifier,
-                        TEXT,
-                    )
-                    for c in result.columns
-                ]
-            )
-        )
-        encoders = [registry.encoder(c.type_oid, TEXT) for c in result.columns]
-        count = 0
-        if result.batches is not None:
-            async for batch in result.batches:
-                count += self._send_rows(batch, encoders)
-                await self.flush_if_full()
-        else:
-            rows: list[Sequence[Any]] = []
-            for row in result.rows:
-                rows.append(row)
-                if len(rows) >= 256:
-                    count += self._send_rows(rows, encoders)
-                    rows = []
-                    await self.flush_if_full()
-            count += self._send_rows(rows, encoders)
-        self.send(m.CommandComplete(result.tag(count)))
-
-    def _send_rows(self, rows: Sequence[Sequence[Any]], encoders: list[Any]) -> int:
-        """Encode rows as DataRows; the state machine allowed them with the RowDescription."""
-        width = len(encoders)
-        encode_row = m.encode_data_row
+    async def _stream_rows(self, stream: ResultStream, max_rows: int) -> int:
+        """Send up to `max_rows` rows (0: all) as DataRows, writing as the buffer fills."""
+        sent = 0
         out = self._out
-        size = 0
-        for row in rows:
-            if len(row) != width:
-                raise PgError(
-                    f"row has {len(row)} values, the result has {width} columns",
-                    sqlstate.DATATYPE_MISMATCH,
-                )
-            data = encode_row(
-                [None if v is None else enc(v) for enc, v in zip(encoders, row, strict=False)]
+        while not stream.done and (max_rows <= 0 or sent < max_rows):
+            want = CHUNK if max_rows <= 0 else min(CHUNK, max_rows - sent)
+            rows = await stream.take(want)
+            # DataRows need no state check each: the RowDescription before them had one.
+            self._out_size += encode_rows(rows, stream.encoders, out)
+            sent += len(rows)
+            if self._out_size >= WRITE_CHUNK:
+                await self.flush_if_full()
+        return sent
+
+    # ------------------------------------------------------------------ extended query
+
+    def _extended(self, step: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
+        async def guarded(msg: m.Message) -> None:
+            await self._guarded(step, msg)
+
+        return guarded
+
+    async def _parse(self, msg: m.Parse) -> None:
+        if msg.name and msg.name in self.statements:
+            raise PgError(
+                f'prepared statement "{msg.name}" already exists', sqlstate.DUPLICATE_PSTATEMENT
             )
-            out.append(data)
-            size += len(data)
-        self._out_size += size
-        return len(rows)
+        self.statements[msg.name] = self.prepare(msg.name, msg.query, msg.param_types)
+        self.send(m.ParseComplete())
+
+    def prepare(self, name: str, sql: str, declared: Sequence[int]) -> PreparedStatement:
+        assert self.handler is not None
+        statements = self.handler.split(sql)
+        if len(statements) > 1:
+            raise PgError(
+                "cannot insert multiple commands into a prepared statement",
+                sqlstate.SYNTAX_ERROR,
+            )
+        text = statements[0] if statements else ""
+        count = max(sqltext.parameter_count(text), len(declared))
+        types = list(declared) + [0] * (count - len(declared))
+        for index, type_name in sqltext.parameter_casts(text).items():
+            if 0 < index <= count and not types[index - 1]:
+                with contextlib.suppress(PgError):
+                    types[index - 1] = registry.by_name(type_name).oid
+        return PreparedStatement(name, text, types)
+
+    def statement(self, name: str) -> PreparedStatement:
+        found = self.statements.get(name)
+        if found is None:
+            raise PgError(
+                f'prepared statement "{name}" does not exist', sqlstate.UNDEFINED_PSTATEMENT
+            )
+        return found
+
+    def portal(self, name: str) -> Portal:
+        found = self.portals.get(name)
+        if found is None:
+            raise PgError(f'portal "{name}" does not exist', sqlstate.UNDEFINED_CURSOR)
+        return found
+
+    async def _bind(self, msg: m.Bind) -> None:
+        statement = self.statement(msg.statement)
+        if self.status == "E" and sqltext.transaction_verb(statement.sql) not in (
+            "COMMIT",
+            "ROLLBACK",
+            "ROLLBACK TO",
+        ):
+            raise PgError(
+                "current transaction is aborted, commands ignored until end of transaction block",
+                sqlstate.IN_FAILED_SQL_TRANSACTION,
+            )
+        if msg.portal:
+            if msg.portal in self.portals:
+                raise PgError(f'portal "{msg.portal}" already exists', sqlstate.DUPLICATE_CURSOR)
+        else:
+            await self._drop_unnamed_portal()
+        params = decode_params(statement, msg.param_formats, msg.params)
+        self.portals[msg.portal] = Portal(msg.portal, statement, params, msg.result_formats)
+        self.send(m.BindComplete())
+
+    async def _describe(self, msg: m.Describe) -> None:
+        if msg.kind == "S":
+            statement = self.statement(msg.name)
+            await self._describe_statement(statement)
+            self.send(m.ParameterDescription([t or oids.TEXT for t in statement.param_types]))
+            if statement.columns is None:
+                self.send(m.NoData())
+            else:
+                self.send(row_description(statement.columns, [0] * len(statement.columns)))
+            return
+        portal = self.portal(msg.name)
+        if not portal.started:
+            columns = portal.statement.columns
+            if columns is UNKNOWN_COLUMNS:
+                await self.start_portal(portal)  # the handler learns columns by running it
+            elif columns is None:
+                self.send(m.NoData())
+                return
+            else:
+                formats = expand_formats(portal.result_formats, len(columns), "result")
+                self.send(row_description(columns, formats))
+                return
+        if portal.stream is not None:
+            self.send(portal.stream.description)
+        else:
+            self.send(m.NoData())
+
+    async def _describe_statement(self, statement: PreparedStatement) -> None:
+        """Learn a statement's parameter types and columns, from the handler if it can tell."""
+        if statement.columns is not UNKNOWN_COLUMNS:
+            return
+        assert self.handler is not None
+        if not statement.sql:
+            statement.columns = None
+            return
+        described = await self._resolve(
+            self.handler.describe(statement.sql, list(statement.param_types))
+        )
+        if described is not None:
+            for i, oid in enumerate(described.param_types[: len(statement.param_types)]):
+                if not statement.param_types[i]:
+                    statement.param_types[i] = oid
+            statement.columns = described.columns
+            return
+        if not _returns_rows(statement.sql):
+            statement.columns = None
+            return
+        # Learn the columns by running it with NULL parameters: only for row-returning SQL.
+        types = [t or oids.TEXT for t in statement.param_types]
+        result = await self.run_statement(statement.sql, [None] * len(types), types)
+        statement.columns = list(result.columns) if isinstance(result, Rows) else None
+        if isinstance(result, Rows):
+            await ResultStream(result, ()).close()
+
+    async def start_portal(self, portal: Portal) -> None:
+        statement = portal.statement
+        if not statement.sql:
+            portal.attach(Command(""))
+            return
+        types = [t or oids.TEXT for t in statement.param_types]
+        portal.attach(await self.run_statement(statement.sql, portal.params, types))
+
+    async def _execute(self, msg: m.Execute) -> None:
+        portal = self.portal(msg.portal)
+        if not portal.started:
+            await self.start_portal(portal)
+        if not portal.statement.sql:
+            self.send(m.EmptyQueryResponse())
+            return
+        stream = portal.stream
+        if stream is None:
+            self.send(m.CommandComplete(portal.tag))
+            return
+        count = await self._stream_rows(stream, msg.max_rows)
+        portal.sent += count
+        if msg.max_rows > 0 and count >= msg.max_rows:
+            self.send(m.PortalSuspended())
+        else:
+            assert isinstance(portal.result, Rows)
+            self.send(m.CommandComplete(portal.result.tag(count)))
+
+    async def _close(self, msg: m.Close) -> None:
+        if msg.kind == "S":
+            await self.close_statement(msg.name)
+        else:
+            await self.close_portal(msg.name)
+        self.send(m.CloseComplete())
+
+    async def close_statement(self, name: str) -> None:
+        statement = self.statements.pop(name, None)
+        if statement is not None:
+            # Closing a statement closes the portals made from it.
+            for portal_name, portal in list(self.portals.items()):
+                if portal.statement is statement:
+                    await self.close_portal(portal_name)
+
+    async def close_portal(self, name: str) -> None:
+        portal = self.portals.pop(name, None)
+        if portal is not None:
+            await portal.close()
+
+    async def _drop_unnamed_portal(self) -> None:
+        if "" in self.portals:
+            await self.close_portal("")
+
+    async def _end_of_transaction_cleanup(self) -> None:
+        """Outside a transaction block only WITH HOLD cursors outlive their transaction."""
+        if self.status == "I" and self.portals:
+            for name, portal in list(self.portals.items()):
+                if not portal.hold:
+                    await self.close_portal(name)
+
+    async def _sync(self, msg: m.Sync) -> None:
+        await self._end_of_transaction_cleanup()
+        self.send(m.ReadyForQuery(self.status))
+
+    async def _flush(self, msg: m.Flush) -> None:
+        self.flush()
+
+    async def _function_call(self, msg: m.FunctionCall) -> None:
+        self.send_error(
+            PgError("the function call protocol is not supported", sqlstate.FEATURE_NOT_SUPPORTED)
+        )
+        self.send(m.ReadyForQuery(self.status))
+
+
+_ROW_VERBS = frozenset({"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "FETCH"})
+
+
+def _returns_rows(sql: str) -> bool:
+    words = sqltext.leading_words(sql, 1)
+    return bool(words) and words[0] in _ROW_VERBS

@@ -1,0 +1,597 @@
+"""DuckDB, the embedded default backend: a plain user of the handler API.
+
+    from pgwire import serve
+    from pgwire.backends.duckdb import DuckDBHandler
+
+    serve(DuckDBHandler("analytics.duckdb"), port=5433)
+
+One `duckdb.connect()` per handler; each client connection gets a cursor of its own (DuckDB's
+name for another connection to the same database), so transactions are per client, as in
+PostgreSQL. DuckDB work runs in a thread pool, never on the event loop: one slow query does not
+stall other clients, and a cancel request interrupts the query in DuckDB.
+
+Results stream in batches from DuckDB's streaming result. Column types map to PostgreSQL OIDs
+(see `pg_type`); DuckDB's Python values then print through the ordinary type registry.
+
+Known differences from PostgreSQL:
+- INTERVAL: DuckDB's Python API turns intervals into timedeltas, counting a month as 30 days.
+  A SELECT whose result holds intervals (also in lists) is therefore run again with the
+  interval columns split into months, days and microseconds inside DuckDB: exact, at the cost
+  of executing the query twice. Intervals inside STRUCTs and MAPs, and in the RETURNING rows
+  of INSERT/UPDATE/DELETE, stay approximate.
+- DATE/TIMESTAMP 'infinity' and '-infinity' come out of DuckDB's Python API as 9999-12-31 and
+  0001-01-01 (its own conversion), BC dates and years past 9999 as text, which prints right.
+- Column names are DuckDB's ('count_star()' where PostgreSQL says 'count').
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import duckdb
+
+from pgwire import sqlstate
+from pgwire.errors import PgError
+from pgwire.handler import Column, Command, Handler, Result, Rows, SessionInfo, command_tag
+from pgwire.sql import leading_words
+from pgwire.types import Interval, oids
+
+__all__ = ["DuckDBHandler", "DuckDBSession", "pg_type", "to_pg_error"]
+
+# DuckDB releases the GIL while it executes, so threads give real concurrency between clients.
+# A pool of our own: a slow query must not starve the loop's default executor.
+_EXECUTOR = ThreadPoolExecutor(max_workers=64, thread_name_prefix="pgwire-duckdb")
+
+BATCH_ROWS = 1000  # rows per fetch: the first batch comes back with the execute itself
+_STATEMENT_CACHE = 256  # parsed statements kept per session, keyed by SQL text
+
+_T = TypeVar("_T")
+Row = tuple[Any, ...]
+
+# ---------------------------------------------------------------------------------------------
+# types: DuckDB → PostgreSQL
+
+_BY_ID: dict[str, int] = {
+    "boolean": oids.BOOL,
+    "tinyint": oids.INT2,
+    "utinyint": oids.INT2,
+    "smallint": oids.INT2,
+    "usmallint": oids.INT4,
+    "integer": oids.INT4,
+    "uinteger": oids.INT8,
+    "bigint": oids.INT8,
+    "ubigint": oids.NUMERIC,
+    "hugeint": oids.NUMERIC,
+    "uhugeint": oids.NUMERIC,
+    "bignum": oids.NUMERIC,
+    "varint": oids.NUMERIC,
+    "decimal": oids.NUMERIC,
+    "float": oids.FLOAT4,
+    "double": oids.FLOAT8,
+    "varchar": oids.TEXT,
+    "blob": oids.BYTEA,
+    "date": oids.DATE,
+    "time": oids.TIME,
+    "time_ns": oids.TIME,
+    "time with time zone": oids.TIMETZ,
+    "timestamp": oids.TIMESTAMP,
+    "timestamp_s": oids.TIMESTAMP,
+    "timestamp_ms": oids.TIMESTAMP,
+    "timestamp_ns": oids.TIMESTAMP,
+    "timestamp with time zone": oids.TIMESTAMPTZ,
+    "interval": oids.INTERVAL,
+    "uuid": oids.UUID,
+    "bit": oids.VARBIT,
+    "struct": oids.JSON,
+    "map": oids.JSON,
+    "enum": oids.TEXT,
+    # A UNION value comes out as its member's value: text prints any member the PostgreSQL way.
+    "union": oids.TEXT,
+    "null": oids.TEXT,
+}
+_TYPMOD_BY_ID = {"timestamp_s": 0, "timestamp_ms": 3}  # timestamp(0), timestamp(3)
+_type_cache: dict[str, tuple[int, int]] = {}
+
+
+def pg_type(duck_type: Any) -> tuple[int, int]:
+    """(type OID, typmod) of a DuckDBPyType, as RowDescription describes a column."""
+    key = str(duck_type)
+    found = _type_cache.get(key)
+    if found is None:
+        found = _type_cache[key] = _pg_type(duck_type)
+    return found
+
+
+def _pg_type(duck_type: Any) -> tuple[int, int]:
+    kind = duck_type.id
+    if kind in ("list", "array"):
+        element_oid, typmod = pg_type(dict(duck_type.children)["child"])
+        if oids.ELEMENT_OF.get(element_oid):  # a list of lists: one multi-dimensional array
+            return element_oid, typmod
+        return oids.ARRAY_OF.get(element_oid, oids.TEXT_ARRAY), typmod
+    if kind == "decimal":
+        children = dict(duck_type.children)
+        return oids.NUMERIC, ((children["precision"] << 16) | children["scale"]) + 4
+    if kind == "varchar" and str(duck_type) == "JSON":
+        return oids.JSON, -1
+    return _BY_ID.get(kind, oids.TEXT), _TYPMOD_BY_ID.get(kind, -1)
+
+
+# Intervals: split into parts inside DuckDB (see the module docstring), rebuilt here.
+_INTERVAL_PARTS = "['year', 'month', 'day', 'hour', 'minute', 'microseconds']"
+
+
+def _interval_sql(expr: str, duck_type: Any, depth: int = 0) -> str | None:
+    """A DuckDB expression giving `expr`'s intervals as part structs; None: no intervals."""
+    kind = duck_type.id
+    if kind == "interval":
+        return f"datepart({_INTERVAL_PARTS}, {expr})"
+    if kind in ("list", "array"):
+        var = f"_pgwire_e{depth}"
+        inner = _interval_sql(var, dict(duck_type.children)["child"], depth + 1)
+        if inner is not None:
+            return f"list_transform({expr}, lambda {var}: {inner})"
+    return None
+
+
+def _interval_of(parts: dict[str, int] | None) -> Interval | None:
+    if parts is None:
+        return None
+    micros = parts["hour"] * 3_600_000_000 + parts["minute"] * 60_000_000
+    return Interval(
+        parts["year"] * 12 + parts["month"], parts["day"], micros + parts["microseconds"]
+    )
+
+
+def _interval_converter(duck_type: Any) -> Callable[[Any], Any]:
+    if duck_type.id == "interval":
+        return _interval_of
+    inner = _interval_converter(dict(duck_type.children)["child"])
+    return lambda items: None if items is None else [inner(item) for item in items]
+
+
+# ---------------------------------------------------------------------------------------------
+# command tags
+
+_CREATE_SKIP = {"OR", "REPLACE", "TEMP", "TEMPORARY", "UNIQUE", "PERSISTENT", "GLOBAL", "LOCAL"}
+_OBJECT_NAMES = {"MACRO": "FUNCTION"}  # DuckDB's macros are PostgreSQL's SQL functions
+_COUNTED_TYPES = {"INSERT", "UPDATE", "DELETE", "MERGE_INTO", "COPY", "CREATE"}
+_ROW_VERBS = {"INSERT": "INSERT", "UPDATE": "UPDATE", "DELETE": "DELETE", "MERGE_INTO": "MERGE"}
+_TRANSACTION_TAGS = {
+    "BEGIN": "BEGIN",
+    "START": "START TRANSACTION",
+    "COMMIT": "COMMIT",
+    "END": "COMMIT",
+    "ROLLBACK": "ROLLBACK",
+    "ABORT": "ROLLBACK",
+}
+
+
+def _object_tag(verb: str, words: list[str]) -> str:
+    """'CREATE TABLE', 'DROP VIEW', 'ALTER TABLE', ...: the verb and the kind of object."""
+    for word in words[1:]:
+        if word not in _CREATE_SKIP:
+            return f"{verb} {_OBJECT_NAMES.get(word, word)}"
+    return verb
+
+
+def command_tag_for(statement_type: str, sql: str, count: int | None) -> str:
+    """PostgreSQL's CommandComplete tag for a DuckDB statement that returned no rows."""
+    words = leading_words(sql, 6)
+    first = words[0] if words else statement_type
+    if statement_type == "INSERT":
+        return command_tag("INSERT", count or 0)
+    if statement_type in ("UPDATE", "DELETE"):
+        if first == "TRUNCATE":
+            return "TRUNCATE TABLE"
+        return command_tag(statement_type, count or 0)
+    if statement_type == "MERGE_INTO":
+        return command_tag("MERGE", count or 0)
+    if statement_type == "COPY":
+        return command_tag("COPY", count or 0)
+    if statement_type == "CREATE":
+        if count is not None:  # CREATE TABLE ... AS: PostgreSQL says SELECT n
+            return command_tag("SELECT", count)
+        return _object_tag("CREATE", words)
+    if statement_type == "DROP":
+        return "DEALLOCATE" if first == "DEALLOCATE" else _object_tag("DROP", words)
+    if statement_type == "ALTER":
+        return "COMMENT" if first == "COMMENT" else _object_tag("ALTER", words)
+    if statement_type == "TRANSACTION":
+        return _TRANSACTION_TAGS.get(first, first)
+    if statement_type == "SET":
+        return "RESET" if first == "RESET" else "SET"
+    return first
+
+
+# ---------------------------------------------------------------------------------------------
+# errors: DuckDB exception → PgError with the nearest SQLSTATE
+
+_PREFIX = re.compile(r"^[A-Za-z][A-Za-z ]*? Error: ")
+_LINE = re.compile(r"LINE (\d+): (.*)\n( *)\^")
+
+# (exception class name, pattern on the message, SQLSTATE, PostgreSQL's wording or None)
+_RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
+    (cls, re.compile(pattern, re.IGNORECASE | re.DOTALL), code, wording)
+    for cls, pattern, code, wording in [
+        ("Error", r"read-only", "25006", None),
+        ("CatalogException", r'^Table with name "?(.+?)"? does not exist', "42P01",
+         'relation "{0}" does not exist'),
+        ("CatalogException", r'^(?:Table|View) with name "?(.+?)"? already exists', "42P07",
+         'relation "{0}" already exists'),
+        ("CatalogException", r"^(?:Scalar |Table |Aggregate |Pragma |Macro )?Function with "
+         r'name "?(.+?)"? does not exist', "42883", "function {0} does not exist"),
+        ("CatalogException", r'^Type with name "?(.+?)"? does not exist', "42704",
+         'type "{0}" does not exist'),
+        ("CatalogException", r'^Schema with name "?(.+?)"? does not exist', "3F000",
+         'schema "{0}" does not exist'),
+        ("CatalogException", r'^Schema with name "?(.+?)"? already exists', "42P06",
+         'schema "{0}" already exists'),
+        ("CatalogException", r"^(?:View|Sequence) with name .* does not exist", "42P01", None),
+        ("CatalogException", r"does not exist", "42704", None),
+        ("CatalogException", r"already exists", "42710", None),
+        ("CatalogException", r"", "42P01", None),
+        ("BinderException", r'^Referenced column "(.+?)" not found', "42703",
+         'column "{0}" does not exist'),
+        ("BinderException", r"^Referenced table .* not found", "42P01", None),
+        ("BinderException", r"^Ambiguous reference", "42702", None),
+        ("BinderException", r"must appear in the GROUP BY clause", "42803", None),
+        ("BinderException", r"^No function matches", "42883", None),
+        ("BinderException", r"^Could not choose a best candidate", "42725", None),
+        ("BinderException", r"", "42000", None),
+        ("ConstraintException", r"duplicate key|unique constraint|primary key", "23505", None),
+        ("ConstraintException", r"NOT NULL", "23502", None),
+        ("ConstraintException", r"foreign key", "23503", None),
+        ("ConstraintException", r"CHECK constraint", "23514", None),
+        ("ConstraintException", r"", "23000", None),
+        ("ConversionException", r"out of range", "22003", None),
+        ("ConversionException", r"date|time|interval", "22007", None),
+        ("ConversionException", r"", "22P02", None),
+        ("InvalidInputException", r"division by zero", "22012", "division by zero"),
+        ("InvalidInputException", r"^Values were not provided", "08P01", None),
+        ("InvalidInputException", r"", "22023", None),
+        ("TransactionException", r"transaction is aborted", "25P02",
+         "current transaction is aborted, commands ignored until end of transaction block"),
+        ("TransactionException", r"within a transaction", "25001", None),
+        ("TransactionException", r"no transaction is active", "25P01", None),
+        ("TransactionException", r"conflict", "40001", None),
+        ("TransactionException", r"", "25000", None),
+        ("InterruptException", r"", "57014", "canceling statement due to user request"),
+        ("ParserException", r"", "42601", None),
+        ("SyntaxException", r"", "42601", None),
+        ("OutOfRangeException", r"", "22003", None),
+        ("NotImplementedException", r"", "0A000", None),
+        ("PermissionException", r"", "42501", None),
+        ("DependencyException", r"", "2BP01", None),
+        ("SequenceException", r"", "2200H", None),
+        ("TypeMismatchException", r"", "42804", None),
+        ("InvalidTypeException", r"", "42804", None),
+        ("IOException", r"", "58030", None),
+        ("HTTPException", r"", "58030", None),
+        ("OutOfMemoryException", r"", "53200", None),
+        ("ConnectionException", r"", "08000", None),
+    ]
+]  # fmt: skip
+
+
+def to_pg_error(exc: BaseException, sql: str = "") -> PgError:
+    """A DuckDB exception as a PgError: nearest SQLSTATE, DuckDB's prefixes stripped, the
+    'Did you mean' line as hint and the LINE/caret excerpt as a cursor position in `sql`."""
+    text = _PREFIX.sub("", str(exc), count=1)
+    body, _, excerpt = text.partition("\n\nLINE ")
+    lines = [line.strip() for line in body.split("\n")]
+    message = lines[0].rstrip("!") or type(exc).__name__
+    hint = None
+    details = []
+    for line in lines[1:]:
+        if not line:
+            continue
+        if line.startswith("Did you mean") or line.startswith("Candidate bindings"):
+            hint = line if hint is None else f"{hint} {line}"
+        else:
+            details.append(line)
+    code = sqlstate.INTERNAL_ERROR
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    for cls, pattern, rule_code, wording in _RULES:
+        if cls in names:
+            match = pattern.search(message)
+            if match:
+                code = rule_code
+                if wording is not None:
+                    message = wording.format(*match.groups())
+                break
+    position = _position(excerpt, sql) if excerpt else None
+    return PgError(
+        message,
+        code,
+        detail="\n".join(details) or None,
+        hint=hint,
+        position=position,
+    )
+
+
+def _position(excerpt: str, sql: str) -> int | None:
+    """1-based character position in `sql` of DuckDB's caret ('LINE 1: ...\\n   ^^^')."""
+    match = _LINE.match("LINE " + excerpt)
+    if not match or not sql:
+        return None
+    line_no, shown, spaces = int(match[1]), match[2], len(match[3])
+    column = spaces - len(f"LINE {line_no}: ")
+    sql_lines = sql.split("\n")
+    if not 1 <= line_no <= len(sql_lines) or column < 0:
+        return None
+    line = sql_lines[line_no - 1]
+    start = 0
+    if shown.startswith("..."):  # DuckDB shortened a long line: find the piece it shows
+        piece = shown[3:]
+        piece = piece[:-3] if piece.endswith("...") else piece
+        found = line.find(piece)
+        if found < 0:
+            return None
+        start, column = found, column - 3
+    offset = sum(len(previous) + 1 for previous in sql_lines[: line_no - 1])
+    return offset + start + column + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# the handler
+
+
+class DuckDBHandler(Handler):
+    """Serve one DuckDB database: ":memory:" (the default) or a file path."""
+
+    implicit_transactions = True
+
+    def __init__(
+        self,
+        database: str = ":memory:",
+        read_only: bool = False,
+        *,
+        config: dict[str, Any] | None = None,
+        batch_rows: int = BATCH_ROWS,
+    ) -> None:
+        if read_only and database in ("", ":memory:"):
+            raise ValueError("an in-memory DuckDB database cannot be opened read-only")
+        self.database = database
+        self.read_only = read_only
+        self.batch_rows = batch_rows
+        self._db = duckdb.connect(database, read_only=read_only, config=config or {})
+        _prepare(self._db)
+        self._default: DuckDBSession | None = None
+
+    async def connect(self, session: SessionInfo) -> DuckDBSession:
+        loop = asyncio.get_running_loop()
+        # A cursor is a new DuckDB connection to the same database: its own transactions.
+        cursor = await loop.run_in_executor(_EXECUTOR, self._new_cursor)
+        return DuckDBSession(cursor, session, self.batch_rows)
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = self._db.cursor()
+        _prepare(cursor)
+        return cursor
+
+    async def query(self, sql: str) -> Result:
+        """Run `sql` on a session of the handler's own (handy in scripts and tests)."""
+        if self._default is None:
+            self._default = await self.connect(SessionInfo("duckdb", self.database, 0))
+        return await self._default.query(sql)
+
+    async def close(self) -> None:
+        if self._default is not None:
+            await self._default.close()
+            self._default = None
+
+    def shutdown(self) -> None:
+        """Close the database; every session's cursor stops working."""
+        self._db.close()
+
+
+def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
+    # Replacement scans would let SQL text read Python variables of the server process.
+    conn.execute("SET python_enable_replacements = false")
+    # The server reports TimeZone=UTC; timestamptz values are computed in it.
+    conn.execute("SET TimeZone = 'UTC'")
+
+
+@dataclass(slots=True)
+class _Stream:
+    """The rest of a result that has not been fetched yet."""
+
+    batch_rows: int
+    # Per column (None: as is), when DuckDB's Python values need fixing.
+    converters: list[Callable[[Any], Any] | None] | None = None
+    buffered: list[Row] = field(default_factory=list)  # drained early (see _drain)
+    done: bool = False
+
+
+@dataclass(slots=True)
+class _Outcome:
+    command: str | None = None
+    columns: list[Column] = field(default_factory=list)
+    first: list[Row] = field(default_factory=list)
+    stream: _Stream | None = None
+    verb: str = "SELECT"
+
+
+class DuckDBSession(Handler):
+    """One client connection: a DuckDB cursor of its own."""
+
+    implicit_transactions = True
+
+    def __init__(
+        self, cursor: duckdb.DuckDBPyConnection, info: SessionInfo, batch_rows: int = BATCH_ROWS
+    ) -> None:
+        self.info = info
+        self._cursor = cursor
+        self._batch_rows = batch_rows
+        self._statements: dict[str, list[Any]] = {}
+        self._open: _Stream | None = None  # a result still being streamed to the client
+        self._closed = False
+
+    # -- running things off the loop -----------------------------------------------------------
+
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(_EXECUTOR, fn, *args)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # Cancel request or client gone: stop DuckDB, and let the worker finish with the
+            # cursor before anyone else uses it.
+            self._cursor.interrupt()
+            with contextlib.suppress(BaseException):
+                await future
+            raise
+
+    # -- the handler API -----------------------------------------------------------------------
+
+    async def query(self, sql: str) -> Result:
+        try:
+            outcome = await self._run(self._execute, sql)
+        except duckdb.Error as exc:
+            raise to_pg_error(exc, sql) from None
+        if outcome.command is not None:
+            return Command(outcome.command)
+        return Rows(outcome.columns, batches=self._batches(outcome, sql), command=outcome.verb)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._cursor.interrupt()
+        with contextlib.suppress(duckdb.Error):
+            await self._run(self._cursor.close)
+
+    # -- in the worker thread ------------------------------------------------------------------
+
+    def _parse(self, sql: str) -> list[Any]:
+        statements = self._statements.get(sql)
+        if statements is None:
+            statements = self._cursor.extract_statements(sql)
+            if len(self._statements) >= _STATEMENT_CACHE:
+                self._statements.clear()
+            self._statements[sql] = statements
+        return statements
+
+    def _drain(self) -> None:
+        """Buffer what is left of a result still being streamed: the cursor is needed again."""
+        stream, self._open = self._open, None
+        if stream is not None and not stream.done:
+            stream.buffered.extend(self._fetch(stream, None))
+            stream.done = True
+
+    def _fetch(self, stream: _Stream, count: int | None) -> list[Row]:
+        rows = self._cursor.fetchall() if count is None else self._cursor.fetchmany(count)
+        converters = stream.converters
+        if converters is not None and rows:
+            rows = [
+                tuple(value if convert is None else convert(value)
+                      for convert, value in zip(converters, row, strict=True))
+                for row in rows
+            ]  # fmt: skip
+        return rows
+
+    def _execute(self, sql: str) -> _Outcome:
+        self._drain()
+        statements = self._parse(sql)
+        if not statements:
+            return _Outcome(command="")
+        cursor = self._cursor
+        for statement in statements[:-1]:  # the session splits; DuckDB may still see several
+            cursor.execute(statement)
+        statement = statements[-1]
+        cursor.execute(statement)
+        kind: str = statement.type.name
+        description = cursor.description
+        if not description:
+            return _Outcome(command=command_tag_for(kind, sql, None))
+        if len(description) == 1:
+            only_name, only_type = description[0][0], str(description[0][1])
+            if (
+                only_name == "Success"
+                and only_type == "BOOLEAN"
+                and kind not in ("SELECT", "EXECUTE")
+            ):
+                return _Outcome(command=command_tag_for(kind, sql, None))
+            # Without RETURNING, DuckDB answers DML with one BIGINT column "Count".
+            if only_name == "Count" and only_type == "BIGINT" and kind in _COUNTED_TYPES:
+                row = cursor.fetchone()
+                return _Outcome(command=command_tag_for(kind, sql, None if row is None else row[0]))
+        columns = []
+        for name, duck_type, *_ in description:
+            oid, typmod = pg_type(duck_type)
+            columns.append(Column(name, oid, typmod))
+        stream = _Stream(self._batch_rows)
+        if kind == "SELECT":
+            self._fix_intervals(statement, description, stream)
+        verb = _ROW_VERBS.get(kind, "SELECT")
+        if kind == "SELECT" and statement.query[:4].upper() == "SHOW":  # leading comments gone
+            verb = "SHOW"
+        elif kind == "EXPLAIN":
+            verb = "EXPLAIN"
+        first = self._fetch(stream, stream.batch_rows)
+        stream.done = len(first) < stream.batch_rows
+        if not stream.done:
+            self._open = stream
+        return _Outcome(columns=columns, first=first, stream=stream, verb=verb)
+
+    def _fix_intervals(self, statement: Any, description: Sequence[Any], stream: _Stream) -> None:
+        """Re-run a SELECT with its intervals split into parts (see the module docstring)."""
+        exprs = []
+        converters: list[Callable[[Any], Any] | None] = []
+        for i, (_name, duck_type, *_) in enumerate(description, start=1):
+            fixed = _interval_sql(f"#{i}", duck_type)
+            exprs.append(fixed or f"#{i}")
+            converters.append(_interval_converter(duck_type) if fixed else None)
+        if not any(converters):
+            return
+        inner = statement.query.strip().rstrip(";").rstrip()
+        wrapped = f"SELECT {', '.join(exprs)} FROM (\n{inner}\n) AS _pgwire_q"
+        try:
+            self._cursor.execute(wrapped)
+        except duckdb.Error:
+            self._cursor.execute(statement)  # cannot wrap it: intervals stay approximate
+            return
+        stream.converters = converters
+
+    # -- streaming -----------------------------------------------------------------------------
+
+    async def _batches(self, outcome: _Outcome, sql: str) -> AsyncIterator[list[Row]]:
+        stream = outcome.stream
+        assert stream is not None
+        try:
+            if outcome.first:
+                yield outcome.first
+            outcome.first = []
+            while not stream.done or stream.buffered:
+                if stream.buffered:
+                    rows, stream.buffered = stream.buffered, []
+                    yield rows
+                    continue
+                try:
+                    rows = await self._run(self._fetch_next, stream)
+                except duckdb.Error as exc:
+                    raise to_pg_error(exc, sql) from None
+                if rows:
+                    yield rows
+        finally:
+            # Abandoned (client gone, error while sending): nothing will read the rest, so
+            # the next statement must not buffer it.
+            if self._open is stream:
+                self._open = None
+
+    def _fetch_next(self, stream: _Stream) -> list[Row]:
+        if stream.done:  # drained by another statement meanwhile: rows are in the buffer
+            return []
+        rows = self._fetch(stream, stream.batch_rows)
+        if len(rows) < stream.batch_rows:
+            stream.done = True
+            if self._open is stream:
+                self._open = None
+        return rows

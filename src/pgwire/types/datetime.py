@@ -1,0 +1,714 @@
+"""Dates and times: date, time, timetz, timestamp, timestamptz, interval.
+
+Text output is PostgreSQL's default: DateStyle 'ISO, MDY', IntervalStyle 'postgres'
+('1 year 2 mons 3 days 04:05:06.5', '-1 days +02:00:00'). timestamptz prints in the session
+TimeZone; the registered encoder uses UTC ('2024-01-01 12:00:00+00'), and
+`timestamptz_text_encoder(tz)` builds one for another zone.
+
+Python's date/datetime cannot hold BC dates, years above 9999, 'infinity' or '24:00:00'. Such
+values travel as str in PostgreSQL's own spelling ('0045-03-15 BC', 'infinity'): encoders pass
+a str through (turning DuckDB's ' (BC)' suffix into PostgreSQL's ' BC'), and decoders return
+a str for input that Python cannot represent. `Interval` keeps months, days and microseconds
+apart, as PostgreSQL does; a timedelta has only days and seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from typing import Any
+
+from pgwire.types import oids
+from pgwire.types._util import INT4, INT8, invalid_binary, invalid_datetime, out_of_range
+from pgwire.types.registry import Encoder, TypeInfo, TypeRegistry, registry
+
+_PG_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()  # 730120
+_UNIX_TO_PG_DAYS = 10957  # days from 1970-01-01 to 2000-01-01
+_USEC_PER_DAY = 86_400_000_000
+_INT32_MAX, _INT32_MIN = 2**31 - 1, -(2**31)
+_INT64_MAX, _INT64_MIN = 2**63 - 1, -(2**63)
+_INFINITIES = {"infinity": "infinity", "+infinity": "infinity", "-infinity": "-infinity"}
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A PostgreSQL interval: months, days and microseconds, each with its own sign."""
+
+    months: int = 0
+    days: int = 0
+    microseconds: int = 0
+
+    @classmethod
+    def from_timedelta(cls, value: timedelta) -> Interval:
+        days = value.days
+        micros = value.seconds * 1_000_000 + value.microseconds
+        if days < 0 < micros:  # timedelta(hours=-2) is days=-1, +22h: keep one sign
+            days += 1
+            micros -= _USEC_PER_DAY
+        return cls(0, days, micros)
+
+    def to_timedelta(self) -> timedelta:
+        """As a timedelta, counting a month as 30 days (PostgreSQL's own rule for epoch)."""
+        return timedelta(days=self.months * 30 + self.days, microseconds=self.microseconds)
+
+    def __str__(self) -> str:
+        return interval_text(self.months, self.days, self.microseconds)
+
+
+# ---------------------------------------------------------------------------------------------
+# calendar arithmetic for dates Python cannot hold (BC, years > 9999)
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date; `year` is astronomical (1 BC = 0)."""
+    year -= month <= 2
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    days += 719468
+    era = days // 146097
+    doe = days - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def _date_text_from_days(pg_days: int) -> str:
+    """Days since 2000-01-01 → PostgreSQL's date text, BC and five-digit years included."""
+    year, month, day = _civil_from_days(pg_days + _UNIX_TO_PG_DAYS)
+    if year <= 0:
+        return f"{1 - year:04d}-{month:02d}-{day:02d} BC"
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _bc(text: str) -> str:
+    """DuckDB writes BC as '0045-03-15 (BC) 01:02:03'; PostgreSQL as '0045-03-15 01:02:03 BC'."""
+    if " (BC)" in text:
+        return text.replace(" (BC)", "") + " BC"
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# formatting helpers
+
+
+def _offset_text(offset: timedelta) -> str:
+    """A UTC offset as PostgreSQL prints it: '+00', '+05:30', '-08', '+05:30:15'."""
+    seconds = int(offset.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if secs:
+        return f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}"
+    if minutes:
+        return f"{sign}{hours:02d}:{minutes:02d}"
+    return f"{sign}{hours:02d}"
+
+
+def interval_text(months: int, days: int, micros: int) -> str:
+    """IntervalStyle 'postgres', as EncodeInterval writes it."""
+    years = abs(months) // 12 * (1 if months >= 0 else -1)
+    parts: list[str] = []
+    is_before = False
+    for value, unit in ((years, "year"), (months - years * 12, "mon"), (days, "day")):
+        if value:
+            plus = "+" if is_before and value > 0 else ""
+            parts.append(f"{plus}{value} {unit}{'' if value == 1 else 's'}")
+            is_before = value < 0
+    if not parts or micros:
+        sign = "-" if micros < 0 else ("+" if is_before else "")
+        hours, rest = divmod(abs(micros), 3_600_000_000)
+        minutes, rest = divmod(rest, 60_000_000)
+        seconds, fraction = divmod(rest, 1_000_000)
+        clock = f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
+        if fraction:
+            clock += f".{fraction:06d}".rstrip("0")
+        parts.append(clock)
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# text encoders
+
+
+def date_text_encode(value: Any) -> bytes:
+    if type(value) is date:
+        return value.isoformat().encode()
+    return _date_text_other(value)
+
+
+def _date_text_other(value: Any) -> bytes:
+    if isinstance(value, datetime):
+        return value.date().isoformat().encode()
+    if isinstance(value, date):
+        return value.isoformat().encode()
+    if isinstance(value, str):
+        return _bc(value).encode()
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"cannot encode {type(value).__name__} as date")
+
+
+def _time_text(value: time) -> str:
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    text = value.isoformat()
+    return text.rstrip("0") if value.microsecond else text
+
+
+def time_text_encode(value: Any) -> bytes:
+    if type(value) is time and value.tzinfo is None:
+        text = value.isoformat()
+        return (text.rstrip("0") if value.microsecond else text).encode()
+    return _time_text_other(value)
+
+
+def _time_text_other(value: Any) -> bytes:
+    if isinstance(value, time):
+        return _time_text(value).encode()
+    if isinstance(value, datetime):
+        return _time_text(value.time()).encode()
+    if isinstance(value, timedelta):  # some drivers hand a time of day over as timedelta
+        micros = value // timedelta(microseconds=1)
+        return interval_text(0, 0, micros).encode()
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"cannot encode {type(value).__name__} as time")
+
+
+def timetz_text_encode(value: Any) -> bytes:
+    if isinstance(value, time):
+        offset = value.utcoffset()
+        return (_time_text(value) + _offset_text(offset or timedelta(0))).encode()
+    if isinstance(value, datetime):
+        return timetz_text_encode(value.timetz())
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"cannot encode {type(value).__name__} as timetz")
+
+
+def timestamp_text_encode(value: Any) -> bytes:
+    if type(value) is datetime:
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)
+        text: str = value.isoformat(" ")
+        return (text.rstrip("0") if value.microsecond else text).encode()
+    return _timestamp_text_other(value)
+
+
+def _timestamp_text_other(value: Any) -> bytes:
+    if isinstance(value, datetime):
+        return timestamp_text_encode(datetime.combine(value.date(), value.timetz()))
+    if isinstance(value, date):
+        return f"{value.isoformat()} 00:00:00".encode()
+    if isinstance(value, str):
+        return _bc(value).encode()
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"cannot encode {type(value).__name__} as timestamp")
+
+
+def _utc_offset(tz: tzinfo, value: datetime) -> timedelta:
+    offset = tz.utcoffset(value)
+    return offset if offset is not None else timedelta(0)
+
+
+def timestamptz_text_encoder(zone: tzinfo = UTC) -> Encoder:
+    """The timestamptz text encoder for a session TimeZone (a tzinfo, e.g. zoneinfo)."""
+    utc = zone is UTC
+
+    def encode(value: Any) -> bytes:
+        if isinstance(value, datetime):
+            if utc:
+                tz = value.tzinfo
+                naive = value.replace(tzinfo=None)
+                if tz is not None:
+                    offset = tz.utcoffset(value)
+                    if offset:
+                        naive -= offset
+                suffix = "+00"
+            else:
+                if value.tzinfo is None:  # naive: already in the session's zone
+                    value = value.replace(tzinfo=zone)
+                local = value.astimezone(zone)
+                suffix = _offset_text(_utc_offset(zone, local))
+                naive = local.replace(tzinfo=None)
+            text = naive.isoformat(" ")
+            if naive.microsecond:
+                text = text.rstrip("0")
+            return (text + suffix).encode()
+        if isinstance(value, date):
+            return encode(datetime(value.year, value.month, value.day))
+        if isinstance(value, str):
+            return _bc(value).encode()
+        if isinstance(value, bytes):
+            return value
+        raise TypeError(f"cannot encode {type(value).__name__} as timestamptz")
+
+    return encode
+
+
+timestamptz_text_encode = timestamptz_text_encoder()
+
+
+def interval_text_encode(value: Any) -> bytes:
+    if type(value) is Interval:
+        return interval_text(value.months, value.days, value.microseconds).encode()
+    if isinstance(value, timedelta):
+        iv = Interval.from_timedelta(value)
+        return interval_text(iv.months, iv.days, iv.microseconds).encode()
+    if isinstance(value, Interval):
+        return interval_text(value.months, value.days, value.microseconds).encode()
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"cannot encode {type(value).__name__} as interval")
+
+
+# ---------------------------------------------------------------------------------------------
+# text decoders
+
+_DATE_RE = re.compile(r"(\d{4,})-(\d{1,2})-(\d{1,2})(\s+BC)?$", re.IGNORECASE)
+_MDY_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})$")
+_TS_RE = re.compile(
+    r"(\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?"
+    r"\s*(Z|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?)?(\s+BC| \(BC\))?$",
+    re.IGNORECASE,
+)
+
+
+def _special_date(text: str, type_name: str) -> date | str:
+    lower = text.lower()
+    if lower in _INFINITIES:
+        return _INFINITIES[lower]
+    if lower == "epoch":
+        return date(1970, 1, 1)
+    today = date.today()
+    relative = {"today": 0, "tomorrow": 1, "yesterday": -1}.get(lower)
+    if relative is not None:
+        return today + timedelta(days=relative)
+    match = _DATE_RE.match(text)
+    if match:
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+        if match[4] or year > 9999 or year == 0:
+            if not (1 <= month <= 12 and 1 <= day <= 31) or year == 0:
+                raise out_of_range(type_name, text)
+            return f"{year:04d}-{month:02d}-{day:02d}{' BC' if match[4] else ''}"
+    match = _MDY_RE.match(text)
+    if match:
+        try:
+            return date(int(match[3]), int(match[1]), int(match[2]))
+        except ValueError:
+            raise out_of_range(type_name, text) from None
+    raise invalid_datetime(type_name, text)
+
+
+def date_text_decode(data: bytes) -> date | str:
+    text = data.decode(errors="replace").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return _special_date(text, "date")
+
+
+def _timestamp_decode(data: bytes, type_name: str, aware: bool) -> datetime | str:
+    text = data.decode(errors="replace").strip()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        lower = text.lower()
+        if lower in _INFINITIES:
+            return _INFINITIES[lower]
+        match = _TS_RE.match(text)
+        if not match:
+            special = _special_date(text, type_name)
+            if isinstance(special, str):
+                return special
+            value = datetime(special.year, special.month, special.day)
+        else:
+            # BC or a five-digit year: Python cannot hold it, keep PostgreSQL's spelling.
+            return _bc(text)
+    if aware:
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def timestamp_text_decode(data: bytes) -> datetime | str:
+    return _timestamp_decode(data, "timestamp", False)
+
+
+def timestamptz_text_decode(data: bytes) -> datetime | str:
+    return _timestamp_decode(data, "timestamp with time zone", True)
+
+
+def time_text_decode(data: bytes) -> time | str:
+    text = data.decode(errors="replace").strip()
+    try:
+        return time.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        if re.fullmatch(r"24:00(:00(\.0*)?)?", text):
+            return text
+        raise invalid_datetime("time", data) from None
+
+
+def timetz_text_decode(data: bytes) -> time | str:
+    text = data.decode(errors="replace").strip()
+    try:
+        value = time.fromisoformat(text)
+    except ValueError:
+        if re.fullmatch(r"24:00(:00(\.0*)?)?([+-].*)?", text):
+            return text
+        raise invalid_datetime("time with time zone", data) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+_UNIT_MICROS = {
+    "microsecond": 1,
+    "millisecond": 1_000,
+    "second": 1_000_000,
+    "minute": 60_000_000,
+    "hour": 3_600_000_000,
+}
+_UNIT_DAYS = {"day": 1, "week": 7}
+_UNIT_MONTHS = {"month": 1, "year": 12, "decade": 120, "century": 1200, "millennium": 12000}
+_UNIT_ALIASES = {
+    "us": "microsecond", "usec": "microsecond", "usecs": "microsecond",
+    "microseconds": "microsecond", "ms": "millisecond", "msec": "millisecond",
+    "msecs": "millisecond", "milliseconds": "millisecond", "s": "second", "sec": "second",
+    "secs": "second", "seconds": "second", "m": "minute", "min": "minute", "mins": "minute",
+    "minutes": "minute", "h": "hour", "hr": "hour", "hrs": "hour", "hours": "hour",
+    "d": "day", "days": "day", "w": "week", "weeks": "week", "mon": "month",
+    "mons": "month", "months": "month", "y": "year", "yr": "year", "yrs": "year",
+    "years": "year", "decades": "decade", "dec": "decade", "decs": "decade",
+    "centuries": "century", "c": "century", "cent": "century", "millennia": "millennium",
+    "mil": "millennium", "mils": "millennium", "millenniums": "millennium",
+}  # fmt: skip
+_INTERVAL_TOKEN = re.compile(
+    r"\s*(?:(?P<clock>[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?)"
+    r"|(?P<num>[+-]?(?:\d+\.?\d*|\.\d+))\s*(?P<unit>[a-z]+)?"
+    r"|(?P<ago>ago)|(?P<at>@))",
+    re.IGNORECASE,
+)
+_ISO_INTERVAL = re.compile(
+    r"(-)?P(?:(-?[\d.]+)Y)?(?:(-?[\d.]+)M)?(?:(-?[\d.]+)W)?(?:(-?[\d.]+)D)?"
+    r"(?:T(?:(-?[\d.]+)H)?(?:(-?[\d.]+)M)?(?:(-?[\d.]+)S)?)?$",
+    re.IGNORECASE,
+)
+
+
+def _add_unit(acc: list[float], amount: float, unit: str) -> None:
+    unit = _UNIT_ALIASES.get(unit, unit)
+    if unit in _UNIT_MONTHS:
+        months = amount * _UNIT_MONTHS[unit]
+        whole = int(months)
+        acc[0] += whole
+        acc[1] += (months - whole) * 30  # fractional months spill into days, as in PostgreSQL
+    elif unit in _UNIT_DAYS:
+        days = amount * _UNIT_DAYS[unit]
+        whole = int(days)
+        acc[1] += whole
+        acc[2] += (days - whole) * _USEC_PER_DAY
+    elif unit in _UNIT_MICROS:
+        acc[2] += amount * _UNIT_MICROS[unit]
+    else:
+        raise ValueError(unit)
+
+
+def _clock_micros(clock: str) -> float:
+    negative = clock.startswith("-")
+    fields = clock.lstrip("+-").split(":")
+    micros = int(fields[0]) * 3_600_000_000 + int(fields[1]) * 60_000_000
+    if len(fields) > 2:
+        micros += round(float(fields[2]) * 1_000_000)
+    return -micros if negative else micros
+
+
+def interval_text_decode(data: bytes) -> Interval:
+    """IntervalStyle postgres / postgres_verbose input, and ISO 8601 'P1Y2M3DT4H5M6S'."""
+    text = data.decode(errors="replace").strip()
+    acc: list[float] = [0, 0, 0]
+    try:
+        iso = _ISO_INTERVAL.match(text)
+        if iso and len(text) > 1:
+            for group, unit in zip(range(2, 9), ("year", "month", "week", "day", "hour",
+                                                 "minute", "second"), strict=True):  # fmt: skip
+                if iso[group]:
+                    _add_unit(acc, float(iso[group]), unit)
+            if iso[1]:
+                acc = [-x for x in acc]
+        else:
+            pos, ago, seen = 0, False, False
+            while pos < len(text):
+                match = _INTERVAL_TOKEN.match(text, pos)
+                if not match or match.end() == pos:
+                    raise ValueError(text)
+                pos = match.end()
+                if match["clock"]:
+                    acc[2] += _clock_micros(match["clock"])
+                elif match["num"]:
+                    number = match["num"]
+                    unit = (match["unit"] or "second").lower()
+                    amount = float(number) if "." in number else int(number)
+                    _add_unit(acc, amount, unit)
+                elif match["ago"]:
+                    ago = True
+                seen = seen or bool(match["clock"] or match["num"])
+            if not seen:
+                raise ValueError(text)
+            if ago:
+                acc = [-x for x in acc]
+    except ValueError:
+        raise invalid_datetime("interval", data) from None
+    days = int(acc[1])
+    micros = round(acc[2] + (acc[1] - days) * _USEC_PER_DAY)
+    return Interval(int(acc[0]), days, micros)
+
+
+# ---------------------------------------------------------------------------------------------
+# binary: dates are int32 days, times and timestamps int64 microseconds, from 2000-01-01
+
+
+def _pg_days(value: Any, type_name: str) -> int:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.toordinal() - _PG_EPOCH_ORDINAL
+    text = _bc(value.decode() if isinstance(value, bytes) else str(value)).strip()
+    lower = text.lower()
+    if lower in _INFINITIES:
+        return _INT32_MAX if _INFINITIES[lower] == "infinity" else _INT32_MIN
+    match = _DATE_RE.match(text)
+    if not match:
+        raise invalid_datetime(type_name, text)
+    year = int(match[1])
+    if match[4]:
+        year = 1 - year
+    return _days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
+
+
+def date_binary_encode(value: Any) -> bytes:
+    if type(value) is date:
+        return INT4.pack(value.toordinal() - _PG_EPOCH_ORDINAL)
+    return INT4.pack(_pg_days(value, "date"))
+
+
+def date_binary_decode(data: bytes) -> date | str:
+    if len(data) != 4:
+        raise invalid_binary("date")
+    days: int = INT4.unpack(data)[0]
+    if days == _INT32_MAX:
+        return "infinity"
+    if days == _INT32_MIN:
+        return "-infinity"
+    ordinal = days + _PG_EPOCH_ORDINAL
+    if 1 <= ordinal <= date.max.toordinal():
+        return date.fromordinal(ordinal)
+    return _date_text_from_days(days)
+
+
+def _time_micros(value: time) -> int:
+    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1_000_000 + value.microsecond
+
+
+def time_binary_encode(value: Any) -> bytes:
+    if isinstance(value, time):
+        return INT8.pack(_time_micros(value))
+    if isinstance(value, timedelta):
+        return INT8.pack(value // timedelta(microseconds=1))
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    if re.fullmatch(r"24:00(:00(\.0*)?)?", text.strip()):
+        return INT8.pack(_USEC_PER_DAY)
+    return INT8.pack(_time_micros(time.fromisoformat(text.strip())))
+
+
+def time_binary_decode(data: bytes) -> time | str:
+    if len(data) != 8:
+        raise invalid_binary("time")
+    micros: int = INT8.unpack(data)[0]
+    if micros == _USEC_PER_DAY:
+        return "24:00:00"
+    seconds, fraction = divmod(micros, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return time(hour, minute, second, fraction)
+
+
+def timetz_binary_encode(value: Any) -> bytes:
+    if not isinstance(value, time):
+        parsed = timetz_text_decode(value if isinstance(value, bytes) else str(value).encode())
+        if isinstance(parsed, str):
+            raise out_of_range("time with time zone", parsed)
+        value = parsed
+    offset = value.utcoffset() or timedelta(0)
+    # The zone is stored as seconds *west* of UTC.
+    return INT8.pack(_time_micros(value)) + INT4.pack(-int(offset.total_seconds()))
+
+
+def timetz_binary_decode(data: bytes) -> time:
+    if len(data) != 12:
+        raise invalid_binary("time with time zone")
+    micros: int = INT8.unpack_from(data)[0]
+    zone: int = INT4.unpack_from(data, 8)[0]
+    seconds, fraction = divmod(micros, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return time(hour % 24, minute, second, fraction, tzinfo=timezone(timedelta(seconds=-zone)))
+
+
+def _timestamp_micros(value: datetime) -> int:
+    days = value.toordinal() - _PG_EPOCH_ORDINAL
+    return (
+        days * 86400 + value.hour * 3600 + value.minute * 60 + value.second
+    ) * 1_000_000 + value.microsecond
+
+
+def _timestamp_micros_of_text(text: str, type_name: str) -> int:
+    text = _bc(text.strip())
+    lower = text.lower()
+    if lower in _INFINITIES:
+        return _INT64_MAX if _INFINITIES[lower] == "infinity" else _INT64_MIN
+    match = _TS_RE.match(text)
+    if not match:
+        raise invalid_datetime(type_name, text)
+    year = int(match[1])
+    if match[9]:
+        year = 1 - year
+    days = _days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
+    clock = (int(match[4] or 0) * 60 + int(match[5] or 0)) * 60 + int(match[6] or 0)
+    micros = (days * 86400 + clock) * 1_000_000 + int((match[7] or "0")[:6].ljust(6, "0"))
+    zone = match[8]
+    if zone and zone.upper() != "Z":
+        sign = -1 if zone[0] == "-" else 1
+        fields = zone[1:].split(":") if ":" in zone else [zone[1:3], zone[3:5], zone[5:7]]
+        hours, minutes, seconds = (int(f) if f else 0 for f in [*fields, "", ""][:3])
+        micros -= sign * (hours * 3600 + minutes * 60 + seconds) * 1_000_000
+    return micros
+
+
+def timestamp_binary_encode(value: Any) -> bytes:
+    if type(value) is datetime:
+        return INT8.pack(_timestamp_micros(value))
+    if isinstance(value, datetime):
+        return INT8.pack(_timestamp_micros(value))
+    if isinstance(value, date):
+        return INT8.pack((value.toordinal() - _PG_EPOCH_ORDINAL) * _USEC_PER_DAY)
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    return INT8.pack(_timestamp_micros_of_text(text, "timestamp"))
+
+
+def timestamptz_binary_encode(value: Any) -> bytes:
+    if isinstance(value, datetime):
+        offset = value.utcoffset()
+        micros = _timestamp_micros(value)
+        if offset:
+            micros -= offset // timedelta(microseconds=1)
+        return INT8.pack(micros)
+    if isinstance(value, date):
+        return INT8.pack((value.toordinal() - _PG_EPOCH_ORDINAL) * _USEC_PER_DAY)
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    return INT8.pack(_timestamp_micros_of_text(text, "timestamp with time zone"))
+
+
+_PG_EPOCH_DATETIME = datetime(2000, 1, 1)
+
+
+def _timestamp_from_micros(micros: int, zone: tzinfo | None) -> datetime | str:
+    if micros == _INT64_MAX:
+        return "infinity"
+    if micros == _INT64_MIN:
+        return "-infinity"
+    try:
+        value = _PG_EPOCH_DATETIME + timedelta(microseconds=micros)
+    except OverflowError:
+        days, rest = divmod(micros, _USEC_PER_DAY)
+        seconds, fraction = divmod(rest, 1_000_000)
+        minutes, second = divmod(seconds, 60)
+        hour, minute = divmod(minutes, 60)
+        day_text = _date_text_from_days(days)
+        clock = f"{hour:02d}:{minute:02d}:{second:02d}"
+        if fraction:
+            clock += f".{fraction:06d}".rstrip("0")
+        suffix = "+00" if zone is not None else ""
+        if day_text.endswith(" BC"):
+            return f"{day_text[:-3]} {clock}{suffix} BC"
+        return f"{day_text} {clock}{suffix}"
+    return value.replace(tzinfo=zone) if zone is not None else value
+
+
+def timestamp_binary_decode(data: bytes) -> datetime | str:
+    if len(data) != 8:
+        raise invalid_binary("timestamp")
+    return _timestamp_from_micros(INT8.unpack(data)[0], None)
+
+
+def timestamptz_binary_decode(data: bytes) -> datetime | str:
+    if len(data) != 8:
+        raise invalid_binary("timestamp with time zone")
+    return _timestamp_from_micros(INT8.unpack(data)[0], UTC)
+
+
+def interval_binary_encode(value: Any) -> bytes:
+    if isinstance(value, timedelta):
+        value = Interval.from_timedelta(value)
+    elif not isinstance(value, Interval):
+        value = interval_text_decode(value if isinstance(value, bytes) else str(value).encode())
+    return INT8.pack(value.microseconds) + INT4.pack(value.days) + INT4.pack(value.months)
+
+
+def interval_binary_decode(data: bytes) -> Interval:
+    if len(data) != 16:
+        raise invalid_binary("interval")
+    micros: int = INT8.unpack_from(data)[0]
+    days: int = INT4.unpack_from(data, 8)[0]
+    months: int = INT4.unpack_from(data, 12)[0]
+    return Interval(months, days, micros)
+
+
+def register(reg: TypeRegistry) -> None:
+    for oid, name, size, array_oid, text, binary, aliases in (
+        (oids.DATE, "date", 4, oids.DATE_ARRAY, (date_text_encode, date_text_decode),
+         (date_binary_encode, date_binary_decode), ()),
+        (oids.TIME, "time", 8, oids.TIME_ARRAY, (time_text_encode, time_text_decode),
+         (time_binary_encode, time_binary_decode), ("time without time zone",)),
+        (oids.TIMETZ, "timetz", 12, oids.TIMETZ_ARRAY, (timetz_text_encode, timetz_text_decode),
+         (timetz_binary_encode, timetz_binary_decode), ("time with time zone",)),
+        (oids.TIMESTAMP, "timestamp", 8, oids.TIMESTAMP_ARRAY,
+         (timestamp_text_encode, timestamp_text_decode),
+         (timestamp_binary_encode, timestamp_binary_decode), ("timestamp without time zone",)),
+        (oids.TIMESTAMPTZ, "timestamptz", 8, oids.TIMESTAMPTZ_ARRAY,
+         (timestamptz_text_encode, timestamptz_text_decode),
+         (timestamptz_binary_encode, timestamptz_binary_decode), ("timestamp with time zone",)),
+        (oids.INTERVAL, "interval", 16, oids.INTERVAL_ARRAY,
+         (interval_text_encode, interval_text_decode),
+         (interval_binary_encode, interval_binary_decode), ()),
+    ):  # fmt: skip
+        reg.register(
+            TypeInfo(
+                oid,
+                name,
+                size,
+                array_oid=array_oid,
+                text_encode=text[0],
+                text_decode=text[1],
+                binary_encode=binary[0],
+                binary_decode=binary[1],
+                aliases=aliases,
+            )
+        )
+
+
+register(registry)
