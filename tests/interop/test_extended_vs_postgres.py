@@ -228,3 +228,28 @@ def test_multiple_commands_in_parse(postgres15: TempPostgres, duckdb_server: Ser
         return summary(c.until())
 
     assert both(postgres15, duckdb_server, scenario) == ["E:42601", "Z:I"]
+
+
+def test_bad_format_codes_are_errors_not_fatal(
+    postgres15: TempPostgres, duckdb_server: ServerProcess
+) -> None:
+    def scenario(c: RawClient) -> list[str]:
+        out = []
+        c.send(m.Parse("", "select $1::int as v", []))
+        c.send(m.Bind("", "", [0], [b"1"], []), m.Sync())
+        out += summary(c.until())
+        # Hand-made Bind frames: the encoder refuses to write these.
+        bad_code = b"\x00\x00\x00\x01\x00\x02\x00\x01\x00\x00\x00\x011\x00\x00"
+        c.send_raw(b"B" + (4 + len(bad_code)).to_bytes(4, "big") + bad_code)
+        c.send(m.Sync())
+        out += summary(c.until())
+        mismatch = b"\x00\x00\x00\x02\x00\x00\x00\x00\x00\x01\x00\x00\x00\x011\x00\x00"
+        c.send_raw(b"B" + (4 + len(mismatch)).to_bytes(4, "big") + mismatch)
+        c.send(m.Sync())
+        out += summary(c.until())
+        c.send(m.Bind("", "", [], [b"7"], []), m.Execute("", 0), m.Sync())
+        return out + summary(c.until())
+
+    got = both(postgres15, duckdb_server, scenario)
+    assert [x for x in got if x.startswith("E:")] == ["E:22023", "E:08P01"]
+    assert "D:37" in got

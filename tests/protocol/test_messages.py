@@ -401,12 +401,6 @@ def test_trailing_bytes_are_rejected(msg: m.Message, garbage: bytes) -> None:
         (m.Close, b"\x00name\x00", "invalid CLOSE message subtype 0"),
         (m.ReadyForQuery, b"X", "invalid transaction status"),
         (m.ReadyForQuery, b"", "invalid message format"),
-        (m.Bind, b"\x00\x00\x00\x01\x00\x02" + b"\x00\x00\x00\x00", "unsupported format code: 2"),
-        (
-            m.Bind,
-            b"\x00\x00\x00\x02\x00\x00\x00\x01\x00\x03" + b"\xff\xff\xff\xff" * 3 + b"\x00\x00",
-            "bind message has 2 parameter formats but 3 parameters",
-        ),
         (m.Bind, b"\x00\x00\x00\x00\x00\x01\xff\xff\xff\xfe\x00\x00", "invalid value length -2"),
         (m.Bind, b"\x00\x00\x00\x00\x00\x01\x00\x00\x00\x05ab\x00\x00", "insufficient data"),
         (m.DataRow, b"\xff\xff", "insufficient data left in message"),
@@ -704,3 +698,13 @@ GENERATED: st.SearchStrategy[m.Message] = st.one_of(
 @given(msg=GENERATED)
 def test_generated_messages_round_trip(msg: m.Message) -> None:
     assert type(msg).decode(payload_of(msg)) == msg
+
+
+def test_bind_keeps_format_codes_for_the_session_to_judge() -> None:
+    # PostgreSQL answers these with an ERROR (22023, 08P01) and the session carries on, so the
+    # decoder must not turn them into a fatal protocol violation.
+    bad_code = m.Bind.decode(b"\x00\x00\x00\x01\x00\x02" + b"\x00\x00\x00\x00")
+    assert bad_code.param_formats == [2]
+    payload = b"\x00\x00\x00\x02\x00\x00\x00\x01\x00\x03" + b"\xff\xff\xff\xff" * 3 + b"\x00\x00"
+    mismatch = m.Bind.decode(payload)
+    assert mismatch.param_formats == [0, 1] and mismatch.params == [None, None, None]

@@ -350,6 +350,7 @@ class _Empty(Message):
     _frame: ClassVar[bytes] = b""
 
     def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
         cls._frame = cls.type_byte + _LEN4
 
     def encode(self) -> bytes:
@@ -649,17 +650,15 @@ class Bind(Message):
 
     @classmethod
     def decode(cls, payload: bytes) -> Self:
+        # Format codes and their count are checked by the session, not here: PostgreSQL
+        # answers a wrong code (22023) or count (08P01) with an ERROR, and the session lives.
         r = _Reader(payload)
         portal = r.cstring()
         statement = r.cstring()
-        pf = r.formats()
+        pf = r.int16_array(r.count())
         n = r.count()
-        if len(pf) > 1 and len(pf) != n:
-            raise ProtocolViolation(
-                f"bind message has {len(pf)} parameter formats but {n} parameters"
-            )
         params = [r.value() for _ in range(n)]
-        rf = r.formats()
+        rf = r.int16_array(r.count())
         r.end()
         return cls(portal, statement, pf, params, rf)
 
@@ -867,6 +866,7 @@ class _AuthNoData(Authentication):
     _frame: ClassVar[bytes] = b""
 
     def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
         cls._frame = b"R" + _I32_I32.pack(8, cls.code)
 
     def encode(self) -> bytes:
