@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from pgwire import __version__
+from pgwire.auth.rules import METHODS
 from pgwire.config import Config
 from pgwire.handler import Handler
 from pgwire.server.server import serve
@@ -103,6 +104,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="server_version reported to clients (default: %(default)s)",
     )
     serve_cmd.add_argument("--read-only", action="store_true", help="open a DuckDB file read-only")
+    security = serve_cmd.add_argument_group("authentication and TLS")
+    security.add_argument(
+        "--auth",
+        choices=list(METHODS),
+        help="method asked of every user unless --auth-rule says otherwise "
+        "(default: scram-sha-256 with --users, else trust)",
+    )
+    security.add_argument(
+        "--users",
+        metavar="FILE",
+        help='TOML file with a [users] table of name = "secret" lines; a secret is a '
+        "password, an md5 hash (md5...) or a SCRAM-SHA-256 verifier as in pg_authid",
+    )
+    security.add_argument(
+        "--auth-rule",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="a pg_hba-style rule 'TYPE DATABASE USER METHOD' (TYPE: local, host, hostssl, "
+        "hostnossl, all); repeat for more, first match wins, no match is refused",
+    )
+    security.add_argument(
+        "--scram-iterations",
+        type=int,
+        default=defaults.scram_iterations,
+        help="PBKDF2 iterations for SCRAM secrets derived from plain passwords "
+        "(default: %(default)s)",
+    )
+    security.add_argument("--tls-cert", metavar="FILE", help="server certificate (PEM)")
+    security.add_argument("--tls-key", metavar="FILE", help="server private key (PEM)")
+    security.add_argument(
+        "--tls-ca", metavar="FILE", help="CA to verify client certificates against, when sent"
+    )
+    security.add_argument(
+        "--tls-required",
+        action="store_true",
+        help="refuse plaintext TCP connections (unix sockets stay available)",
+    )
     serve_cmd.add_argument(
         "--no-uvloop", dest="uvloop", action="store_false", help="use asyncio's own event loop"
     )
@@ -132,9 +171,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             server_version=args.server_version,
             log_level=args.log_level,
             uvloop=args.uvloop,
+            auth=args.auth,
+            users=args.users,
+            auth_rules=list(args.auth_rule),
+            scram_iterations=args.scram_iterations,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            tls_ca=args.tls_ca,
+            tls_required=args.tls_required,
         )
+        config.rules()  # a malformed rule is a usage error, reported now
         handler = load_target(args.target, read_only=args.read_only)
-    except (ValueError, TypeError, ImportError, AttributeError) as exc:
+    except (ValueError, TypeError, ImportError, AttributeError, OSError) as exc:
         print(f"pgwire: {exc}", file=sys.stderr)
         return 2
     try:

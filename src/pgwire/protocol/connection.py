@@ -243,6 +243,16 @@ class Connection:
     def buffered(self) -> int:
         return self._reader.buffered
 
+    def peek(self, n: int) -> bytes:
+        """The next `n` received bytes, left in place (to spot a direct TLS ClientHello)."""
+        return self._reader.peek(n)
+
+    def take_buffered(self) -> bytes:
+        """Hand every received byte to a layer below us: only before the startup packet."""
+        if self.state is not S.STARTUP:
+            raise LocalProtocolError("buffered bytes can only be taken before startup")
+        return self._reader.take()
+
     def next_event(self) -> m.Message | _NeedData:
         """The next message from the peer, checked against the state, or NEED_DATA."""
         while True:

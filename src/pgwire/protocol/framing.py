@@ -45,6 +45,13 @@ class FrameReader:
     def peek(self, n: int) -> bytes:
         return bytes(self._buf[self._pos : self._pos + n])
 
+    def take(self) -> bytes:
+        """Every buffered byte, removed: for a layer (TLS) that must see them instead."""
+        data = bytes(self._buf[self._pos :])
+        self._buf.clear()
+        self._pos = 0
+        return data
+
     def next_frame(self) -> tuple[bytes, bytes] | None:
         """The next complete frame, or None until more bytes arrive."""
         buf = self._buf

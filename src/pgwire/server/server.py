@@ -25,6 +25,7 @@ from pgwire.config import Config
 from pgwire.handler import Handler, SessionInfo
 from pgwire.protocol.connection import Connection, Role
 from pgwire.server.session import Session
+from pgwire.server.tls import TLSConfig
 from pgwire.server.transport import StreamTransport
 
 log = logging.getLogger("pgwire.server")
@@ -42,6 +43,15 @@ class Server:
         self._closing = False
         self.port = self.config.port  # the bound TCP port, once started (port 0 picks one)
         self.socket_path: str | None = None
+        cfg = self.config
+        self.credentials = cfg.credential_source()
+        self.auth_rules = cfg.rules()
+        self.tls = (
+            TLSConfig.load(cfg.tls_cert, cfg.tls_key, cfg.tls_ca)
+            if cfg.tls_cert is not None and cfg.tls_key is not None
+            else None
+        )
+        self.auth_secret = secrets.token_bytes(32)  # keys the fake salts of unknown users
 
     # ------------------------------------------------------------------ listening
 

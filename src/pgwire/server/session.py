@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
+from pgwire.auth import rules
+from pgwire.auth.exchange import start_exchange
 from pgwire.errors import PgError, ProtocolViolation
 from pgwire.handler import Command, Handler, Result, Rows, SessionInfo
 from pgwire.protocol import messages as m
@@ -24,6 +26,7 @@ from pgwire.protocol.connection import NEED_DATA, Connection, State
 from pgwire.server import sqlcommands
 from pgwire.server.portals import UNKNOWN_COLUMNS, Portal, PreparedStatement, decode_params
 from pgwire.server.results import CHUNK, ResultStream, encode_rows, expand_formats, row_description
+from pgwire.server.tls import ALPN, TLSLayer
 from pgwire.server.transport import StreamTransport
 from pgwire.types import oids
 from pgwire.types.registry import registry
@@ -57,6 +60,7 @@ class Session:
         self._task: asyncio.Task[Any] | None = None
         self.statements: dict[str, PreparedStatement] = {}
         self.portals: dict[str, Portal] = {}
+        self._implicit = False  # a hidden BEGIN is open for extended-query statements
 
     # ------------------------------------------------------------------ output
 
@@ -160,10 +164,22 @@ class Session:
 
     async def _startup(self) -> bool:
         while True:
+            if not self.conn.buffered and not await self.transport.wait_for_data():
+                return False
+            if self.transport.tls is None and self.conn.peek(1) == b"\x16":
+                if not await self._direct_tls():
+                    return False
+                continue
             msg = await self.next_message()
             if msg is None:
                 return False
-            if isinstance(msg, m.SSLRequest | m.GSSENCRequest):
+            if isinstance(msg, m.SSLRequest):
+                accept = self.server.tls is not None and self.transport.tls is None
+                self.transport.write(self.conn.answer_encryption_request(accept))
+                if accept and not await self._start_tls():
+                    return False
+                continue
+            if isinstance(msg, m.GSSENCRequest):
                 self.transport.write(self.conn.answer_encryption_request(False))
                 continue
             if isinstance(msg, m.CancelRequest):
@@ -189,8 +205,7 @@ class Session:
             )
         if self.conn.negotiation is not None:
             self.send(self.conn.negotiation)
-
-        # Authentication: trust for now.
+        await self._authenticate(user, database)
         self.send(m.AuthenticationOk())
 
         key_length = 4 if self.conn.protocol_version < (3, 2) else 32
@@ -209,13 +224,87 @@ class Session:
         self.send(m.BackendKeyData(self.process_id, self.secret_key))
         self.send(m.ReadyForQuery(self.status))
         log.info(
-            "connection %d authorized: user=%s database=%s peer=%s",
+            "connection %d authorized: user=%s database=%s peer=%s tls=%s",
             self.process_id,
             user,
             database,
             self.transport.peer,
+            "on" if self.transport.tls is not None else "off",
         )
         return True
+
+    async def _start_tls(self, initial: bytes = b"") -> bool:
+        assert self.server.tls is not None
+        layer = TLSLayer(self.server.tls.context)
+        if not await self.transport.start_tls(layer, initial):
+            return False
+        alpn = layer.alpn
+        if initial and alpn != ALPN:
+            # Direct TLS is only for clients that say they speak PostgreSQL (PostgreSQL 17).
+            self._fatal(
+                PgError(
+                    "received direct SSL connection request without ALPN protocol "
+                    "negotiation extension",
+                    sqlstate.PROTOCOL_VIOLATION,
+                    severity="FATAL",
+                )
+            )
+            return False
+        return True
+
+    async def _direct_tls(self) -> bool:
+        """A TLS ClientHello where the startup packet should be: PostgreSQL 17's direct TLS."""
+        if self.server.tls is None:
+            log.info("direct TLS from %s, but no certificate is configured", self.transport.peer)
+            return False
+        return await self._start_tls(self.conn.take_buffered())
+
+    def _connection_type(self) -> str:
+        if self.transport.local:
+            return "local"
+        return "hostssl" if self.transport.tls is not None else "hostnossl"
+
+    async def _authenticate(self, user: str, database: str) -> None:
+        """Run the exchange the first matching rule asks for; raise PgError on failure."""
+        server = self.server
+        kind = self._connection_type()
+        if kind == "hostnossl" and server.config.tls_required:
+            raise _no_rule(self.transport.peer, user, database, kind)
+        rule = rules.choose(server.auth_rules, kind, database, user)
+        if rule is None:
+            raise _no_rule(self.transport.peer, user, database, kind)
+        if rule.method == "reject":
+            raise PgError(
+                f'pg_hba.conf rejects connection for host "{self.transport.peer}", '
+                f'user "{user}", database "{database}"',
+                sqlstate.INVALID_AUTHORIZATION_SPECIFICATION,
+                severity="FATAL",
+            )
+        if rule.method == "trust":
+            return
+        secret = None
+        if server.credentials is not None:
+            secret = await server.credentials.secret_for(user)
+        exchange = start_exchange(
+            rule.method,
+            user,
+            secret,
+            channel_binding=server.tls.channel_binding
+            if server.tls is not None and self.transport.tls is not None
+            else None,
+            iterations=server.config.scram_iterations,
+            server_secret=server.auth_secret,
+        )
+        request = exchange.first()
+        while not exchange.done:
+            assert request is not None
+            self.send(request)
+            reply = await self.next_message()
+            if reply is None:
+                raise ConnectionError("client left during authentication")
+            request = exchange.step(reply)
+        if request is not None:
+            self.send(request)  # SASLFinal
 
     # ------------------------------------------------------------------ commands
 
@@ -275,6 +364,8 @@ class Session:
 
     async def _query(self, msg: m.Query) -> None:
         assert self.handler is not None
+        if self._implicit:  # extended messages before it, without a Sync: a Query ends them
+            await self._end_implicit(commit=True)
         try:
             statements = self.handler.split(msg.sql)
         except PgError as err:
@@ -331,7 +422,7 @@ class Session:
             shortcut = self._transaction_shortcut(verb)
             if shortcut is not None:
                 return shortcut
-        if self.status == "E":  # COMMIT or ROLLBACK of a failed block: roll back
+        if self.status == "E" and verb != "ROLLBACK TO":  # COMMIT/ROLLBACK of a failed block
             await self._resolve(self.handler.query("ROLLBACK"))
             result: Result = Command("ROLLBACK")
         elif sqlcommands.is_front_end_command(sql):
@@ -401,7 +492,8 @@ class Session:
 
     def _extended(self, step: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
         async def guarded(msg: m.Message) -> None:
-            await self._guarded(step, msg)
+            if not await self._guarded(step, msg) and self._implicit:
+                await self._end_implicit(commit=False)  # the rest is skipped until Sync
 
         return guarded
 
@@ -478,6 +570,7 @@ class Session:
         if not portal.started:
             columns = portal.statement.columns
             if columns is UNKNOWN_COLUMNS:
+                await self._implicit_begin(portal)
                 await self.start_portal(portal)  # the handler learns columns by running it
             elif columns is None:
                 self.send(m.NoData())
@@ -529,6 +622,7 @@ class Session:
     async def _execute(self, msg: m.Execute) -> None:
         portal = self.portal(msg.portal)
         if not portal.started:
+            await self._implicit_begin(portal)
             await self.start_portal(portal)
         if not portal.statement.sql:
             self.send(m.EmptyQueryResponse())
@@ -544,6 +638,62 @@ class Session:
         else:
             assert isinstance(portal.result, Rows)
             self.send(m.CommandComplete(portal.result.tag(count)))
+
+    # Extended-query statements up to a Sync run as one implicit transaction in PostgreSQL: an
+    # error undoes the statements before it (a pipelining client sees all or nothing). With a
+    # backend that runs BEGIN/COMMIT (implicit_transactions), a hidden BEGIN opens before the
+    # first statement of a batch, unless the client's next messages, already received, show
+    # that the statement runs alone before the Sync: then autocommit is the same thing, and
+    # the common Parse/Bind/Describe/Execute/Sync round trip pays for no BEGIN and COMMIT.
+    # Explicit transaction control inside the batch first ends the implicit transaction.
+
+    async def _implicit_begin(self, portal: Portal) -> None:
+        assert self.handler is not None
+        sql = portal.statement.sql
+        verb = sqltext.transaction_verb(sql) if sql else None
+        if self._implicit:
+            if verb is not None:
+                await self._end_implicit(commit=verb != "ROLLBACK")
+            return
+        if (
+            not sql
+            or verb is not None
+            or self.status != "I"
+            or not self.handler.implicit_transactions
+            or self._runs_alone(portal.name)
+        ):
+            return
+        await self._hidden("BEGIN")
+        self._implicit = True
+
+    async def _end_implicit(self, commit: bool) -> None:
+        self._implicit = False
+        await self._guarded(self._hidden, "COMMIT" if commit else "ROLLBACK")
+
+    def _runs_alone(self, portal: str) -> bool:
+        """True when the input already received holds, before the next Sync, nothing but
+        Describe/Execute of this portal, Close and Flush: no other statement joins it."""
+        peek = self.conn.peek
+        name = portal.encode() + b"\0"
+        offset = 0
+        for _ in range(8):
+            header = peek(offset + 5)[offset:]
+            if len(header) < 5:
+                return False
+            kind = header[:1]
+            if kind == b"S":
+                return True
+            length = int.from_bytes(header[1:], "big")
+            if kind in (b"E", b"D"):
+                body = peek(offset + 1 + length)[offset + 5 :]
+                if kind == b"D" and body[:1] == b"S":
+                    pass  # describing a statement runs nothing
+                elif (body[1:] if kind == b"D" else body)[: len(name)] != name:
+                    return False
+            elif kind not in (b"C", b"H"):
+                return False
+            offset += 1 + length
+        return False
 
     async def _close(self, msg: m.Close) -> None:
         if msg.kind == "S":
@@ -577,6 +727,8 @@ class Session:
                     await self.close_portal(name)
 
     async def _sync(self, msg: m.Sync) -> None:
+        if self._implicit:
+            await self._end_implicit(commit=True)
         await self._end_of_transaction_cleanup()
         self.send(m.ReadyForQuery(self.status))
 
@@ -588,6 +740,17 @@ class Session:
             PgError("the function call protocol is not supported", sqlstate.FEATURE_NOT_SUPPORTED)
         )
         self.send(m.ReadyForQuery(self.status))
+
+
+def _no_rule(peer: str, user: str, database: str, kind: str) -> PgError:
+    host = peer.rsplit(":", 1)[0]
+    encryption = "SSL encryption" if kind == "hostssl" else "no encryption"
+    where = "local connection" if kind == "local" else f'host "{host}"'
+    return PgError(
+        f'no pg_hba.conf entry for {where}, user "{user}", database "{database}", {encryption}',
+        sqlstate.INVALID_AUTHORIZATION_SPECIFICATION,
+        severity="FATAL",
+    )
 
 
 _ROW_VERBS = frozenset({"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "FETCH"})

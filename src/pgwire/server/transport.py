@@ -8,10 +8,15 @@ socket's buffer is full, so neither a fast client nor a slow one makes the serve
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
+import ssl
 from typing import Any
 
 from pgwire.protocol.connection import Connection
+from pgwire.server.tls import TLSLayer
+
+log = logging.getLogger("pgwire.transport")
 
 READ_PAUSE_AT = 4 * 1024 * 1024  # unprocessed input bytes before we stop reading
 
@@ -27,6 +32,9 @@ class StreamTransport(asyncio.Protocol):
         self._data_waiter: asyncio.Future[None] | None = None
         self._drain_waiter: asyncio.Future[None] | None = None
         self._loop = asyncio.get_running_loop()
+        self.tls: TLSLayer | None = None
+        self._tls_ready: asyncio.Future[None] | None = None
+        self.local = False  # a unix-socket connection
 
     # ------------------------------------------------------------ asyncio callbacks
 
@@ -40,8 +48,13 @@ class StreamTransport(asyncio.Protocol):
             self.peer = f"{host}:{port}"
         else:
             self.peer = "[local]"
+            self.local = True
 
     def data_received(self, data: bytes) -> None:
+        if self.tls is not None:
+            data = self._decrypt(data)
+            if not data:
+                return
         self.conn.receive_data(data)
         if self.conn.buffered > READ_PAUSE_AT and not self._reading_paused:
             assert self.transport is not None
@@ -56,6 +69,7 @@ class StreamTransport(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self._finish_handshake()
         self._wake_reader()
         waiter = self._drain_waiter
         if waiter is not None and not waiter.done():
@@ -90,7 +104,40 @@ class StreamTransport(asyncio.Protocol):
 
     def write(self, data: bytes) -> None:
         if self.transport is not None and not self.closed:
+            if self.tls is not None:
+                data = self.tls.send(data)
             self.transport.write(data)
+
+    async def start_tls(self, layer: TLSLayer, initial: bytes = b"") -> bool:
+        """Switch to TLS; `initial` is ciphertext already read. False if the handshake fails."""
+        self.tls = layer
+        self._tls_ready = self._loop.create_future()
+        if initial:
+            self._decrypt(initial)
+        if not layer.handshake_done:
+            await self._tls_ready
+        return not self.closed
+
+    def _decrypt(self, data: bytes) -> bytes:
+        assert self.tls is not None and self.transport is not None
+        was_done = self.tls.handshake_done
+        try:
+            plain, reply = self.tls.receive(data)
+        except ssl.SSLError as exc:
+            log.info("TLS failed with %s: %s", self.peer, exc.reason or exc)
+            self.close()
+            self._finish_handshake()
+            self._wake_reader()
+            return b""
+        if reply:
+            self.transport.write(reply)
+        if self.tls.handshake_done and not was_done:
+            self._finish_handshake()
+        return plain
+
+    def _finish_handshake(self) -> None:
+        if self._tls_ready is not None and not self._tls_ready.done():
+            self._tls_ready.set_result(None)
 
     @property
     def must_drain(self) -> bool:
