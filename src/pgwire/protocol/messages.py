@@ -632,13 +632,8 @@ class Bind(Message):
     result_formats: list[int]
 
     def encode(self) -> bytes:
+        # Format codes and counts are written as given: the server judges them (see decode).
         pf, params, rf = self.param_formats, self.params, self.result_formats
-        if len(pf) > 1 and len(pf) != len(params):
-            raise LocalProtocolError(
-                f"bind message has {len(pf)} parameter formats but {len(params)} parameters"
-            )
-        _check_formats_local(pf)
-        _check_formats_local(rf)
         parts = [_cstr(self.portal), _cstr(self.statement)]
         try:
             parts.append(_pack_i16s(pf))
