@@ -1,4 +1,9 @@
-"""`python -m benchmarks`: pgbench against PostgreSQL 15 and pgwire, side by side."""
+"""`python -m benchmarks`: pgbench against PostgreSQL 15 and pgwire, side by side.
+
+Suites: `query` (SELECT 1 over open connections, per query mode and client count) and
+`connect` (connection set-up rate per authentication method and TLS, benchmarks/connect.py);
+`all` (the default) runs both into one report.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from benchmarks import inprocess, pgbench, report
+from benchmarks import connect, inprocess, pgbench, report
 from benchmarks.common import (
     PgwireTarget,
     Pinning,
@@ -27,6 +32,7 @@ TARGETS: dict[str, Callable[[Pinning], Target]] = {
     "pgwire-duckdb": lambda pin: PgwireTarget("pgwire-duckdb", None, pin),
 }
 WARMUP = pgbench.Workload("simple", 1)
+SUITES = ("query", "connect", "all")
 
 
 def _names(choices: Sequence[str]) -> Callable[[str], list[str]]:
@@ -57,18 +63,39 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="pgbench SELECT 1 against PostgreSQL 15 and pgwire servers, interleaved, "
         "pinned (server on one CPU, client on another), as a markdown table of medians.",
     )
+    parser.add_argument(
+        "--suite",
+        choices=SUITES,
+        default="all",
+        help="query: SELECT 1 over open connections; connect: connection set-up rate per "
+        "authentication method and TLS (pgbench -C); all: both (default)",
+    )
     parser.add_argument("--reps", type=int, help="repetitions (default: 3)")
     parser.add_argument("--seconds", type=int, help="pgbench -T per run (default: 5)")
-    parser.add_argument("--clients", type=_ints, help="client counts, e.g. 1,8 (default: 1,8)")
+    parser.add_argument(
+        "--clients", type=_ints, help="query suite: client counts, e.g. 1,8 (default: 1,8)"
+    )
     modes = _names(pgbench.MODES)
-    parser.add_argument("--modes", type=modes, help="query modes (default: all three)")
+    parser.add_argument("--modes", type=modes, help="query suite: query modes (default: all)")
     targets = _names(tuple(TARGETS))
-    parser.add_argument("--targets", type=targets, help=f"default: {','.join(TARGETS)}")
+    parser.add_argument(
+        "--targets",
+        type=targets,
+        help=f"default: {','.join(TARGETS)} (the connect suite runs "
+        f"{' and '.join(connect.TARGETS)} only)",
+    )
+    configs = _names(tuple(connect.CONFIGS))
+    parser.add_argument(
+        "--auth-configs",
+        type=configs,
+        help=f"connect suite: configurations (default: {','.join(connect.CONFIGS)})",
+    )
     parser.add_argument(
         "--smoke",
         action="store_true",
-        help="check the harness: 1 rep of 1 s, simple mode, c=1 and c=8, every target; "
-        "fails only when the harness breaks, never because a target is slow or failing",
+        help="check the harness: 1 rep of 1 s; query suite: simple mode, c=1 and c=8, every "
+        f"target; connect suite: {' and '.join(connect.SMOKE_CONFIGS)} only; fails only when "
+        "the harness breaks, never because a target is slow or failing",
     )
     parser.add_argument("--out", type=Path, help="also write the markdown report to this file")
     parser.add_argument("--no-pin", action="store_true", help="do not pin CPUs with taskset")
@@ -82,6 +109,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.clients = args.clients or list(pgbench.CLIENTS)
     args.modes = args.modes or (["simple"] if smoke else list(pgbench.MODES))
     args.targets = args.targets or list(TARGETS)
+    args.auth_configs = args.auth_configs or list(
+        connect.SMOKE_CONFIGS if smoke else connect.CONFIGS
+    )
     if args.reps < 1 or args.seconds < 1:
         parser.error("--reps and --seconds must be at least 1")
     return args
@@ -139,10 +169,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args.pinning = Pinning() if args.no_pin else detect_pinning()
     signal.signal(signal.SIGTERM, _terminate)
+    date = datetime.date.today().isoformat()
+    outcome, pg_version = None, "n/a"
+    if args.suite in ("query", "all"):
+        outcome, pg_version = _query_suite(args, date)
+    connected = None
+    if args.suite in ("connect", "all"):
+        connect_targets = [t for t in args.targets if t in connect.TARGETS]
+        if connect_targets:
+            connected = connect.run_suite(
+                pgbench=args.pgbench,
+                pinning=args.pinning,
+                configs=args.auth_configs,
+                targets=connect_targets,
+                reps=args.reps,
+                seconds=args.seconds,
+                warmup=args.warmup,
+                date=date,
+                say=_say,
+            )
+            if pg_version == "n/a":
+                pg_version = connected.postgres_version
+        else:
+            _say(f"connect suite skipped: it runs {' and '.join(connect.TARGETS)} only")
+    facts = machine_facts(args.pinning, pg_version)
+    if outcome is not None:
+        outcome.facts = facts
+        text = report.render(outcome)
+        if connected is not None:
+            text += "\n" + connect.section(connected)
+    elif connected is not None:
+        text = connect.document(connected, facts)
+    else:
+        _say("nothing was measured")
+        return 2
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+        _say(f"wrote {args.out}")
+    if args.smoke:
+        problem = (_smoke_problem(outcome) if outcome is not None else None) or (
+            connect.smoke_problem(connected) if connected is not None else None
+        )
+        if problem:
+            _say(f"smoke FAILED: {problem}")
+            return 1
+    return 0
+
+
+def _query_suite(args: argparse.Namespace, date: str) -> tuple[report.Outcome, str]:
+    """SELECT 1 over open connections: every target, mode and client count, interleaved."""
     targets = [TARGETS[name](args.pinning) for name in args.targets]
     workloads = [pgbench.Workload(m, c) for m in args.modes for c in args.clients]
     outcome = report.Outcome(
-        date=datetime.date.today().isoformat(),
+        date=date,
         reps=args.reps,
         seconds=args.seconds,
         workloads=workloads,
@@ -156,17 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for target in targets:
             target.stop()
     pg_version = next((t.version for t in targets if isinstance(t, PostgresTarget)), "n/a")
-    outcome.facts = machine_facts(args.pinning, pg_version)
-    text = report.render(outcome)
-    print(text)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-        _say(f"wrote {args.out}")
-    if args.smoke and (problem := _smoke_problem(outcome)):
-        _say(f"smoke FAILED: {problem}")
-        return 1
-    return 0
+    return outcome, pg_version
 
 
 def _smoke_problem(outcome: report.Outcome) -> str | None:

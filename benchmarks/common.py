@@ -155,9 +155,13 @@ class PostgresTarget(Target):
             if self.pinning.server_cpu is not None:
                 self.pinned_pids = pin_tree(self._postmaster_pid(), self.pinning.server_cpu)
             self.version = pg.psql("SHOW server_version")
-        except (OSError, RuntimeError) as exc:
+            self.configure(pg)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
             self.stop()
             raise TargetStartError(f"PostgreSQL started but is unusable: {exc}") from exc
+
+    def configure(self, pg: TempPostgres) -> None:
+        """Called once the cluster runs, pinned: subclasses set passwords, pg_hba, TLS."""
 
     def _postmaster_pid(self) -> int:
         assert self._pg is not None

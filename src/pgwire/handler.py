@@ -163,6 +163,15 @@ class Handler:
         """
         return None
 
+    def set_parameter(self, name: str, value: str | None) -> bool | Awaitable[bool]:
+        """A session parameter changed (SET, RESET, the end of a transaction, or startup).
+
+        The library owns PostgreSQL's client parameters (TimeZone, DateStyle, ...) and tells
+        the backend in case it cares. For any other name without a dot, return True if the
+        backend took it (value None: reset it); False makes it 42704, as in PostgreSQL.
+        """
+        return False
+
     def split(self, sql: str) -> list[str]:
         """Split a simple Query's text into statements; override for another dialect."""
         return sqltext.split_statements(sql)

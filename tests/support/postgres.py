@@ -377,6 +377,40 @@ class TempPostgres:
             entry = pwd.getpwnam(self._runas)
             os.chown(conf, entry.pw_uid, entry.pw_gid)
 
+    # -- reconfiguring a running cluster (auth, TLS) ------------------------------------
+
+    def install_file(self, name: str, data: bytes, mode: int = 0o600) -> Path:
+        """Write ``data`` to ``name`` in the data directory, owned by the server's OS user.
+
+        For files the server reads, e.g. ``ssl_key_file`` (PostgreSQL wants the key 0600
+        and owned by the server user).
+        """
+        path = self.data_dir / name
+        path.write_bytes(data)
+        path.chmod(mode)
+        if self._runas is not None:
+            entry = pwd.getpwnam(self._runas)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        return path
+
+    def reload(
+        self,
+        settings: Mapping[str, str | int | float | bool] | None = None,
+        *,
+        hba: str | None = None,
+    ) -> None:
+        """Apply more ``settings`` and/or replace pg_hba.conf with ``hba``, then reload.
+
+        Only settings PostgreSQL takes on reload (ssl, ssl_*_file, password_encryption, ...)
+        apply; the reload is asynchronous, so check the effect with a new connection.
+        """
+        if settings:
+            self.settings.update(settings)
+            self._write_config()
+        if hba is not None:
+            self.install_file("pg_hba.conf", hba.encode(), 0o600)
+        self._run_server_cmd([self._bin("pg_ctl"), "-D", str(self.data_dir), "reload"], timeout=60)
+
     def _start_server(self) -> None:
         attempts = 1 if self.requested_port else 5
         last: PostgresStartError | None = None

@@ -29,18 +29,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import duckdb
 
 from pgwire import sqlstate
+from pgwire.backends.duckdb_params import Spliced, infer_parameter_types, returning_query, splice
 from pgwire.errors import PgError
-from pgwire.handler import Column, Command, Handler, Result, Rows, SessionInfo, command_tag
-from pgwire.sql import leading_words
+from pgwire.handler import (
+    Column,
+    Command,
+    Description,
+    Handler,
+    Result,
+    Rows,
+    SessionInfo,
+    command_tag,
+)
+from pgwire.sql import leading_words, quote_literal, substitute_parameters, transaction_verb
 from pgwire.types import Interval, oids
+from pgwire.types.registry import TEXT, registry
 
 __all__ = ["DuckDBHandler", "DuckDBSession", "pg_type", "to_pg_error"]
 
@@ -234,6 +247,7 @@ _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
         ("CatalogException", r'^Schema with name "?(.+?)"? already exists', "42P06",
          'schema "{0}" already exists'),
         ("CatalogException", r"^(?:View|Sequence) with name .* does not exist", "42P01", None),
+        ("CatalogException", r"^unrecognized configuration parameter", "42704", None),
         ("CatalogException", r"does not exist", "42704", None),
         ("CatalogException", r"already exists", "42710", None),
         ("CatalogException", r"", "42P01", None),
@@ -280,6 +294,9 @@ _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
 ]  # fmt: skip
 
 
+_SAVEPOINT_VERBS = ("SAVEPOINT", "RELEASE", "ROLLBACK TO")  # DuckDB's parser knows none
+
+
 def to_pg_error(exc: BaseException, sql: str = "") -> PgError:
     """A DuckDB exception as a PgError: nearest SQLSTATE, DuckDB's prefixes stripped, the
     'Did you mean' line as hint and the LINE/caret excerpt as a cursor position in `sql`."""
@@ -307,6 +324,12 @@ def to_pg_error(exc: BaseException, sql: str = "") -> PgError:
                     message = wording.format(*match.groups())
                 break
     position = _position(excerpt, sql) if excerpt else None
+    if code == sqlstate.SYNTAX_ERROR and transaction_verb(sql) in _SAVEPOINT_VERBS:
+        return PgError(
+            "savepoints are not supported by DuckDB",
+            sqlstate.FEATURE_NOT_SUPPORTED,
+            hint="Roll back or commit the whole transaction instead.",
+        )
     return PgError(
         message,
         code,
@@ -337,6 +360,135 @@ def _position(excerpt: str, sql: str) -> int | None:
         start, column = found, column - 3
     offset = sum(len(previous) + 1 for previous in sql_lines[: line_no - 1])
     return offset + start + column + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# parameters: Python values → DuckDB literals
+
+# PostgreSQL type names DuckDB knows as casts with the same meaning. A parameter of any other
+# type becomes a bare string literal, which DuckDB casts implicitly where it can.
+_DUCK_TYPE_NAMES = {
+    **{name: name for name in (
+        "bool", "int2", "int4", "int8", "oid", "float4", "float8", "text", "varchar",
+        "bpchar", "char", "date", "time", "timetz", "timestamp", "timestamptz", "interval",
+        "uuid", "json", "bit",
+    )},
+    "jsonb": "json",
+    "jsonpath": "json",
+    "varbit": "bit",
+}  # fmt: skip
+_MAX_DECIMAL_PRECISION = 38
+
+
+def duck_literal(value: Any, oid: int) -> str:
+    """A bound parameter spliced into DuckDB SQL: PostgreSQL's text form, cast, where DuckDB
+    reads it alike; DuckDB's own spelling for bytea, numeric, arrays and types it lacks."""
+    if value is None:
+        return "NULL"
+    info = registry.get(oid)
+    if info is not None and info.element_oid and isinstance(value, list | tuple):
+        return _list_literal(value, info.element_oid)
+    if oid == oids.BYTEA and isinstance(value, bytes | bytearray | memoryview):
+        # DuckDB's blob literal escapes each byte: to it, PostgreSQL's '\x0a0b' is 3 bytes.
+        return "'" + "".join(f"\\x{b:02X}" for b in bytes(value)) + "'::BLOB"
+    if oid == oids.INTERVAL and isinstance(value, Interval | timedelta):
+        # DuckDB misreads PostgreSQL's '-1 days +19:00:00'; each part keeps its own sign here.
+        iv = Interval.from_timedelta(value) if isinstance(value, timedelta) else value
+        return f"'{iv.months} months {iv.days} days {iv.microseconds} microseconds'::interval"
+    text = registry.encoder(oid, TEXT)(value).decode()
+    if oid == oids.NUMERIC:
+        return _numeric_literal(text)
+    name = _DUCK_TYPE_NAMES.get(info.name) if info is not None else None
+    if name is None or oid == oids.TEXT:
+        return quote_literal(text)
+    return f"{quote_literal(text)}::{name}"
+
+
+def _numeric_literal(text: str) -> str:
+    """NUMERIC as a DECIMAL wide enough for the value: DuckDB's NUMERIC is DECIMAL(18,3)."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return f"{quote_literal(text)}::DOUBLE"
+    if not number.is_finite():
+        return f"{quote_literal(text)}::DOUBLE"
+    plain = format(number, "f")
+    whole, _, fraction = plain.lstrip("-").partition(".")
+    scale = len(fraction)
+    precision = max(len(whole.lstrip("0")) + scale, 1)
+    if precision > _MAX_DECIMAL_PRECISION:  # past DuckDB's widest DECIMAL: as DuckDB reads it
+        return f"{quote_literal(plain)}::DOUBLE"
+    return f"{quote_literal(plain)}::DECIMAL({precision},{scale})"
+
+
+def _list_literal(items: Sequence[Any], element_oid: int) -> str:
+    """An array parameter as a DuckDB list (nested lists: a multi-dimensional array)."""
+    depth = 1
+    inner: Any = items
+    while inner and isinstance(inner[0], list | tuple):
+        depth += 1
+        inner = inner[0]
+    element = registry.get(element_oid)
+    name = _DUCK_TYPE_NAMES.get(element.name) if element is not None else None
+    body = _list_body(items, element_oid)
+    return body if name is None else f"{body}::{name}{'[]' * depth}"
+
+
+def _list_body(items: Sequence[Any], element_oid: int) -> str:
+    parts = [
+        _list_body(item, element_oid)
+        if isinstance(item, list | tuple)
+        else duck_literal(item, element_oid)
+        for item in items
+    ]
+    return f"[{', '.join(parts)}]"
+
+
+# ---------------------------------------------------------------------------------------------
+# describing a statement without running it (DuckDBSession.describe)
+
+# Statements that return no rows, whatever their parameters.
+_NO_ROWS = frozenset(
+    {"CREATE", "DROP", "ALTER", "SET", "VARIABLE_SET", "TRANSACTION", "VACUUM", "ATTACH",
+     "DETACH", "LOAD", "EXPORT", "ANALYZE", "UPDATE_EXTENSIONS"}
+)  # fmt: skip
+_DML = frozenset({"INSERT", "UPDATE", "DELETE"})
+_type_names: dict[str, tuple[int, int]] = {}  # DuckDB's type names (DESCRIBE) → pg_type
+
+
+def _null_spelling(oid: int) -> str | None:
+    """The DuckDB type `duck_literal` casts a value of type `oid` to; None: a bare literal."""
+    if oid == oids.TEXT:
+        return None
+    if oid == oids.BYTEA:
+        return "BLOB"
+    if oid == oids.NUMERIC:
+        return "DECIMAL"
+    info = registry.get(oid)
+    if info is None:
+        return None
+    if info.element_oid:
+        element = _null_spelling(info.element_oid)
+        return None if element is None else f"{element}[]"
+    return _DUCK_TYPE_NAMES.get(info.name)
+
+
+def _null_literal(oid: int) -> str:
+    """The NULL that stands for a parameter of type `oid` while describing: cast as
+    `duck_literal` casts a value of that type, so the result types come out the same."""
+    spelling = _null_spelling(oid)
+    return "NULL" if spelling is None else f"NULL::{spelling}"
+
+
+def _parameter_oid(duck_type: Any) -> int:
+    """The type a parameter takes from a column of `duck_type`; 0 (unknown) where the column
+    type has no PostgreSQL counterpart a client could send (STRUCT, MAP, UNION)."""
+    kind = duck_type.id
+    if kind in ("struct", "map", "union"):
+        return 0
+    if kind in ("list", "array") and not _parameter_oid(dict(duck_type.children)["child"]):
+        return 0
+    return pg_type(duck_type)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,6 +551,21 @@ def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("SET TimeZone = 'UTC'")
 
 
+# PostgreSQL settings that pgjdbc SETs on every connection and DuckDB does not have
+# ("SET extra_float_digits = 3", "SET application_name = '...'"): accepted and ignored.
+# Floats already print shortest-exact, as PostgreSQL does with extra_float_digits >= 1.
+_IGNORED_SETTINGS = frozenset({"EXTRA_FLOAT_DIGITS", "APPLICATION_NAME"})
+
+
+def _ignored_setting(sql: str) -> bool:
+    words = leading_words(sql, 3)
+    if words[:1] != ["SET"]:
+        return False
+    if words[1:2] in (["SESSION"], ["LOCAL"]):
+        words = words[1:]
+    return len(words) > 1 and words[1] in _IGNORED_SETTINGS
+
+
 @dataclass(slots=True)
 class _Stream:
     """The rest of a result that has not been fetched yet."""
@@ -417,6 +584,9 @@ class _Outcome:
     first: list[Row] = field(default_factory=list)
     stream: _Stream | None = None
     verb: str = "SELECT"
+
+
+_SETTING_NAMES: frozenset[str] | None = None  # DuckDB's own settings, read once
 
 
 class DuckDBSession(Handler):
@@ -452,6 +622,8 @@ class DuckDBSession(Handler):
     # -- the handler API -----------------------------------------------------------------------
 
     async def query(self, sql: str) -> Result:
+        if _ignored_setting(sql):
+            return Command("SET")
         try:
             outcome = await self._run(self._execute, sql)
         except duckdb.Error as exc:
@@ -459,6 +631,56 @@ class DuckDBSession(Handler):
         if outcome.command is not None:
             return Command(outcome.command)
         return Rows(outcome.columns, batches=self._batches(outcome, sql), command=outcome.verb)
+
+    def execute(
+        self, sql: str, params: Sequence[Any], param_types: Sequence[int]
+    ) -> Result | Awaitable[Result]:
+        literals = [duck_literal(v, oid) for v, oid in zip(params, param_types, strict=True)]
+        return self.query(substitute_parameters(sql, literals))
+
+    async def describe(self, sql: str, param_types: Sequence[int]) -> Description | None:
+        """Parameter and result types of `sql`, from DuckDB's binder: nothing runs.
+
+        Parameters left 0 by the client are inferred from their context where it is clear
+        (see `duckdb_params`). Result columns come from `DESCRIBE <query>` with each parameter
+        replaced by a NULL cast as the execute path casts its value; for INSERT/UPDATE/DELETE
+        ... RETURNING from a SELECT of the RETURNING list. Errors are those running the
+        statement would give (42P01, 42601, ...). None where DuckDB cannot tell (PRAGMA,
+        CALL, EXPLAIN, ...): the library then derives what it can.
+        """
+        return await self._run(self._describe, sql, list(param_types))
+
+    async def set_parameter(self, name: str, value: str | None) -> bool:
+        """Session parameters: TimeZone is mirrored into DuckDB (its date functions use it);
+        DuckDB's own settings (threads, memory_limit, ...) are SET or RESET; the rest of
+        PostgreSQL's client parameters are the front end's business."""
+        if name == "TimeZone" and value is not None:
+            zone = value.replace("'", "''")
+            # DuckDB knows IANA names; PostgreSQL's offset spellings stay front-end only.
+            with contextlib.suppress(duckdb.Error):
+                await self._run(self._cursor.execute, f"SET TimeZone = '{zone}'")
+            return True
+        key = name.lower()
+        if key not in await self._duckdb_settings():
+            return False
+        try:
+            if value is None:
+                await self._run(self._cursor.execute, f'RESET "{key}"')
+            else:
+                literal = value.replace("'", "''")
+                await self._run(self._cursor.execute, f"SET \"{key}\" = '{literal}'")
+        except duckdb.Error as exc:
+            raise to_pg_error(exc, name) from None
+        return True
+
+    async def _duckdb_settings(self) -> frozenset[str]:
+        global _SETTING_NAMES
+        if _SETTING_NAMES is None:
+            rows = await self._run(
+                lambda: self._cursor.execute("SELECT name FROM duckdb_settings()").fetchall()
+            )
+            _SETTING_NAMES = frozenset(str(r[0]).lower() for r in rows)
+        return _SETTING_NAMES
 
     async def close(self) -> None:
         if self._closed:
@@ -540,6 +762,84 @@ class DuckDBSession(Handler):
         if not stream.done:
             self._open = stream
         return _Outcome(columns=columns, first=first, stream=stream, verb=verb)
+
+    def _describe(self, sql: str, types: list[int]) -> Description | None:
+        self._drain()
+        try:
+            statements = self._parse(sql)
+        except duckdb.Error as exc:
+            raise to_pg_error(exc, sql) from None
+        if len(statements) != 1:
+            return Description(types, None) if not statements else None
+        kind: str = statements[0].type.name
+        if kind != "SELECT" and kind not in _DML and kind not in _NO_ROWS:
+            return None
+        if not all(types):
+            types = infer_parameter_types(sql, types, self._table_columns)
+        if kind in _NO_ROWS or leading_words(sql, 1) == ["TRUNCATE"]:
+            return Description(types, None)
+        spliced = splice(sql, [_null_literal(oid) for oid in types])
+        if kind == "SELECT":
+            return Description(types, self._describe_query(spliced))
+        # INSERT/UPDATE/DELETE: bound (EXPLAIN runs nothing) for the errors running it gives.
+        self._bind("EXPLAIN ", spliced)
+        query = returning_query(spliced.text)
+        if query is None:
+            return Description(types, None)
+        columns = self._describe_returning(query)
+        return None if columns is None else Description(types, columns)
+
+    def _bind(self, prefix: str, spliced: Spliced) -> list[Row]:
+        """Run `prefix + spliced.text`; a DuckDB error as the PgError running the statement
+        gives, its cursor position mapped back to the client's SQL."""
+        text = prefix + spliced.text
+        try:
+            rows: list[Row] = self._cursor.execute(text).fetchall()
+        except duckdb.Error as exc:
+            err = to_pg_error(exc, text)
+            if err.position is not None:
+                position = err.position - len(prefix)
+                err.position = spliced.original_position(position) if position > 0 else None
+            raise err from None
+        return rows
+
+    def _describe_query(self, spliced: Spliced) -> list[Column]:
+        rows = self._bind("DESCRIBE ", spliced)
+        return [self._column(name, type_name) for name, type_name, *_ in rows]
+
+    def _describe_returning(self, query: str) -> list[Column] | None:
+        """Columns of a RETURNING list rewritten as a SELECT; None when that does not bind.
+
+        Parsed, then bound with `sql()`: neither may abort the client's transaction on an
+        error (one from `execute` would), since it is not the client's statement failing.
+        """
+        try:
+            self._cursor.extract_statements(query)
+            rows = self._cursor.sql(f"DESCRIBE {query}").fetchall()
+        except duckdb.Error:
+            return None
+        return [self._column(name, type_name) for name, type_name, *_ in rows]
+
+    def _column(self, name: str, type_name: str) -> Column:
+        found = _type_names.get(type_name)
+        if found is None:
+            try:
+                found = pg_type(self._cursor.sqltype(type_name))
+            except Exception:  # a type DuckDB prints but cannot parse back: text prints it
+                found = (oids.TEXT, -1)
+            _type_names[type_name] = found
+        return Column(name, *found)
+
+    def _table_columns(self, name: tuple[str, ...]) -> list[tuple[str, int]] | None:
+        """A table's (or view's) columns and the parameter type each gives; None: no such
+        table. Asked through `sql()` with quoted names: a missing table's catalog error then
+        leaves the client's transaction alone (one from `execute` would abort it)."""
+        quoted = ".".join('"' + part.replace('"', '""') + '"' for part in name)
+        try:
+            description = self._cursor.sql(f"SELECT * FROM {quoted} LIMIT 0").description
+        except duckdb.Error:
+            return None
+        return [(column, _parameter_oid(duck_type)) for column, duck_type, *_ in description]
 
     def _fix_intervals(self, statement: Any, description: Sequence[Any], stream: _Stream) -> None:
         """Re-run a SELECT with its intervals split into parts (see the module docstring)."""

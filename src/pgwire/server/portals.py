@@ -16,7 +16,7 @@ from pgwire.errors import PgError
 from pgwire.handler import Result, Rows
 from pgwire.server.results import ResultStream, expand_formats
 from pgwire.types import oids
-from pgwire.types.registry import BINARY, registry
+from pgwire.types.registry import BINARY, TextFormats, registry
 
 UNKNOWN_COLUMNS: Any = object()  # a statement whose result has not been described yet
 
@@ -47,10 +47,10 @@ class Portal:
     def started(self) -> bool:
         return self.result is not None
 
-    def attach(self, result: Result) -> None:
+    def attach(self, result: Result, formats: TextFormats | None = None) -> None:
         self.result = result
         if isinstance(result, Rows):
-            self.stream = ResultStream(result, self.result_formats)
+            self.stream = ResultStream(result, self.result_formats, formats)
         else:
             self.tag = result.tag
 

@@ -15,7 +15,7 @@ from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.handler import Column, Rows
 from pgwire.protocol import messages as m
-from pgwire.types.registry import Encoder, registry
+from pgwire.types.registry import Encoder, TextFormats, registry
 
 CHUNK = 256  # rows encoded between checks of the output buffer
 
@@ -72,12 +72,15 @@ def encode_rows(
 class ResultStream:
     __slots__ = ("_batches", "_iter", "_pending", "description", "done", "encoders", "rows")
 
-    def __init__(self, rows: Rows, formats: Sequence[int]) -> None:
+    def __init__(
+        self, rows: Rows, formats: Sequence[int], text_formats: TextFormats | None = None
+    ) -> None:
         columns = rows.columns
         expanded = expand_formats(formats, len(columns), "result")
         self.rows = rows
         self.encoders = [
-            registry.encoder(c.type_oid, f) for c, f in zip(columns, expanded, strict=True)
+            registry.encoder(c.type_oid, f, text_formats)
+            for c, f in zip(columns, expanded, strict=True)
         ]
         self.description = row_description(columns, expanded)
         self.done = False

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pgwire.config import Config
-from pgwire.handler import Handler, SessionInfo
+from pgwire.handler import Handler
 from pgwire.protocol.connection import Connection, Role
 from pgwire.server.session import Session
 from pgwire.server.tls import TLSConfig
@@ -149,25 +149,6 @@ class Server:
             log.info("cancel request for process %d did not match", process_id)
             return
         session.cancel()
-
-    def parameter_status(self, info: SessionInfo) -> dict[str, str]:
-        """The parameters reported at startup (PostgreSQL's GUC_REPORT set)."""
-        params = info.parameters
-        return {
-            "application_name": params.get("application_name", ""),
-            "client_encoding": "UTF8",
-            "DateStyle": "ISO, MDY",
-            "default_transaction_read_only": "off",
-            "in_hot_standby": "off",
-            "integer_datetimes": "on",
-            "IntervalStyle": "postgres",
-            "is_superuser": "on",
-            "server_encoding": "UTF8",
-            "server_version": self.config.server_version,
-            "session_authorization": info.user,
-            "standard_conforming_strings": "on",
-            "TimeZone": "UTC",
-        }
 
 
 def _remove_stale_socket(path: Path) -> None:

@@ -23,9 +23,10 @@ from pgwire.errors import PgError, ProtocolViolation
 from pgwire.handler import Command, Handler, Result, Rows, SessionInfo
 from pgwire.protocol import messages as m
 from pgwire.protocol.connection import NEED_DATA, Connection, State
-from pgwire.server import sqlcommands
+from pgwire.server import setcommands, sqlcommands
 from pgwire.server.portals import UNKNOWN_COLUMNS, Portal, PreparedStatement, decode_params
 from pgwire.server.results import CHUNK, ResultStream, encode_rows, expand_formats, row_description
+from pgwire.server.settings import Settings
 from pgwire.server.tls import ALPN, TLSLayer
 from pgwire.server.transport import StreamTransport
 from pgwire.types import oids
@@ -59,6 +60,7 @@ class Session:
         self._cancel_requested = False
         self._task: asyncio.Task[Any] | None = None
         self.statements: dict[str, PreparedStatement] = {}
+        self.settings = Settings({})
         self.portals: dict[str, Portal] = {}
         self._implicit = False  # a hidden BEGIN is open for extended-query statements
 
@@ -199,6 +201,7 @@ class Session:
                 severity="FATAL",
                 hint="pgwire speaks UTF8 only.",
             )
+        self.settings = Settings.for_startup(params, self.server.config.server_version, user)
         if not self.server.admit(self):
             raise PgError(
                 "sorry, too many clients already", sqlstate.TOO_MANY_CONNECTIONS, severity="FATAL"
@@ -219,8 +222,10 @@ class Session:
             peer=self.transport.peer,
         )
         self.handler = await self.server.handler.connect(self.info)
-        for name, value in self.server.parameter_status(self.info).items():
+        for name, value in self.settings.reported().items():
             self.send(m.ParameterStatus(name, value))
+        for name, value in self.settings.changed_from_defaults().items():
+            await self._resolve(self.handler.set_parameter(name, value))
         self.send(m.BackendKeyData(self.process_id, self.secret_key))
         self.send(m.ReadyForQuery(self.status))
         log.info(
@@ -405,7 +410,7 @@ class Session:
         if isinstance(result, Command):
             self.send(m.CommandComplete(result.tag))
             return
-        stream = ResultStream(result, ())
+        stream = ResultStream(result, (), self.settings.formats)
         self.send(stream.description)
         count = await self._stream_rows(stream, 0)
         self.send(m.CommandComplete(result.tag(count)))
@@ -427,17 +432,98 @@ class Session:
             result: Result = Command("ROLLBACK")
         elif sqlcommands.is_front_end_command(sql):
             result = await sqlcommands.run(self, sql, params, types)
-        elif params is None:
-            result = await self._resolve(self.handler.query(sql))
+        elif setcommands.is_set_command(sql):
+            result = await setcommands.run(self, sql)
         else:
-            result = await self._resolve(self.handler.execute(sql, params, types))
+            result = await self._with_timeout(self._backend_call(sql, params, types))
         if verb == "BEGIN":
             self.status = "T"
         elif verb in ("COMMIT", "ROLLBACK", "PREPARE TRANSACTION"):
+            committed = verb == "COMMIT" and isinstance(result, Command) and result.tag == "COMMIT"
             self.status = "I"
+            await self._transaction_ended(committed)
         elif verb == "ROLLBACK TO" and self.status == "E":
             self.status = "T"
         return result
+
+    async def _backend_call(
+        self, sql: str, params: Sequence[Any] | None, types: Sequence[int]
+    ) -> Result:
+        assert self.handler is not None
+        if params is None:
+            return await self._resolve(self.handler.query(sql))
+        return await self._resolve(self.handler.execute(sql, params, types))
+
+    async def _with_timeout(self, call: Awaitable[T]) -> T:
+        """Apply statement_timeout: a statement running longer fails with 57014."""
+        timeout = self.settings.statement_timeout()
+        if not timeout:
+            return await call
+        try:
+            async with asyncio.timeout(timeout):
+                return await call
+        except TimeoutError:
+            raise PgError(
+                "canceling statement due to statement timeout", sqlstate.QUERY_CANCELED
+            ) from None
+
+    # ------------------------------------------------------------------ session parameters
+
+    async def set_parameter(self, name: str, value: str | None, *, local: bool) -> None:
+        """SET (value) or RESET (None) one parameter, telling the client and the backend."""
+        assert self.handler is not None
+        settings = self.settings
+        known = settings.known(name)
+        in_transaction = self.status != "I"
+        if value is None:
+            value = settings.session_defaults.get(name.lower())
+        if known is None and "." not in name:
+            # Not ours: perhaps the backend's own (DuckDB: threads, memory_limit, ...).
+            if not await self._resolve(self.handler.set_parameter(name, value)):
+                raise PgError(
+                    f'unrecognized configuration parameter "{name}"', sqlstate.UNDEFINED_OBJECT
+                )
+            if value is not None:
+                settings.set(name, value, local=local, in_transaction=in_transaction)
+            return
+        if value is None:
+            settings.get(name)  # 42704 for a custom option never set
+            value = ""
+        before = settings.values.get(name.lower())
+        new = settings.set(name, value, local=local, in_transaction=in_transaction)
+        if known is not None:
+            await self._resolve(self.handler.set_parameter(known.name, new))
+            if known.reported and new != before:
+                self.send(m.ParameterStatus(known.name, new))
+
+    async def reset_all_parameters(self) -> None:
+        before = dict(self.settings.values)
+        self.settings.reset_all(in_transaction=self.status != "I")
+        await self._parameters_changed(before)
+
+    async def _transaction_ended(self, committed: bool) -> None:
+        before = dict(self.settings.values)
+        self.settings.end_transaction(committed)
+        await self._parameters_changed(before)
+
+    async def _parameters_changed(self, before: dict[str, str]) -> None:
+        assert self.handler is not None
+        for key, value in self.settings.values.items():
+            if before.get(key) == value:
+                continue
+            known = self.settings.known(key)
+            name = known.name if known is not None else key
+            await self._resolve(self.handler.set_parameter(name, value))
+            if known is not None and known.reported:
+                self.send(m.ParameterStatus(known.name, value))
+
+    async def discard_all(self) -> None:
+        """DISCARD ALL: close every portal and prepared statement, reset every parameter."""
+        for name in list(self.portals):
+            await self.close_portal(name)
+        for name in list(self.statements):
+            await self.close_statement(name)
+        await self.reset_all_parameters()
 
     def _transaction_shortcut(self, verb: str | None) -> Result | None:
         """Answer transaction control the backend must not see, as PostgreSQL would."""
@@ -570,8 +656,8 @@ class Session:
         if not portal.started:
             columns = portal.statement.columns
             if columns is UNKNOWN_COLUMNS:
-                await self._implicit_begin(portal)
-                await self.start_portal(portal)  # the handler learns columns by running it
+                if not await self._implicit_begin(portal):
+                    await self.start_portal(portal)  # the handler learns columns by running it
             elif columns is None:
                 self.send(m.NoData())
                 return
@@ -609,21 +695,22 @@ class Session:
         result = await self.run_statement(statement.sql, [None] * len(types), types)
         statement.columns = list(result.columns) if isinstance(result, Rows) else None
         if isinstance(result, Rows):
-            await ResultStream(result, ()).close()
+            await ResultStream(result, (), self.settings.formats).close()
 
     async def start_portal(self, portal: Portal) -> None:
         statement = portal.statement
         if not statement.sql:
-            portal.attach(Command(""))
+            portal.attach(Command(""), self.settings.formats)
             return
         types = [t or oids.TEXT for t in statement.param_types]
-        portal.attach(await self.run_statement(statement.sql, portal.params, types))
+        result = await self.run_statement(statement.sql, portal.params, types)
+        portal.attach(result, self.settings.formats)
 
     async def _execute(self, msg: m.Execute) -> None:
         portal = self.portal(msg.portal)
         if not portal.started:
-            await self._implicit_begin(portal)
-            await self.start_portal(portal)
+            if not await self._implicit_begin(portal):
+                await self.start_portal(portal)
         if not portal.statement.sql:
             self.send(m.EmptyQueryResponse())
             return
@@ -645,16 +732,25 @@ class Session:
     # first statement of a batch, unless the client's next messages, already received, show
     # that the statement runs alone before the Sync: then autocommit is the same thing, and
     # the common Parse/Bind/Describe/Execute/Sync round trip pays for no BEGIN and COMMIT.
-    # Explicit transaction control inside the batch first ends the implicit transaction.
+    # BEGIN inside the batch turns the implicit transaction into the block it opens, as in
+    # PostgreSQL; other transaction control first commits (ROLLBACK: rolls back) it.
 
-    async def _implicit_begin(self, portal: Portal) -> None:
+    async def _implicit_begin(self, portal: Portal) -> bool:
+        """Open or end the implicit transaction before `portal` runs; True when that
+        answered the statement itself (a BEGIN taken over by the open transaction)."""
         assert self.handler is not None
         sql = portal.statement.sql
         verb = sqltext.transaction_verb(sql) if sql else None
         if self._implicit:
+            if verb == "BEGIN":
+                self._implicit = False
+                self.status = "T"
+                portal.attach(Command("BEGIN"), self.settings.formats)
+                return True
             if verb is not None:
-                await self._end_implicit(commit=verb != "ROLLBACK")
-            return
+                self._implicit = False
+                await self._hidden("ROLLBACK" if verb == "ROLLBACK" else "COMMIT")
+            return False
         if (
             not sql
             or verb is not None
@@ -662,13 +758,18 @@ class Session:
             or not self.handler.implicit_transactions
             or self._runs_alone(portal.name)
         ):
-            return
+            return False
         await self._hidden("BEGIN")
         self._implicit = True
+        return False
 
     async def _end_implicit(self, commit: bool) -> None:
         self._implicit = False
-        await self._guarded(self._hidden, "COMMIT" if commit else "ROLLBACK")
+        if commit:
+            await self._guarded(self._hidden, "COMMIT")  # a failed COMMIT is the client's error
+        else:
+            with contextlib.suppress(PgError):  # after an error the client already has
+                await self._hidden("ROLLBACK")
 
     def _runs_alone(self, portal: str) -> bool:
         """True when the input already received holds, before the next Sync, nothing but

@@ -22,6 +22,19 @@ Encoder = Callable[[Any], bytes]
 Decoder = Callable[[bytes], Any]
 
 
+@dataclass(frozen=True, slots=True)
+class TextFormats:
+    """The session settings that change how values print in text format."""
+
+    timezone: str = "UTC"  # TimeZone: timestamptz and timetz print in it
+    datestyle: str = "ISO, MDY"  # DateStyle: output style, then field order
+    intervalstyle: str = "postgres"  # postgres, postgres_verbose, sql_standard, iso_8601
+    extra_float_digits: int = 1  # 1..3: shortest exact; <= 0: that many fewer digits
+
+
+DEFAULT_FORMATS = TextFormats()
+
+
 @dataclass(slots=True)
 class TypeInfo:
     oid: int
@@ -34,12 +47,15 @@ class TypeInfo:
     binary_encode: Encoder | None = None
     binary_decode: Decoder | None = None
     aliases: tuple[str, ...] = ()  # SQL spellings: "integer", "int", ...
+    # For types whose text depends on session settings: builds the encoder for them.
+    text_encoder_for: Callable[[TextFormats], Encoder] | None = None
 
 
 class TypeRegistry:
     def __init__(self) -> None:
         self._by_oid: dict[int, TypeInfo] = {}
         self._by_name: dict[str, TypeInfo] = {}
+        self._styled: dict[tuple[int, TextFormats], Encoder] = {}
 
     def register(self, info: TypeInfo) -> TypeInfo:
         self._by_oid[info.oid] = info
@@ -66,9 +82,22 @@ class TypeRegistry:
         info = self._by_oid.get(oid)
         return info.size if info is not None else -1
 
-    def encoder(self, oid: int, fmt: int = TEXT) -> Encoder:
-        """The function that encodes a non-NULL Python value of type `oid` in format `fmt`."""
+    def encoder(self, oid: int, fmt: int = TEXT, formats: TextFormats | None = None) -> Encoder:
+        """The function that encodes a non-NULL Python value of type `oid` in format `fmt`,
+        printing text as the session's `formats` (TimeZone, DateStyle, ...) ask."""
         info = self._by_oid.get(oid)
+        if (
+            fmt == TEXT
+            and formats is not None
+            and formats != DEFAULT_FORMATS
+            and info is not None
+            and info.text_encoder_for is not None
+        ):
+            key = (oid, formats)
+            styled = self._styled.get(key)
+            if styled is None:
+                styled = self._styled[key] = info.text_encoder_for(formats)
+            return styled
         if fmt == TEXT:
             if info is not None and info.text_encode is not None:
                 return info.text_encode
