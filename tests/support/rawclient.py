@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Self
 
 from pgwire.protocol import messages as m
-from pgwire.protocol.connection import NEED_DATA, Connection, Role
+from pgwire.protocol.connection import NEED_DATA, Connection, Role, State
 
 
 class RawClient:
@@ -63,8 +63,9 @@ class RawClient:
         return self.until(m.ReadyForQuery)
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.send(m.Terminate())
+        if self.conn.state is not State.CLOSED:
+            with contextlib.suppress(OSError):
+                self.send(m.Terminate())
         self.sock.close()
 
     def __enter__(self) -> Self:
