@@ -6,6 +6,7 @@ $tag$...$tag$) and comments (-- and nested /* */) hide semicolons. Nothing here 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -194,6 +195,11 @@ def is_empty(sql: str) -> bool:
 
 def leading_words(sql: str, count: int = 2) -> list[str]:
     """The first `count` keywords of a statement, upper-cased: ["CREATE", "TABLE"]."""
+    return list(_leading_words(sql, count))
+
+
+@functools.lru_cache(maxsize=4096)  # statements repeat: lex each text once
+def _leading_words(sql: str, count: int) -> tuple[str, ...]:
     words: list[str] = []
     rest = strip_comments(sql)
     while len(words) < count:
@@ -202,7 +208,7 @@ def leading_words(sql: str, count: int = 2) -> list[str]:
             break
         words.append(m.group(0).upper())
         rest = strip_comments(rest[m.end() :])
-    return words
+    return tuple(words)
 
 
 # Statement kinds the front end itself must recognise (transaction control).
@@ -211,6 +217,7 @@ _COMMIT = {"COMMIT", "END"}
 _ROLLBACK = {"ROLLBACK", "ABORT"}
 
 
+@functools.lru_cache(maxsize=4096)
 def transaction_verb(sql: str) -> str | None:
     """Which transaction-control statement `sql` is: "BEGIN", "COMMIT", "ROLLBACK",
     "ROLLBACK TO", "SAVEPOINT", "RELEASE", "PREPARE TRANSACTION", or None."""

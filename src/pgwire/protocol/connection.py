@@ -39,6 +39,8 @@ class Side(enum.Enum):
     FRONTEND = "frontend"
     BACKEND = "backend"
 
+    __hash__ = object.__hash__  # members are singletons; Enum's own hash runs Python code
+
 
 class State(enum.Enum):
     STARTUP = "startup"  # before the StartupMessage (encryption may be negotiated here)
@@ -54,6 +56,8 @@ class State(enum.Enum):
     COPY_BOTH = "copy_both"
     FUNCTION_CALL = "function_call"
     CLOSED = "closed"
+
+    __hash__ = object.__hash__  # looked up on every message: keep it in C
 
 
 class _NeedData:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,7 +24,8 @@ from pgwire.errors import PgError, ProtocolViolation
 from pgwire.handler import Command, Handler, Result, Rows, SessionInfo
 from pgwire.protocol import messages as m
 from pgwire.protocol.connection import NEED_DATA, Connection, State
-from pgwire.server import setcommands, sqlcommands
+from pgwire.server import copy as copy_command
+from pgwire.server import notify, setcommands, sqlcommands
 from pgwire.server.portals import UNKNOWN_COLUMNS, Portal, PreparedStatement, decode_params
 from pgwire.server.results import CHUNK, ResultStream, encode_rows, expand_formats, row_description
 from pgwire.server.settings import Settings
@@ -63,10 +65,14 @@ class Session:
         self.settings = Settings({})
         self.portals: dict[str, Portal] = {}
         self._implicit = False  # a hidden BEGIN is open for extended-query statements
+        self._implicit_query = False  # a hidden BEGIN is open for a multi-statement Query
+        self.notifications: notify.SessionNotifications | None = None  # on first LISTEN/NOTIFY
 
     # ------------------------------------------------------------------ output
 
     def send(self, message: m.Message) -> None:
+        if self.notifications is not None and type(message) is m.ReadyForQuery:
+            self.notifications.before_ready()  # NOTIFYs commit, NotificationResponses go first
         data = self.conn.send(message)
         self._out.append(data)
         self._out_size += len(data)
@@ -76,6 +82,17 @@ class Session:
             self.transport.write(b"".join(self._out))
             self._out.clear()
             self._out_size = 0
+
+    def send_encoded(self, data: bytes) -> None:
+        """Queue messages already encoded, whose state check an earlier message made (the
+        CopyData rows after a CopyOutResponse)."""
+        self._out.append(data)
+        self._out_size += len(data)
+
+    @property
+    def in_transaction(self) -> bool:
+        """A transaction is open: the client's block, or a hidden one around a batch."""
+        return self.status != "I" or self._implicit or self._implicit_query
 
     async def flush_if_full(self) -> None:
         if self._out_size >= WRITE_CHUNK:
@@ -98,6 +115,8 @@ class Session:
             if event is not NEED_DATA:
                 assert isinstance(event, m.Message)
                 return event
+            if self.notifications is not None:
+                self.notifications.idle()  # deliver notifications while waiting for the client
             self.flush()
             if self._terminating:
                 raise PgError(
@@ -145,6 +164,8 @@ class Session:
             log.exception("session %s failed", self.process_id)
             self._fatal(PgError("internal error", sqlstate.INTERNAL_ERROR, severity="FATAL"))
         finally:
+            if self.notifications is not None:
+                self.notifications.close()
             self.flush()
             self.transport.close()
             if self.handler is not None:
@@ -220,6 +241,7 @@ class Session:
             protocol_version=self.conn.protocol_version,
             parameters=dict(params),
             peer=self.transport.peer,
+            notice_sink=self.send_notice,
         )
         self.handler = await self.server.handler.connect(self.info)
         for name, value in self.settings.reported().items():
@@ -314,13 +336,16 @@ class Session:
     # ------------------------------------------------------------------ commands
 
     async def _serve(self) -> None:
-        dispatch: dict[type[m.Message], Callable[[Any], Awaitable[None]]] = {
+        # Extended-query steps run guarded: an error is answered and the rest skipped to Sync.
+        guarded: dict[type[m.Message], Callable[[Any], Awaitable[None]]] = {
+            m.Parse: self._parse,
+            m.Bind: self._bind,
+            m.Describe: self._describe,
+            m.Execute: self._execute,
+            m.Close: self._close,
+        }
+        direct: dict[type[m.Message], Callable[[Any], Awaitable[None]]] = {
             m.Query: self._query,
-            m.Parse: self._extended(self._parse),
-            m.Bind: self._extended(self._bind),
-            m.Describe: self._extended(self._describe),
-            m.Execute: self._extended(self._execute),
-            m.Close: self._extended(self._close),
             m.Sync: self._sync,
             m.Flush: self._flush,
             m.FunctionCall: self._function_call,
@@ -329,7 +354,11 @@ class Session:
             msg = await self.next_message()
             if msg is None or isinstance(msg, m.Terminate):
                 return
-            await dispatch[type(msg)](msg)
+            step = guarded.get(type(msg))
+            if step is not None:
+                await self._extended_step(step, msg)
+            else:
+                await direct[type(msg)](msg)
 
     async def _guarded(self, step: Callable[..., Awaitable[None]], *args: Any) -> bool:
         """Run one step; an error is sent (and the step reported failed) instead of raised."""
@@ -361,6 +390,8 @@ class Session:
     def _failed(self, err: PgError) -> None:
         if err.is_fatal:
             raise err
+        if self.notifications is not None:
+            self.notifications.failed()
         if self.status == "T":
             self.status = "E"
         self.send_error(err)
@@ -391,11 +422,13 @@ class Session:
         failed = False
         if implicit:
             failed = not await self._guarded(self._hidden, "BEGIN")
+            self._implicit_query = True
         for statement in statements:
             if failed:
                 break
             failed = not await self._guarded(self._simple_statement, statement)
         if implicit:
+            self._implicit_query = False
             await self._guarded(self._hidden, "ROLLBACK" if failed else "COMMIT")
         await self._end_of_transaction_cleanup()
         self.send(m.ReadyForQuery(self.status))
@@ -434,8 +467,14 @@ class Session:
             result = await sqlcommands.run(self, sql, params, types)
         elif setcommands.is_set_command(sql):
             result = await setcommands.run(self, sql)
+        elif copy_command.is_copy(sql):
+            result = await self._with_timeout(copy_command.run(self, sql))
+        elif notify.is_notify_command(sql):
+            result = notify.run(self, sql, params)
         else:
             result = await self._with_timeout(self._backend_call(sql, params, types))
+        if verb is not None and self.notifications is not None:
+            self.notifications.transaction_control(verb, sql)  # sees the status before it
         if verb == "BEGIN":
             self.status = "T"
         elif verb in ("COMMIT", "ROLLBACK", "PREPARE TRANSACTION"):
@@ -524,6 +563,8 @@ class Session:
         for name in list(self.statements):
             await self.close_statement(name)
         await self.reset_all_parameters()
+        if self.notifications is not None:
+            self.notifications.unlisten_all()  # DISCARD ALL includes UNLISTEN *
 
     def _transaction_shortcut(self, verb: str | None) -> Result | None:
         """Answer transaction control the backend must not see, as PostgreSQL would."""
@@ -576,12 +617,9 @@ class Session:
 
     # ------------------------------------------------------------------ extended query
 
-    def _extended(self, step: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
-        async def guarded(msg: m.Message) -> None:
-            if not await self._guarded(step, msg) and self._implicit:
-                await self._end_implicit(commit=False)  # the rest is skipped until Sync
-
-        return guarded
+    async def _extended_step(self, step: Callable[[Any], Awaitable[None]], msg: m.Message) -> None:
+        if not await self._guarded(step, msg) and self._implicit:
+            await self._end_implicit(commit=False)  # the rest is skipped until Sync
 
     async def _parse(self, msg: m.Parse) -> None:
         if msg.name and msg.name in self.statements:
@@ -593,20 +631,19 @@ class Session:
 
     def prepare(self, name: str, sql: str, declared: Sequence[int]) -> PreparedStatement:
         assert self.handler is not None
-        statements = self.handler.split(sql)
-        if len(statements) > 1:
-            raise PgError(
-                "cannot insert multiple commands into a prepared statement",
-                sqlstate.SYNTAX_ERROR,
-            )
-        text = statements[0] if statements else ""
-        count = max(sqltext.parameter_count(text), len(declared))
+        if type(self.handler).split is Handler.split:
+            text, count, casts = _analyse(sql)  # the same texts come again and again
+        else:
+            text, count, casts = _analyse_statements(self.handler.split(sql))
+        count = max(count, len(declared))
         types = list(declared) + [0] * (count - len(declared))
-        for index, type_name in sqltext.parameter_casts(text).items():
-            if 0 < index <= count and not types[index - 1]:
-                with contextlib.suppress(PgError):
-                    types[index - 1] = registry.by_name(type_name).oid
-        return PreparedStatement(name, text, types)
+        for index, oid in casts:
+            if index <= count and not types[index - 1]:
+                types[index - 1] = oid
+        prepared = PreparedStatement(name, text, types)
+        if copy_command.is_copy(text):
+            prepared.columns = None  # no RowDescription: its data travels in CopyData
+        return prepared
 
     def statement(self, name: str) -> PreparedStatement:
         found = self.statements.get(name)
@@ -678,7 +715,7 @@ class Session:
         if not statement.sql:
             statement.columns = None
             return
-        described = await self._resolve(
+        described = notify.describe(statement.sql) or await self._resolve(
             self.handler.describe(statement.sql, list(statement.param_types))
         )
         if described is not None:
@@ -692,7 +729,12 @@ class Session:
             return
         # Learn the columns by running it with NULL parameters: only for row-returning SQL.
         types = [t or oids.TEXT for t in statement.param_types]
-        result = await self.run_statement(statement.sql, [None] * len(types), types)
+        assert self.info is not None
+        sink, self.info.notice_sink = self.info.notice_sink, None  # its notices are not sent
+        try:
+            result = await self.run_statement(statement.sql, [None] * len(types), types)
+        finally:
+            self.info.notice_sink = sink
         statement.columns = list(result.columns) if isinstance(result, Rows) else None
         if isinstance(result, Rows):
             await ResultStream(result, (), self.settings.formats).close()
@@ -708,9 +750,8 @@ class Session:
 
     async def _execute(self, msg: m.Execute) -> None:
         portal = self.portal(msg.portal)
-        if not portal.started:
-            if not await self._implicit_begin(portal):
-                await self.start_portal(portal)
+        if not portal.started and not await self._implicit_begin(portal):
+            await self.start_portal(portal)
         if not portal.statement.sql:
             self.send(m.EmptyQueryResponse())
             return
@@ -841,6 +882,27 @@ class Session:
             PgError("the function call protocol is not supported", sqlstate.FEATURE_NOT_SUPPORTED)
         )
         self.send(m.ReadyForQuery(self.status))
+
+
+@functools.lru_cache(maxsize=1024)
+def _analyse(sql: str) -> tuple[str, int, tuple[tuple[int, int], ...]]:
+    return _analyse_statements(sqltext.split_statements(sql))
+
+
+def _analyse_statements(statements: list[str]) -> tuple[str, int, tuple[tuple[int, int], ...]]:
+    """A prepared statement's text, parameter count and the types its casts give ($1::int4)."""
+    if len(statements) > 1:
+        raise PgError(
+            "cannot insert multiple commands into a prepared statement", sqlstate.SYNTAX_ERROR
+        )
+    text = statements[0] if statements else ""
+    count = sqltext.parameter_count(text)
+    casts = []
+    for index, type_name in sqltext.parameter_casts(text).items():
+        with contextlib.suppress(PgError):
+            if index > 0:
+                casts.append((index, registry.by_name(type_name).oid))
+    return text, count, tuple(casts)
 
 
 def _no_rule(peer: str, user: str, database: str, kind: str) -> PgError:

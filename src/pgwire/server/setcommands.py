@@ -9,6 +9,7 @@ SELECT set_config('name', 'value', is_local) · SELECT current_setting('name'[, 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -77,6 +78,7 @@ def _split_commas(text: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every statement: decide once per text
 def is_set_command(sql: str) -> bool:
     words = sqltext.leading_words(sql, 2)
     if not words:

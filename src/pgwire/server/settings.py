@@ -10,6 +10,7 @@ offered to the backend (DuckDB has settings of its own), else it is 42704.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -291,8 +292,13 @@ class Settings:
         return TextFormats(v["timezone"], v["datestyle"], v["intervalstyle"], digits)
 
     def statement_timeout(self) -> float:
-        """Seconds, or 0 for none."""
-        return parse_milliseconds("statement_timeout", self.values["statement_timeout"]) / 1000
+        """Seconds, or 0 for none (asked before every statement: parsed once per value)."""
+        return _timeout_seconds(self.values["statement_timeout"])
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout_seconds(value: str) -> float:
+    return parse_milliseconds("statement_timeout", value) / 1000
 
 
 def _options(text: str) -> dict[str, str]:

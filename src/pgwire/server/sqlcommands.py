@@ -7,6 +7,7 @@ work on any backend, DuckDB included, which has no cursors of its own.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ _CLOSE = re.compile(rf"CLOSE\s+({_IDENT})\s*\Z", re.IGNORECASE)
 VERBS = frozenset({"PREPARE", "EXECUTE", "DEALLOCATE", "DECLARE", "FETCH", "MOVE", "CLOSE"})
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every statement: decide once per text
 def is_front_end_command(sql: str) -> bool:
     words = sqltext.leading_words(sql, 2)
     if not words or words[0] not in VERBS:
