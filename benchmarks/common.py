@@ -134,6 +134,10 @@ class Target(ABC):
     @abstractmethod
     def alive(self) -> bool: ...
 
+    def server_pid(self) -> int | None:
+        """The server's root process (its children are the server too), when running."""
+        return None
+
 
 class PostgresTarget(Target):
     """A throwaway PostgreSQL 15 cluster (tests/support/postgres.py), pinned like the others."""
@@ -171,6 +175,13 @@ class PostgresTarget(Target):
         if self._pg is not None:
             self._pg.stop()
             self._pg = None
+
+    def server_pid(self) -> int | None:
+        if self._pg is None:
+            return None
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            return self._postmaster_pid()
+        return None
 
     def alive(self) -> bool:
         if self._pg is None:
@@ -243,6 +254,9 @@ class PgwireTarget(Target):
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    def server_pid(self) -> int | None:
+        return self._proc.pid if self.alive() and self._proc is not None else None
 
 
 def free_port() -> int:

@@ -20,10 +20,12 @@ plaintext connection to a TLS configuration are refused, TLS is on exactly when 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import os
 import re
+import resource
 import secrets
 import shutil
 import subprocess
@@ -43,6 +45,7 @@ from benchmarks.common import (
     Target,
     TargetStartError,
     markdown_table,
+    process_tree,
     ratio,
 )
 from benchmarks.pgbench import MAX_THREADS, SCRIPT, first_error
@@ -62,6 +65,8 @@ _TPS = re.compile(
 _LATENCY = re.compile(r"^latency average = ([\d.]+) ms", re.MULTILINE)
 _CONNECT = re.compile(r"^average connection time = ([\d.]+) ms", re.MULTILINE)
 _SSL = re.compile(r"SSL connection \(protocol: ([^,]+), cipher: ([^,]+),")
+_PROCESSED = re.compile(r"^number of transactions actually processed: (\d+)", re.MULTILINE)
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
 # --- configurations ---------------------------------------------------------------------
@@ -302,18 +307,73 @@ class ConnectWorkload:
         return f"-C -c {self.clients}{jobs}"
 
 
+# --- CPU accounting: noise-resistant costs, and how much other work shared the machine --
+
+
+def machine_busy() -> float:
+    """CPU seconds spent not idle, all CPUs, since boot (/proc/stat; steal included)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / _TICK
+
+
+def tree_cpu(root: int | None) -> float:
+    """CPU seconds used by ``root``, its descendants and the children they have reaped.
+
+    PostgreSQL's postmaster reaps its backends, so their time lands in its cutime/cstime.
+    """
+    if root is None:
+        return 0.0
+    total = 0
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / _TICK
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 @dataclass(frozen=True)
 class ConnectResult:
-    """One pgbench -C run: connections (= transactions) per second, or what went wrong."""
+    """One pgbench -C run: connections (= transactions) per second, or what went wrong.
+
+    CPU times are over the whole pgbench run (its start and finish included): the server's
+    process tree, pgbench's own, and everything else the machine did meanwhile.
+    """
 
     tps: float | None = None
     latency_ms: float | None = None
     connect_ms: float | None = None  # pgbench's "average connection time"
     error: str | None = None
+    connections: int = 0
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+    other_cpu: float = 0.0  # share of all CPUs used by other processes, 0..1
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def server_us(self) -> float | None:
+        """Server CPU microseconds per connection."""
+        return self.server_cpu * 1e6 / self.connections if self.connections else None
+
+    @property
+    def client_us(self) -> float | None:
+        return self.client_cpu * 1e6 / self.connections if self.connections else None
+
+    @property
+    def other_pct(self) -> float:
+        return self.other_cpu * 100
 
 
 def command(pgbench: str, target: Target, workload: ConnectWorkload, seconds: int) -> list[str]:
@@ -354,6 +414,9 @@ def run(
     cmd = [*pinning.client_prefix(), *command(pgbench, target, workload, seconds)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env.update(PGPASSWORD=password, PGSSLMODE=config.sslmode)
+    server = target.server_pid()
+    busy, server_cpu, client_cpu = machine_busy(), tree_cpu(server), children_cpu()
+    start = time.monotonic()
     try:
         done = subprocess.run(
             cmd,
@@ -366,7 +429,19 @@ def run(
         )
     except subprocess.TimeoutExpired:
         return ConnectResult(error=f"pgbench did not finish within {seconds + 60} s")
-    return parse(done.returncode, done.stdout, done.stderr)
+    wall = time.monotonic() - start
+    server_cpu = tree_cpu(server) - server_cpu
+    client_cpu = children_cpu() - client_cpu
+    other = machine_busy() - busy - server_cpu - client_cpu
+    result = parse(done.returncode, done.stdout, done.stderr)
+    processed = _PROCESSED.search(done.stdout)
+    return dataclasses.replace(
+        result,
+        connections=int(processed.group(1)) if processed else 0,
+        server_cpu=server_cpu,
+        client_cpu=client_cpu,
+        other_cpu=max(0.0, other) / (wall * (os.cpu_count() or 1)),
+    )
 
 
 def parse(returncode: int, stdout: str, stderr: str) -> ConnectResult:
@@ -398,6 +473,7 @@ class ConnectOutcome:
     tls: dict[Key, str] = field(default_factory=dict)  # protocol and cipher, per server
     runs: dict[tuple[str, ConnectWorkload, str], list[ConnectResult]] = field(default_factory=dict)
     postgres_version: str = "n/a"
+    load: list[float] = field(default_factory=list)  # 1-minute load average, before and after
 
     def add(self, config: str, workload: ConnectWorkload, target: str, r: ConnectResult) -> None:
         self.runs.setdefault((config, workload, target), []).append(r)
@@ -412,7 +488,8 @@ def _describe(result: ConnectResult) -> str:
     if result.error is not None:
         return f"failed: {result.error}"
     connect = f", connect {result.connect_ms:.3f} ms" if result.connect_ms is not None else ""
-    return f"{result.tps:,.0f} conn/s{connect}"
+    server = f", server {result.server_us:,.0f} µs/conn" if result.server_us is not None else ""
+    return f"{result.tps:,.0f} conn/s{connect}{server}, other load {result.other_pct:.0f}%"
 
 
 def run_suite(
@@ -433,6 +510,7 @@ def run_suite(
     outcome = ConnectOutcome(
         date, reps, seconds, chosen, [ConnectWorkload(c) for c in CLIENTS], names
     )
+    outcome.load.append(os.getloadavg()[0])
     psql = find_psql(pgbench)
     password = "bench-" + secrets.token_hex(8)
     servers: dict[Key, Target] = {}
@@ -464,6 +542,7 @@ def run_suite(
         finally:
             for target in servers.values():
                 target.stop()
+    outcome.load.append(os.getloadavg()[0])
     versions = [t.version for t in servers.values() if isinstance(t, PostgresTarget)]
     outcome.postgres_version = next((v for v in versions if v != "n/a"), "n/a")
     return outcome
@@ -526,11 +605,15 @@ HEADERS = (
     "vs PG",
     "connect ms",
     "conn. vs PG",
+    "server CPU µs/conn",
+    "srv. vs PG",
+    "client CPU µs/conn",
+    "other load",
 )
 
 
 def _summary(results: Sequence[ConnectResult], attr: str) -> Summary | None:
-    values = [v for r in results if (v := getattr(r, attr)) is not None]
+    values = [v for r in results if r.ok and (v := getattr(r, attr)) is not None]
     return Summary.of(values) if values else None
 
 
@@ -539,17 +622,31 @@ def _row(
 ) -> list[str]:
     results = outcome.runs.get((config.name, workload, target), [])
     reference = outcome.runs.get((config.name, workload, REFERENCE), [])
-    tps, ref_tps = _summary(results, "tps"), _summary(reference, "tps")
+
+    def pair(attr: str) -> tuple[Summary | None, Summary | None]:
+        return _summary(results, attr), _summary(reference, attr)
+
+    tps, ref_tps = pair("tps")
     failed = sum(not r.ok for r in results)
     if tps is None:
         cell = "failed"
     else:
         cell = tps.format() + (f" ({failed}/{len(results)} failed)" if failed else "")
     row = [config.label, workload.label, target, cell, ratio(tps, ref_tps)]
-    if workload.clients != 1:
-        return [*row, "", ""]
-    conn, ref_conn = _summary(results, "connect_ms"), _summary(reference, "connect_ms")
-    return [*row, conn.format(".3f") if conn else "n/a", ratio(conn, ref_conn)]
+    if workload.clients == 1:
+        conn, ref_conn = pair("connect_ms")
+        row += [conn.format(".3f") if conn else "n/a", ratio(conn, ref_conn)]
+    else:
+        row += ["", ""]
+    server, ref_server = pair("server_us")
+    client, other = _summary(results, "client_us"), _summary(results, "other_pct")
+    return [
+        *row,
+        server.format() if server else "n/a",
+        ratio(server, ref_server),
+        f"{client.median:,.0f}" if client else "n/a",
+        f"{other.median:.0f}%" if other else "n/a",
+    ]
 
 
 def table(outcome: ConnectOutcome) -> str:
@@ -603,12 +700,28 @@ def section(outcome: ConnectOutcome) -> str:
                 "one is refused, a TLS configuration refuses plaintext, TLS is on exactly "
                 "when wanted. The client computes PBKDF2 (4096 iterations) for every SCRAM "
                 "connection, on the client CPU.",
+                "- CPU columns, from /proc over each whole pgbench run, divided by the "
+                "connections made: server CPU is the server's process tree (PostgreSQL: "
+                "postmaster, backends it reaped, background processes; pgwire: its one "
+                "process), client CPU is pgbench's. Less sensitive to other work than "
+                "conn/s, they say where the time goes. Other load is the median share of "
+                "both CPUs used by processes outside the benchmark during the runs: when it "
+                "is high, conn/s is unreliable.",
             ]
         )
     )
-    tls = sorted({v for (c, _), v in outcome.tls.items() if CONFIGS[c].tls})
-    if tls:
-        parts.append(f"TLS negotiated: {'; '.join(tls)}.")
+    notes = []
+    if tls := sorted({v for (c, _), v in outcome.tls.items() if CONFIGS[c].tls}):
+        notes.append(f"TLS negotiated: {'; '.join(tls)}.")
+    if outcome.load:
+        before, after = outcome.load[0], outcome.load[-1]
+        notes.append(
+            f"1-minute load average just before the suite: {before:.2f}, at its end: "
+            f"{after:.2f} ({os.cpu_count()} CPUs; the suite itself keeps about 2 busy while it "
+            "measures, so a high value before it means other work shared the CPUs)."
+        )
+    if notes:
+        parts.append(" ".join(notes))
     parts.append(table(outcome))
     if failures := _failures(outcome):
         parts.append("Failed runs (first error line):\n\n" + "\n".join(failures))

@@ -19,10 +19,26 @@ from pgwire.server.server import serve
 _MODULE_ATTR = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
+_SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
 def load_target(target: str | None, *, read_only: bool = False) -> Handler:
-    """A handler for TARGET: nothing (in-memory DuckDB), a DuckDB file, or module:attr."""
-    if target is not None and _MODULE_ATTR.match(target) and not os.path.exists(target):
-        return load_handler(target)
+    """A handler for TARGET: nothing (in-memory DuckDB), a DuckDB file, a SQLite file (a name
+    ending in .sqlite, .sqlite3 or .db), `sqlite:PATH` / `duckdb:PATH` to choose the backend
+    whatever the name (an empty PATH or :memory: for in-memory), or module:attr."""
+    backend = None
+    if target is not None:
+        prefix, colon, rest = target.partition(":")
+        if colon and prefix.lower() in ("sqlite", "duckdb") and not os.path.exists(target):
+            backend, target = prefix.lower(), rest or ":memory:"
+        elif _MODULE_ATTR.match(target) and not os.path.exists(target):
+            return load_handler(target)
+        elif target.lower().endswith(_SQLITE_SUFFIXES):
+            backend = "sqlite"
+    if backend == "sqlite":
+        from pgwire.backends.sqlite import SQLiteHandler
+
+        return SQLiteHandler(target or ":memory:", read_only=read_only)
     from pgwire.backends.duckdb import DuckDBHandler
 
     return DuckDBHandler(target or ":memory:", read_only=read_only)
@@ -57,12 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve a database over the PostgreSQL protocol",
         description=(
             "Serve TARGET over the PostgreSQL wire protocol. TARGET is a DuckDB database file "
-            "(created if missing), nothing for an in-memory DuckDB database, or module:attr "
-            "naming your own pgwire Handler (an instance, a subclass or a factory)."
+            "(created if missing), a SQLite file (a name ending in .sqlite, .sqlite3 or .db), "
+            "sqlite:PATH or duckdb:PATH to choose the backend (sqlite: alone is in-memory), "
+            "nothing for an in-memory DuckDB database, or module:attr naming your own pgwire "
+            "Handler (an instance, a subclass or a factory)."
         ),
     )
     serve_cmd.add_argument(
-        "target", nargs="?", help="DuckDB file or module:attr (default: in-memory DuckDB)"
+        "target",
+        nargs="?",
+        help="DuckDB or SQLite file, sqlite:PATH, duckdb:PATH or module:attr "
+        "(default: in-memory DuckDB)",
     )
     serve_cmd.add_argument(
         "--host",
@@ -103,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.server_version,
         help="server_version reported to clients (default: %(default)s)",
     )
-    serve_cmd.add_argument("--read-only", action="store_true", help="open a DuckDB file read-only")
+    serve_cmd.add_argument(
+        "--read-only", action="store_true", help="open a DuckDB or SQLite file read-only"
+    )
     security = serve_cmd.add_argument_group("authentication and TLS")
     security.add_argument(
         "--auth",

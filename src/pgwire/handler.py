@@ -10,15 +10,24 @@ RowDescription/DataRow/CommandComplete, error recovery).
 
 `query` may be a plain or an `async def` method. A handler that keeps per-connection state
 returns a fresh object from `connect`; the default serves every connection with one object.
+
+To send the client a NOTICE or WARNING while a statement runs, keep the `SessionInfo` that
+`connect` receives and call `session.notice("...", severity="WARNING")`: the NoticeResponse
+goes out in order with the statement's results (psql prints it, drivers hand it to their
+notice handlers).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Iterable, Sequence
+import contextlib
+import inspect
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pgwire import sql as sqltext
+from pgwire import sqlstate
+from pgwire.errors import LocalProtocolError, PgError
 from pgwire.types.registry import TEXT, registry
 
 
@@ -116,10 +125,43 @@ class SessionInfo:
     protocol_version: tuple[int, int] = (3, 0)
     parameters: dict[str, str] = field(default_factory=dict)  # from the startup packet
     peer: str = ""  # "127.0.0.1:53412", or "[local]" on a unix socket
+    # Where `notice` sends its NoticeResponse: set by the server for each connection.
+    notice_sink: Callable[[PgError], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def application_name(self) -> str:
         return self.parameters.get("application_name", "")
+
+    def notice(
+        self,
+        message: str,
+        *,
+        severity: str = "NOTICE",
+        code: str | None = None,
+        detail: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        """Send the client a NoticeResponse now, in order with the running statement's results.
+
+        `severity` is NOTICE, WARNING, INFO, LOG or DEBUG; `code` is the SQLSTATE, by default
+        00000 (01000 for a WARNING), as PostgreSQL. Call it on the event loop (from `connect`,
+        `query`, `execute` or while rows are produced); a notice for a connection that has
+        ended is dropped.
+        """
+        if severity not in _NOTICE_SEVERITIES:
+            raise ValueError(
+                f"a notice's severity is one of {', '.join(sorted(_NOTICE_SEVERITIES))}, "
+                f"not {severity!r}: raise PgError for an error"
+            )
+        if code is None:
+            code = sqlstate.WARNING if severity == "WARNING" else sqlstate.SUCCESSFUL_COMPLETION
+        notice = PgError(message, code, severity=severity, detail=detail, hint=hint)
+        if self.notice_sink is not None:
+            with contextlib.suppress(LocalProtocolError):  # the connection has ended
+                self.notice_sink(notice)
+
+
+_NOTICE_SEVERITIES = frozenset({"NOTICE", "WARNING", "INFO", "LOG", "DEBUG"})
 
 
 class Handler:
@@ -133,6 +175,7 @@ class Handler:
         """Called once per client connection after startup; return the object that serves it.
 
         Raise `PgError` (for example 3D000 for an unknown database) to refuse the connection.
+        Keep `session` to send the client notices later: `session.notice("...")`.
         """
         return self
 
@@ -176,8 +219,85 @@ class Handler:
         """Split a simple Query's text into statements; override for another dialect."""
         return sqltext.split_statements(sql)
 
+    # -- COPY (see docs/copy.md) ---------------------------------------------------------------
+
+    async def table_columns(self, table: str) -> Sequence[Column]:
+        """The columns of `table`, in order: COPY learns its target columns and their types
+        here. `table` is the name as the client wrote it (`public."My T"`), ready for SQL.
+
+        The default describes (or, failing that, runs) `SELECT * FROM table LIMIT 0`.
+        """
+        sql = f"SELECT * FROM {table} LIMIT 0"
+        described: Description | None = await _resolved(self.describe(sql, []))
+        if described is not None and described.columns is not None:
+            return described.columns
+        result = await _resolved(self.query(sql))
+        if not isinstance(result, Rows):
+            raise PgError(f'relation "{table}" does not exist', sqlstate.UNDEFINED_TABLE)
+        for closer in (
+            getattr(result.batches, "aclose", None),
+            getattr(result.rows, "close", None),
+        ):
+            if closer is not None:
+                await _resolved(closer())
+        return list(result.columns)
+
+    async def copy_in(
+        self,
+        table: str,
+        columns: Sequence[Column],
+        rows: AsyncIterator[Sequence[Sequence[Any]]],
+    ) -> int:
+        """Load `COPY table (columns) FROM STDIN`: return how many rows were stored.
+
+        `rows` yields batches (a few thousand rows each) of Python values in column order,
+        None for NULL, parsed and typed as the data arrives: iterate it to the end and store
+        each batch as it comes, never the whole load. An exception raised from it (CopyFail,
+        a malformed row, the client gone) must propagate; so must any error of yours, which
+        the client receives. When the session is outside a transaction block and the handler
+        has `implicit_transactions`, the library runs this inside a hidden BEGIN ... COMMIT
+        (ROLLBACK on any error), so a failed load leaves nothing behind.
+
+        The default inserts each batch with multi-row `INSERT INTO table (cols) VALUES ...`
+        statements through `execute`; a backend with a bulk path should override this.
+        """
+        names = ", ".join(_quote_ident(c.name) for c in columns)
+        types = [c.type_oid for c in columns]
+        width = len(columns)
+        per_statement = max(1, min(1000, 30000 // max(width, 1)))
+        count = 0
+        async for batch in rows:
+            for start in range(0, len(batch), per_statement):
+                part = batch[start : start + per_statement]
+                if not width:
+                    for _ in part:
+                        await _resolved(self.query(f"INSERT INTO {table} DEFAULT VALUES"))
+                    continue
+                groups = []
+                params: list[Any] = []
+                for row in part:
+                    base = len(params)
+                    groups.append(
+                        "(" + ", ".join(f"${base + i}" for i in range(1, width + 1)) + ")"
+                    )
+                    params.extend(row)
+                sql = f"INSERT INTO {table} ({names}) VALUES {', '.join(groups)}"
+                await _resolved(self.execute(sql, params, types * len(part)))
+            count += len(batch)
+        return count
+
     async def close(self) -> None:
         """Called when the connection ends, however it ends."""
+
+
+async def _resolved(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(value: Any, oid: int) -> str:

@@ -4,7 +4,10 @@ parameter-type inference of `pgwire.backends.duckdb_params`."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -131,6 +134,10 @@ def test_catalog_is_asked_once_per_table_and_not_at_all_when_all_known() -> None
     asked.clear()
     assert infer_parameter_types(sql, [INT4, INT4, TEXT], counting) == [INT4, INT4, TEXT]
     assert asked == []
+    # only for a column compared with a parameter that needs a type
+    sql = "select * from t, u where t.id = u.t_id and u.x = $1 and t.a = $2::text"
+    assert infer_parameter_types(sql, [0, TEXT], counting) == [FLOAT8, TEXT]
+    assert asked == [("u",)]
 
 
 def test_tokenize() -> None:
@@ -155,9 +162,7 @@ def test_tokenize() -> None:
 def test_splice_maps_positions_back() -> None:
     sql = "select $1 + $2, 'x$1' from t where $10 = 1"
     spliced = splice(sql, ["NULL::int4"] * 9 + ["NULL"])
-    assert spliced.text == (
-        "select NULL::int4 + NULL::int4, 'x$1' from t where NULL = 1"
-    )
+    assert spliced.text == "select NULL::int4 + NULL::int4, 'x$1' from t where NULL = 1"
     for word in ("select", "+", "'x$1'", "from", "= 1"):
         assert spliced.original_position(spliced.text.index(word) + 1) == sql.index(word) + 1
     # inside a replacement: the parameter itself
@@ -264,6 +269,7 @@ def test_select_columns_and_parameters() -> None:
         # no context: unknown (0), reported as text; a declared type shapes the column
         assert (await describe(s, "select $1")).param_types == [0]
         assert columns(await describe(s, "select $1", [INT8])) == [("CAST(NULL AS int8)", INT8)]
+
         for sql in ("values (1, 'x')", "table u", "from u", "show tables", "summarize u"):
             assert (await describe(s, sql)).columns, sql
 
@@ -287,6 +293,41 @@ def test_columns_match_what_running_it_returns() -> None:
     run(body)
 
 
+@pytest.mark.parametrize(
+    ("oid", "value"),
+    [
+        (INT4, 5),
+        (INT8, 5),
+        (TEXT, "x"),
+        (oids.BOOL, True),
+        (oids.BYTEA, b"\x00\xff"),
+        (NUMERIC, Decimal("1.5")),
+        (NUMERIC, Decimal("12345678901234567890.5")),
+        (FLOAT8, 0.5),
+        (DATE, dt.date(2024, 2, 29)),
+        (oids.TIMESTAMPTZ, dt.datetime(2024, 2, 29, tzinfo=dt.UTC)),
+        (oids.INTERVAL, dt.timedelta(days=1)),
+        (oids.UUID, uuid.uuid4()),
+        (oids.JSON, "{}"),
+        (oids.JSONB, "{}"),
+        (oids.TEXT_ARRAY, ["a", None]),
+        (oids.INT4_ARRAY, [1, None]),
+        (oids.INET, "10.0.0.1"),  # a type DuckDB lacks: spliced bare, as text
+    ],
+)
+def test_parameter_columns_match_what_running_it_returns(oid: int, value: Any) -> None:
+    """A parameter's NULL stands in for it as the execute path splices its value."""
+
+    async def body(s: DuckDBSession) -> None:
+        (described,) = (await describe(s, "select $1 as v", [oid])).columns or []
+        result = await s.execute("select $1 as v", [value], [oid])
+        assert isinstance(result, Rows)
+        assert described.type_oid == result.columns[0].type_oid
+        await rows(s, "select 1")  # drains the result above
+
+    run(body)
+
+
 def test_dml() -> None:
     async def body(s: DuckDBSession) -> None:
         d = await describe(s, "insert into t (id, a) values ($1, $2)")
@@ -297,7 +338,9 @@ def test_dml() -> None:
         d = await describe(s, "update t set a = $1 where id = $2 returning *")
         assert d.param_types == [TEXT, INT4]
         assert d.columns is not None and [c.name for c in d.columns][:3] == ["id", "a", "b"]
-        d = await describe(s, "delete from t using u where u.t_id = t.id and u.id = $1 returning t.id")
+        d = await describe(
+            s, "delete from t using u where u.t_id = t.id and u.id = $1 returning t.id"
+        )
         assert (d.param_types, columns(d)) == ([INT8], [("id", INT4)])
         d = await describe(s, "delete from t where id = $1")
         assert (d.param_types, d.columns) == ([INT4], None)

@@ -13,6 +13,11 @@ stall other clients, and a cancel request interrupts the query in DuckDB.
 Results stream in batches from DuckDB's streaming result. Column types map to PostgreSQL OIDs
 (see `pg_type`); DuckDB's Python values then print through the ordinary type registry.
 
+Describe (asyncpg, JDBC) is answered without running the statement: result columns from
+DuckDB's binder (`DESCRIBE <query>`), parameter types from the SQL where PostgreSQL would infer
+them from a column (`col = $1`, `INSERT ... VALUES ($1)`, `LIMIT $1`; see `duckdb_params`).
+Other untyped parameters are reported as text, as PostgreSQL does when it cannot tell.
+
 Known differences from PostgreSQL:
 - INTERVAL: DuckDB's Python API turns intervals into timedeltas, counting a month as 30 days.
   A SELECT whose result holds intervals (also in lists) is therefore run again with the
@@ -457,9 +462,7 @@ _type_names: dict[str, tuple[int, int]] = {}  # DuckDB's type names (DESCRIBE) â
 
 
 def _null_spelling(oid: int) -> str | None:
-    """The DuckDB type `duck_literal` casts a value of type `oid` to; None: a bare literal."""
-    if oid == oids.TEXT:
-        return None
+    """The DuckDB type `duck_literal` gives a value of type `oid`; None: none (bare)."""
     if oid == oids.BYTEA:
         return "BLOB"
     if oid == oids.NUMERIC:
@@ -475,8 +478,9 @@ def _null_spelling(oid: int) -> str | None:
 
 def _null_literal(oid: int) -> str:
     """The NULL that stands for a parameter of type `oid` while describing: cast as
-    `duck_literal` casts a value of that type, so the result types come out the same."""
-    spelling = _null_spelling(oid)
+    `duck_literal` casts a value of that type, so the result types come out the same
+    (text, like an unknown type, is spliced bare)."""
+    spelling = None if oid == oids.TEXT else _null_spelling(oid)
     return "NULL" if spelling is None else f"NULL::{spelling}"
 
 
@@ -895,3 +899,90 @@ class DuckDBSession(Handler):
             if self._open is stream:
                 self._open = None
         return rows
+
+    # -- COPY FROM STDIN -----------------------------------------------------------------------
+
+    async def copy_in(
+        self,
+        table: str,
+        columns: Sequence[Column],
+        rows: AsyncIterator[Sequence[Sequence[Any]]],
+    ) -> int:
+        """Load through DuckDB's appender: each batch is appended and flushed (one INSERT of
+        the batch, inside the session's transaction) in the worker thread while the event loop
+        parses the next one. The library's hidden transaction makes the load all or nothing."""
+        convert = _copy_converter(columns)
+        try:
+            appender = await self._run(self._copy_appender, table, [c.name for c in columns])
+        except duckdb.Error as exc:
+            raise to_pg_error(exc) from None
+        loop = asyncio.get_running_loop()
+        pending: asyncio.Future[None] | None = None
+        count = 0
+        try:
+            async for batch in rows:
+                if convert is not None:
+                    batch = convert(batch)
+                if pending is not None:
+                    await asyncio.shield(pending)
+                pending = loop.run_in_executor(_EXECUTOR, _copy_append, appender, batch)
+                count += len(batch)
+            if pending is not None:
+                await asyncio.shield(pending)
+        except duckdb.Error as exc:
+            raise to_pg_error(exc) from None
+        except asyncio.CancelledError:
+            self._cursor.interrupt()
+            raise
+        finally:
+            if pending is not None and not pending.done():
+                with contextlib.suppress(BaseException):
+                    await pending  # the worker must be done with the cursor first
+            appender.clear()
+        return count
+
+    def _copy_appender(self, table: str, names: list[str]) -> Any:
+        self._drain()
+        return self._cursor.appender(table, columns=names)
+
+
+def _copy_append(appender: Any, batch: Sequence[Sequence[Any]]) -> None:
+    appender.append_rows(batch)
+    appender.flush()
+
+
+# Types whose decoded Python values DuckDB's appender takes as they are (and arrays of them);
+# values of any other type go in as PostgreSQL's text, which DuckDB casts to the column type.
+_APPENDER_NATIVE = frozenset(
+    {
+        oids.BOOL, oids.INT2, oids.INT4, oids.INT8, oids.FLOAT4, oids.FLOAT8, oids.NUMERIC,
+        oids.TEXT, oids.VARCHAR, oids.BPCHAR, oids.NAME, oids.BYTEA, oids.DATE, oids.TIME,
+        oids.TIMESTAMP, oids.TIMESTAMPTZ, oids.UUID, oids.JSON, oids.JSONB,
+    }
+)  # fmt: skip
+
+
+def _copy_converter(
+    columns: Sequence[Column],
+) -> Callable[[Sequence[Sequence[Any]]], list[tuple[Any, ...]]] | None:
+    """A batch converter for the columns DuckDB cannot take as Python values; None: none."""
+    encoders: list[Callable[[Any], bytes] | None] = []
+    for column in columns:
+        oid = column.type_oid
+        info = registry.get(oid)
+        element = info.element_oid if info is not None else 0
+        native = oid in _APPENDER_NATIVE or element in _APPENDER_NATIVE
+        encoders.append(None if native else registry.encoder(oid, TEXT))
+    if not any(encoders):
+        return None
+
+    def convert(batch: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        return [
+            tuple(
+                v if enc is None or v is None else enc(v).decode()
+                for enc, v in zip(encoders, row, strict=True)
+            )
+            for row in batch
+        ]
+
+    return convert

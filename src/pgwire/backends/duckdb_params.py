@@ -11,11 +11,13 @@ SQL here. Only clear contexts count, each with a bare `$n` (not `$n + 1`, not `$
     INSERT INTO t [(a, b)] VALUES ($1, $2), ...  (the target columns, in order)
 
 where `col` is a column (`col`, `alias.col`, `table.col`) of a table named in the statement
-(FROM, JOIN, UPDATE, INSERT INTO, DELETE ... USING). The catalog is asked through a callback,
-so this module knows no DuckDB. Scoping is approximate: the tables of the whole statement
-form one scope, and a column name found in several of them with different types stays
-unknown. Anything unclear stays 0, which the library reports as text, as PostgreSQL does for
-a parameter whose type it cannot determine.
+(FROM, JOIN, UPDATE, INSERT INTO, DELETE ... USING, MERGE INTO). The catalog is asked through
+a callback, so this module knows no DuckDB. Names resolve as PostgreSQL resolves them: in the
+query level (the statement, or a parenthesised subquery) the column appears in, then the
+levels around it. A level that also reads a subquery, a CTE or a table function leaves an
+unqualified name unknown (it may come from there), and so does a name found in two of its
+tables. Anything unclear stays 0, which the library reports as text, as PostgreSQL does for a
+parameter whose type it cannot determine.
 
 The module also splices NULLs in place of the parameters (keeping a map back to the original
 positions for error cursors) and rewrites `... RETURNING list` into a SELECT of that list,
@@ -545,25 +547,31 @@ def infer_parameter_types(sql: str, types: Sequence[int], lookup: TableColumns) 
     columns = _Columns(lookup)
     n = len(tokens)
 
-    def assign(number: int | None, oid: int) -> None:
-        if number is not None and 0 < number <= len(result) and oid and not result[number - 1]:
-            result[number - 1] = oid
+    def wanted(numbers: list[int | None]) -> list[int]:
+        """Those of `numbers` that are parameters whose type is still unknown."""
+        return [k for k in numbers if k is not None and 0 < k <= len(result) and not result[k - 1]]
+
+    def assign(numbers: list[int | None], column: Name, at: int) -> None:
+        todo = wanted(numbers)
+        if todo:  # the catalog is asked only for a parameter that needs it
+            oid = _column_type(column, at, scope, columns)
+            for k in todo:
+                result[k - 1] = result[k - 1] or oid
 
     if scope.insert_target is not None and scope.insert_values is not None:
-        _insert_values(tokens, scope, columns, assign)
+        _insert_values(tokens, scope, columns, wanted, result)
 
     for i, token in enumerate(tokens):
         if token.kind == "op" and token.value in _COMPARISONS:
             left = _column_before(tokens, i - 1)
             if left is not None:  # col = $1
-                oid = _column_type(left[0], left[1], scope, columns)
-                assign(_bare_param_at(tokens, i + 1), oid)
+                assign([_bare_param_at(tokens, i + 1)], *left)
             if i > 0 and tokens[i - 1].kind == "param":  # $1 = col
                 before = tokens[i - 2] if i >= 2 else None
                 if before is None or (before.kind != "op" and before.value not in (".", "[")):
                     right = _column_after(tokens, i + 1)
                     if right is not None:
-                        assign(int(tokens[i - 1].value), _column_type(right, i + 1, scope, columns))
+                        assign([int(tokens[i - 1].value)], right, i + 1)
         elif token.is_word("like", "ilike", "in", "between"):
             k = i - 1
             if k >= 0 and tokens[k].is_word("not"):
@@ -571,22 +579,20 @@ def infer_parameter_types(sql: str, types: Sequence[int], lookup: TableColumns) 
             left = _column_before(tokens, k)
             if left is None:
                 continue
-            oid = _column_type(left[0], left[1], scope, columns)
             if token.value in ("like", "ilike"):
-                assign(_bare_param_at(tokens, i + 1), oid)
+                assign([_bare_param_at(tokens, i + 1)], *left)
             elif token.value == "in" and i + 1 < n and tokens[i + 1].is_punct("("):
-                for item in _items(tokens, i + 1):
-                    if len(item) == 1:
-                        assign(_bare_param_at(tokens, item[0]), oid)
+                items = _items(tokens, i + 1)
+                assign([_bare_param_at(tokens, it[0]) for it in items if len(it) == 1], *left)
             elif token.value == "between":
                 j = i + 1
                 if j < n and tokens[j].is_word("symmetric", "asymmetric"):
                     j += 1
                 if j + 2 < n and tokens[j].kind == "param" and tokens[j + 1].is_word("and"):
-                    assign(int(tokens[j].value), oid)
-                    assign(_bare_param_at(tokens, j + 2), oid)
+                    assign([int(tokens[j].value), _bare_param_at(tokens, j + 2)], *left)
         elif token.is_word("limit", "offset"):
-            assign(_bare_param_at(tokens, i + 1), INT8)
+            for k in wanted([_bare_param_at(tokens, i + 1)]):
+                result[k - 1] = INT8
     return result
 
 
@@ -612,10 +618,29 @@ def _insert_values(
     tokens: Sequence[Token],
     scope: _Scope,
     columns: _Columns,
-    assign: Callable[[int | None, int], None],
+    wanted: Callable[[list[int | None]], list[int]],
+    result: list[int],
 ) -> None:
     """INSERT ... VALUES (...), (...): each bare `$n` takes its target column's type."""
     assert scope.insert_target is not None and scope.insert_values is not None
+    i = scope.insert_values
+    n = len(tokens)
+    rows: list[list[list[int]]] = []
+    while i < n and tokens[i].is_punct("("):
+        rows.append(_items(tokens, i))
+        i = _matching(tokens, i) + 1
+        if i < n and tokens[i].is_punct(","):
+            i += 1
+        else:
+            break
+    bare = [
+        (position, _bare_param_at(tokens, item[0]))
+        for items in rows
+        for position, item in enumerate(items)
+        if len(item) == 1
+    ]
+    if not wanted([k for _, k in bare]):
+        return
     target = scope.insert_target
     if scope.insert_columns is None:
         types = columns.in_order(target)
@@ -625,17 +650,10 @@ def _insert_values(
             found[0] if len(found := by_name.get(c.lower(), [])) == 1 else 0
             for c in scope.insert_columns
         ]
-    i = scope.insert_values
-    n = len(tokens)
-    while i < n and tokens[i].is_punct("("):
-        for position, item in enumerate(_items(tokens, i)):
-            if len(item) == 1 and position < len(types):
-                assign(_bare_param_at(tokens, item[0]), types[position])
-        i = _matching(tokens, i) + 1
-        if i < n and tokens[i].is_punct(","):
-            i += 1
-        else:
-            break
+    for position, number in bare:
+        for k in wanted([number]):
+            if position < len(types):
+                result[k - 1] = types[position]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -357,6 +357,10 @@ class Connection:
             self._syncs_pending = 1
         elif cls in _PASSWORD_REQUESTS:
             self._password_type = _PASSWORD_REQUESTS[cls]
+        elif cls is m.CopyInResponse and self._query_state is S.EXTENDED:
+            # The backend ignores Syncs that reach it during COPY IN (libpq sends one after
+            # Execute): the client sends another after CopyDone, and only that one counts.
+            self._syncs_pending = 0
         elif nxt is S.EXTENDED:
             self._query_state = S.EXTENDED
         elif state in _COPY_STATES and cls in _COPY_ENDS:
@@ -368,6 +372,8 @@ class Connection:
     def _copy_end(self, side: Side, cls: type[m.Message]) -> State | None:
         """Where a COPY goes when one side ends it (both must end COPY BOTH)."""
         back = self._query_state
+        if back is S.EXTENDED and self._syncs_pending:
+            back = S.SYNC  # a Sync sent before the COPY still owes its ReadyForQuery
         if cls is m.ErrorResponse:
             return S.EXTENDED_FAILED if back is S.EXTENDED else back
         if self.state is S.COPY_BOTH:

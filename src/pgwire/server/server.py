@@ -24,6 +24,7 @@ from typing import Any
 from pgwire.config import Config
 from pgwire.handler import Handler
 from pgwire.protocol.connection import Connection, Role
+from pgwire.server.notify import NotificationHub
 from pgwire.server.session import Session
 from pgwire.server.tls import TLSConfig
 from pgwire.server.transport import StreamTransport
@@ -36,6 +37,7 @@ class Server:
         self.handler = handler
         self.config = config or Config()
         self.sessions: dict[int, Session] = {}  # by process id, once registered
+        self.notifications = NotificationHub()  # LISTEN/NOTIFY across sessions
         self._admitted = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._listeners: list[asyncio.AbstractServer] = []

@@ -715,9 +715,17 @@ class Session:
         if not statement.sql:
             statement.columns = None
             return
-        described = notify.describe(statement.sql) or await self._resolve(
-            self.handler.describe(statement.sql, list(statement.param_types))
-        )
+        if sqlcommands.is_front_end_command(statement.sql):  # EXECUTE p, FETCH 5 FROM c, ...
+            statement.columns = None  # PREPARE p AS EXECUTE p must not describe itself forever
+            statement.columns = await self._front_end_columns(statement.sql)
+            return
+        described = notify.describe(statement.sql)
+        if described is None and not (  # the handler never sees these: it cannot describe them
+            setcommands.is_set_command(statement.sql) or copy_command.is_copy(statement.sql)
+        ):
+            described = await self._resolve(
+                self.handler.describe(statement.sql, list(statement.param_types))
+            )
         if described is not None:
             for i, oid in enumerate(described.param_types[: len(statement.param_types)]):
                 if not statement.param_types[i]:
@@ -738,6 +746,24 @@ class Session:
         statement.columns = list(result.columns) if isinstance(result, Rows) else None
         if isinstance(result, Rows):
             await ResultStream(result, (), self.settings.formats).close()
+
+    async def _front_end_columns(self, sql: str) -> Any:
+        """The columns of EXECUTE and FETCH: those of the statement or cursor they name
+        (described, not run: a FETCH run to learn them would move the cursor); None for the
+        other SQL-level commands (PREPARE, DECLARE, MOVE, CLOSE, DEALLOCATE)."""
+        text = sqltext.strip_comments(sql).strip()
+        target: PreparedStatement | None = None
+        if (found := sqlcommands._FETCH.match(text)) and found.group(1).upper() == "FETCH":
+            portal = self.portals.get(sqlcommands._name(found.group(3)))
+            if portal is not None and portal.started:
+                return list(portal.result.columns) if isinstance(portal.result, Rows) else None
+            target = portal.statement if portal is not None else None
+        elif found := sqlcommands._EXECUTE.match(text):
+            target = self.statements.get(sqlcommands._name(found.group(1)))
+        if target is None:  # no such cursor or statement (yet): running it will tell
+            return None
+        await self._describe_statement(target)
+        return target.columns
 
     async def start_portal(self, portal: Portal) -> None:
         statement = portal.statement

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.types import oids
-from pgwire.types.registry import TypeInfo
+from pgwire.types.registry import Encoder, TextFormats, TypeInfo
 
 # Precompiled packers: a bound `Struct.pack` is a C call, cheaper than `struct.pack(fmt, ...)`.
 INT2 = struct.Struct(">h")
@@ -52,8 +53,13 @@ def invalid_binary(type_name: str, detail: str = "") -> PgError:
 _BUILTINS = {row[0]: row for row in oids.BUILTINS}
 
 
-def builtin(oid: int, text: tuple[Any, Any], binary: tuple[Any, Any] | None = None,
-            aliases: tuple[str, ...] = ()) -> TypeInfo:  # fmt: skip
+def builtin(
+    oid: int,
+    text: tuple[Any, Any],
+    binary: tuple[Any, Any] | None = None,
+    aliases: tuple[str, ...] = (),
+    text_encoder_for: Callable[[TextFormats], Encoder] | None = None,
+) -> TypeInfo:
     """A TypeInfo for a built-in type: name, size and array type from `oids.BUILTINS`."""
     _, name, size, array_oid, element_oid, _delimiter = _BUILTINS[oid]
     return TypeInfo(
@@ -67,4 +73,5 @@ def builtin(oid: int, text: tuple[Any, Any], binary: tuple[Any, Any] | None = No
         binary_encode=binary[0] if binary else None,
         binary_decode=binary[1] if binary else None,
         aliases=aliases,
+        text_encoder_for=text_encoder_for,
     )

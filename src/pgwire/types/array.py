@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from pgwire.types import oids
 from pgwire.types._util import INT4, UINT4, invalid_binary, invalid_input
-from pgwire.types.registry import Decoder, Encoder, TypeInfo, TypeRegistry, registry
+from pgwire.types.registry import (
+    TEXT,
+    Decoder,
+    Encoder,
+    TextFormats,
+    TypeInfo,
+    TypeRegistry,
+    registry,
+)
 
 # Element types whose text never needs quoting: skip the per-element check.
 _NEVER_QUOTED = frozenset(
@@ -271,9 +280,12 @@ def register_array(reg: TypeRegistry, element: TypeInfo, array_oid: int | None =
     delimiter = _DELIMITERS.get(element.oid, ",")
     name = f"_{element.name}"
     text_encode = text_decode = binary_encode = binary_decode = None
+    text_encoder_for = None
     if element.text_encode is not None:
         quote = element.oid not in _NEVER_QUOTED
         text_encode = array_text_encoder(element.text_encode, delimiter, quote)
+        if element.text_encoder_for is not None:
+            text_encoder_for = _styled_array_encoder(reg, element.oid, delimiter, quote)
     if element.text_decode is not None:
         text_decode = array_text_decoder(element.text_decode, delimiter, f"{element.name}[]")
     if element.binary_encode is not None:
@@ -291,8 +303,20 @@ def register_array(reg: TypeRegistry, element: TypeInfo, array_oid: int | None =
             binary_encode=binary_encode,
             binary_decode=binary_decode,
             aliases=tuple(f"{alias}[]" for alias in (element.name, *element.aliases)),
+            text_encoder_for=text_encoder_for,
         )
     )
+
+
+def _styled_array_encoder(
+    reg: TypeRegistry, element_oid: int, delimiter: str, quote: bool
+) -> Callable[[TextFormats], Encoder]:
+    """Arrays print their elements as the session's settings make the element type print."""
+
+    def build(formats: TextFormats) -> Encoder:
+        return array_text_encoder(reg.encoder(element_oid, TEXT, formats), delimiter, quote)
+
+    return build
 
 
 def register(reg: TypeRegistry) -> None:

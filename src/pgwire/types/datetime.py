@@ -1,27 +1,47 @@
 """Dates and times: date, time, timetz, timestamp, timestamptz, interval.
 
-Text output is PostgreSQL's default: DateStyle 'ISO, MDY', IntervalStyle 'postgres'
-('1 year 2 mons 3 days 04:05:06.5', '-1 days +02:00:00'). timestamptz prints in the session
-TimeZone; the registered encoder uses UTC ('2024-01-01 12:00:00+00'), and
-`timestamptz_text_encoder(tz)` builds one for another zone.
+Text output follows the session settings as PostgreSQL 15's EncodeDateOnly, EncodeDateTime
+and EncodeInterval do. The registered encoders print PostgreSQL's defaults (DateStyle
+'ISO, MDY', IntervalStyle 'postgres', TimeZone UTC: '2024-01-01 12:00:00+00',
+'1 year 2 mons 3 days 04:05:06.5'); each type's `text_encoder_for` builds the encoder for
+other settings: DateStyle ISO, SQL ('11/23/2026 17:00:00 CET', DMY: '23/11/2026'), Postgres
+('Mon Nov 23 17:00:00 2026 CET') and German ('23.11.2026 17:00:00 CET') for date, timestamp
+and timestamptz; TimeZone for timestamptz (time and timetz print the same under any setting);
+IntervalStyle postgres_verbose ('@ 1 year 2 mons ago'), sql_standard ('1-2', '3 4:05:06') and
+iso_8601 ('P1Y2M3DT4H5M6S'). `parse_datestyle`, `parse_intervalstyle`, `parse_timezone` and
+`canonical_timezone` check and normalise the settings as SET and SHOW do.
 
 Python's date/datetime cannot hold BC dates, years above 9999, 'infinity' or '24:00:00'. Such
-values travel as str in PostgreSQL's own spelling ('0045-03-15 BC', 'infinity'): encoders pass
-a str through (turning DuckDB's ' (BC)' suffix into PostgreSQL's ' BC'), and decoders return
-a str for input that Python cannot represent. `Interval` keeps months, days and microseconds
-apart, as PostgreSQL does; a timedelta has only days and seconds.
+values travel as str in PostgreSQL's own spelling ('0045-03-15 BC', 'infinity'): encoders read
+such a str (DuckDB's ' (BC)' spelling too) and print it as the settings ask, passing text they
+cannot read through, and decoders return a str for input that Python cannot represent.
+`Interval` keeps months, days and microseconds apart, as PostgreSQL does; a timedelta has only
+days and seconds.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
+from pgwire import sqlstate
+from pgwire.errors import PgError
 from pgwire.types import oids
 from pgwire.types._util import INT4, INT8, invalid_binary, invalid_datetime, out_of_range
-from pgwire.types.registry import Encoder, TypeInfo, TypeRegistry, registry
+from pgwire.types.registry import Encoder, TextFormats, TypeInfo, TypeRegistry, registry
+from pgwire.types.timezones import (
+    PosixZone,
+    ZoneLookup,
+    local_offset,
+    session_zone,
+    zone_lookup,
+)
+from pgwire.types.timezones import canonical_timezone as canonical_timezone
+from pgwire.types.timezones import parse_timezone as parse_timezone
 
 _PG_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()  # 730120
 _UNIX_TO_PG_DAYS = 10957  # days from 1970-01-01 to 2000-01-01
@@ -221,47 +241,95 @@ def _timestamp_text_other(value: Any) -> bytes:
     raise TypeError(f"cannot encode {type(value).__name__} as timestamp")
 
 
-def _utc_offset(tz: tzinfo, value: datetime) -> timedelta:
-    offset = tz.utcoffset(value)
-    return offset if offset is not None else timedelta(0)
+def timestamptz_text_encoder(zone: tzinfo = UTC, datestyle: str = "ISO, MDY") -> Encoder:
+    """The timestamptz text encoder for a session TimeZone (a tzinfo: zoneinfo, UTC or one
+    from `parse_timezone`) and DateStyle. Naive datetimes count as local time in `zone`."""
+    style, order = datestyle_parts(datestyle)
+    iso = style == "ISO"
+    fmt = _timestamp_formatter(style, order)
+    lookup = zone_lookup(zone)
+    # The tzinfo protocol cannot express PostgreSQL's offsets of 24 hours and more, nor tell
+    # the two readings of an hour that repeats: a PosixZone works on UTC instants instead.
+    native = not isinstance(zone, PosixZone)
 
-
-def timestamptz_text_encoder(zone: tzinfo = UTC) -> Encoder:
-    """The timestamptz text encoder for a session TimeZone (a tzinfo, e.g. zoneinfo)."""
-    utc = zone is UTC
+    def from_utc_micros(micros: int) -> bytes:
+        """Any instant (microseconds since 1970 UTC), BC and past 9999 included."""
+        offset, abbrev = lookup(micros // 1_000_000)
+        days, rest = divmod(micros + offset * 1_000_000, _USEC_PER_DAY)
+        year, month, day = _civil_from_days(days)
+        seconds, fraction = divmod(rest, 1_000_000)
+        minutes, second = divmod(seconds, 60)
+        hour, minute = divmod(minutes, 60)
+        suffix = _offset_seconds_text(offset) if iso else abbrev[:_MAXTZLEN]
+        return fmt(year, month, day, hour, minute, second, fraction, suffix).encode()
 
     def encode(value: Any) -> bytes:
         if isinstance(value, datetime):
-            if utc:
-                tz = value.tzinfo
-                naive = value.replace(tzinfo=None)
-                if tz is not None:
-                    offset = tz.utcoffset(value)
-                    if offset:
-                        naive -= offset
-                suffix = "+00"
-            else:
-                if value.tzinfo is None:  # naive: already in the session's zone
-                    value = value.replace(tzinfo=zone)
-                local = value.astimezone(zone)
-                suffix = _offset_text(_utc_offset(zone, local))
-                naive = local.replace(tzinfo=None)
-            text = naive.isoformat(" ")
-            if naive.microsecond:
-                text = text.rstrip("0")
-            return (text + suffix).encode()
+            if value.tzinfo is None:  # naive: local time in the session's zone
+                if not native:
+                    return from_utc_micros(_local_to_utc(lookup, _unix_micros(value)))
+                try:
+                    value = _localize(value, zone)
+                except OverflowError:
+                    return from_utc_micros(_local_to_utc(lookup, _unix_micros(value)))
+            if native:
+                try:
+                    local: datetime = value.astimezone(zone)
+                except OverflowError:  # the local time is out of datetime's range
+                    return from_utc_micros(_unix_micros(value))
+                offset = local.utcoffset()
+                seconds = 0 if offset is None else offset // _SECOND
+                if iso:
+                    naive = local.replace(tzinfo=None)
+                    text = naive.isoformat(" ")
+                    if naive.microsecond:
+                        text = text.rstrip("0")
+                    return (text + _offset_seconds_text(seconds)).encode()
+                abbrev = (local.tzname() or "")[:_MAXTZLEN]
+                return fmt(local.year, local.month, local.day, local.hour, local.minute,
+                           local.second, local.microsecond, abbrev).encode()  # fmt: skip
+            return from_utc_micros(_unix_micros(value))
         if isinstance(value, date):
             return encode(datetime(value.year, value.month, value.day))
         if isinstance(value, str):
-            return _bc(value).encode()
+            text = _bc(value)
+            if text.strip().lower() in _INFINITIES:
+                return text.encode()
+            try:
+                micros = _timestamp_micros_of_text(text, "timestamp with time zone")
+            except PgError:
+                return text.encode()
+            return from_utc_micros(micros + _UNIX_TO_PG_DAYS * _USEC_PER_DAY)
         if isinstance(value, bytes):
             return value
         raise TypeError(f"cannot encode {type(value).__name__} as timestamptz")
 
+    if zone is UTC and iso:
+        return _utc_iso_encoder(encode)
     return encode
 
 
-timestamptz_text_encode = timestamptz_text_encoder()
+def _utc_iso_encoder(general: Encoder) -> Encoder:
+    """The default timestamptz encoder (TimeZone UTC, DateStyle ISO): its common case fast."""
+
+    def encode(value: Any) -> bytes:
+        if type(value) is datetime:
+            tz = value.tzinfo
+            naive = value.replace(tzinfo=None)
+            if tz is not None:
+                offset = tz.utcoffset(value)
+                if offset:
+                    try:
+                        naive -= offset
+                    except OverflowError:
+                        return general(value)
+            text = naive.isoformat(" ")
+            if naive.microsecond:
+                text = text.rstrip("0")
+            return (text + "+00").encode()
+        return general(value)
+
+    return encode
 
 
 def interval_text_encode(value: Any) -> bytes:
@@ -678,7 +746,492 @@ def interval_binary_decode(data: bytes) -> Interval:
     return Interval(months, days, micros)
 
 
+# ---------------------------------------------------------------------------------------------
+# session settings: DateStyle, IntervalStyle (TimeZone lives in pgwire.types.timezones)
+
+_DATESTYLES = {"ISO": "ISO", "SQL": "SQL", "POSTGRES": "Postgres", "GERMAN": "German"}
+_DATEORDERS = ("MDY", "DMY", "YMD")
+_INTERVALSTYLES = ("postgres", "postgres_verbose", "sql_standard", "iso_8601")
+_SCANNER_SPACE = " \t\n\r\f"
+
+
+def _split_identifiers(text: str) -> list[str] | None:
+    """SplitIdentifierString(text, ','): names, unquoted ones lower-cased; None: bad syntax."""
+    names: list[str] = []
+    pos, length = 0, len(text)
+    while pos < length and text[pos] in _SCANNER_SPACE:
+        pos += 1
+    if pos == length:
+        return names
+    while True:
+        if pos == length:  # a trailing separator
+            return None
+        if text[pos] == '"':
+            chunks: list[str] = []
+            pos += 1
+            while True:
+                end = text.find('"', pos)
+                if end < 0:
+                    return None
+                chunks.append(text[pos:end])
+                if text[end + 1 : end + 2] != '"':
+                    break
+                chunks.append('"')
+                pos = end + 2
+            name = "".join(chunks)
+            pos = end + 1
+        else:
+            start = pos
+            while pos < length and text[pos] != "," and text[pos] not in _SCANNER_SPACE:
+                pos += 1
+            if pos == start:
+                return None
+            name = text[start:pos].translate(_ASCII_LOWER)
+        while pos < length and text[pos] in _SCANNER_SPACE:
+            pos += 1
+        names.append(name)
+        if pos == length:
+            return names
+        if text[pos] != ",":
+            return None
+        pos += 1
+        while pos < length and text[pos] in _SCANNER_SPACE:
+            pos += 1
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _invalid_parameter(name: str, value: str, detail: str | None = None) -> PgError:
+    return PgError(
+        f'invalid value for parameter "{name}": "{value}"',
+        sqlstate.INVALID_PARAMETER_VALUE,
+        detail=detail,
+    )
+
+
+def parse_datestyle(text: str, current: str = "ISO, MDY", default: str = "ISO, MDY") -> str:
+    """A `SET DateStyle` value, normalised as check_datestyle() does: 'iso' → 'ISO, MDY'.
+
+    A style or an order given alone keeps the other part of `current` (the session's value):
+    'dmy' after 'SQL, MDY' is 'SQL, DMY'. 'German' brings DMY unless an order is given;
+    'European'/'Euro...' mean DMY, 'US'/'NonEuro...' MDY; 'DEFAULT' is `default`.
+    PgError 22023 for unknown words, conflicting parts and bad list syntax.
+    """
+    style, order = datestyle_parts(current)
+    have_style = have_order = False
+    ok = True
+    names = _split_identifiers(text)
+    if names is None:
+        raise _invalid_parameter("DateStyle", text, "List syntax is invalid.")
+    for token in names:
+        upper = token.upper()
+        new_style = new_order = None
+        if upper in ("ISO", "SQL", "GERMAN") or upper.startswith("POSTGRES"):
+            new_style = _DATESTYLES.get(upper, "Postgres")
+        elif upper == "YMD":
+            new_order = "YMD"
+        elif upper == "DMY" or upper.startswith("EURO"):
+            new_order = "DMY"
+        elif upper in ("MDY", "US") or upper.startswith("NONEURO"):
+            new_order = "MDY"
+        elif upper == "DEFAULT":
+            default_style, default_order = datestyle_parts(parse_datestyle(default, current))
+            if not have_style:
+                style = default_style
+            if not have_order:
+                order = default_order
+            continue
+        else:
+            raise _invalid_parameter("DateStyle", text, f'Unrecognized key word: "{token}".')
+        if new_style is not None:
+            if have_style and style != new_style:
+                ok = False
+            style, have_style = new_style, True
+            if new_style == "German" and not have_order:
+                order = "DMY"
+        if new_order is not None:
+            if have_order and order != new_order:
+                ok = False
+            order, have_order = new_order, True
+    if not ok:
+        raise _invalid_parameter("DateStyle", text, 'Conflicting "datestyle" specifications.')
+    return f"{style}, {order}"
+
+
+def datestyle_parts(datestyle: str) -> tuple[str, str]:
+    """A canonical DateStyle ('SQL, DMY') as (style, order); ('ISO', 'MDY') if it is not one."""
+    style, _, order = datestyle.partition(",")
+    style = _DATESTYLES.get(style.strip().upper(), "")
+    order = order.strip().upper()
+    if not style or order not in _DATEORDERS:
+        return "ISO", "MDY"
+    return style, order
+
+
+def parse_intervalstyle(text: str, name: str = "IntervalStyle") -> str:
+    """A `SET IntervalStyle` value, lower-cased; PgError 22023 (naming the parameter as the
+    client spelled it, like PostgreSQL) for anything but the four styles."""
+    value = text.lower()
+    if value not in _INTERVALSTYLES:
+        raise PgError(
+            f'invalid value for parameter "{name}": "{text}"',
+            sqlstate.INVALID_PARAMETER_VALUE,
+            hint=f"Available values: {', '.join(_INTERVALSTYLES)}.",
+        )
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# styled text output: EncodeDateOnly, EncodeDateTime, EncodeInterval for every style
+
+_MONTH_ABBREV = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
+_DAY_ABBREV = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+_MAXTZLEN = 10  # time zone abbreviations print at most this long
+_SECOND = timedelta(seconds=1)
+_MICROSECOND = timedelta(microseconds=1)
+_UNIX_EPOCH = datetime(1970, 1, 1)
+_UNIX_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+
+DateFormatter = Callable[[int, int, int], str]
+# (astronomical year, month, day, hour, minute, second, microsecond, zone text or None)
+TimestampFormatter = Callable[[int, int, int, int, int, int, int, "str | None"], str]
+
+
+@functools.lru_cache(maxsize=512)
+def _offset_seconds_text(seconds: int) -> str:
+    return _offset_text(timedelta(seconds=seconds))
+
+
+def _unix_micros(value: datetime) -> int:
+    if value.tzinfo is None:
+        return (value - _UNIX_EPOCH) // _MICROSECOND
+    return (value - _UNIX_EPOCH_UTC) // _MICROSECOND
+
+
+def _local_to_utc(lookup: ZoneLookup, local: int) -> int:
+    """Microseconds of local time → UTC, as PostgreSQL reads a timestamp in a zone."""
+    return local - local_offset(lookup, local // 1_000_000) * 1_000_000
+
+
+def _localize(value: datetime, zone: tzinfo) -> datetime:
+    """A naive local time in `zone` → aware, UTC. In a gap or an overlap PostgreSQL takes
+    the smaller of the two offsets (see `local_offset`); fold=0 and fold=1 give both."""
+    first = value.replace(tzinfo=zone).utcoffset()
+    second = value.replace(tzinfo=zone, fold=1).utcoffset()
+    offset = first if second is None or (first is not None and first <= second) else second
+    return (value - offset if offset else value).replace(tzinfo=UTC)
+
+
+def _clock(hour: int, minute: int, second: int, micro: int) -> str:
+    if micro:
+        return f"{hour:02d}:{minute:02d}:{second:02d}.{micro:06d}".rstrip("0")
+    return f"{hour:02d}:{minute:02d}:{second:02d}"
+
+
+def _weekday(year: int, month: int, day: int) -> str:
+    return _DAY_ABBREV[(_days_from_civil(year, month, day) + 4) % 7]  # 1970-01-01: Thursday
+
+
+def _date_formatter(style: str, order: str) -> DateFormatter:
+    """EncodeDateOnly: the year is astronomical (0 = 1 BC); YMD prints as MDY but in ISO."""
+    dmy = order == "DMY"
+    if style == "ISO":
+        return _date_text_from_fields
+    if style == "German" or (dmy and style in ("SQL", "Postgres")):
+        sep = {"German": ".", "SQL": "/", "Postgres": "-"}[style]
+
+        def day_first(year: int, month: int, day: int) -> str:
+            if year > 0:
+                return f"{day:02d}{sep}{month:02d}{sep}{year:04d}"
+            return f"{day:02d}{sep}{month:02d}{sep}{1 - year:04d} BC"
+
+        return day_first
+    sep = "/" if style == "SQL" else "-"
+
+    def month_first(year: int, month: int, day: int) -> str:
+        if year > 0:
+            return f"{month:02d}{sep}{day:02d}{sep}{year:04d}"
+        return f"{month:02d}{sep}{day:02d}{sep}{1 - year:04d} BC"
+
+    return month_first
+
+
+def _date_text_from_fields(year: int, month: int, day: int) -> str:
+    if year > 0:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    return f"{1 - year:04d}-{month:02d}-{day:02d} BC"
+
+
+def _timestamp_formatter(style: str, order: str) -> TimestampFormatter:
+    """EncodeDateTime. The zone text is the numeric offset for ISO, else the abbreviation."""
+    dmy = order == "DMY"
+    if style == "ISO":
+
+        def iso(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int,
+                zone: str | None) -> str:  # fmt: skip
+            year = y if y > 0 else 1 - y
+            text = f"{year:04d}-{mo:02d}-{d:02d} {_clock(h, mi, s, us)}{zone or ''}"
+            return text if y > 0 else text + " BC"
+
+        return iso
+    if style == "Postgres":
+
+        def postgres(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int,
+                     zone: str | None) -> str:  # fmt: skip
+            year = y if y > 0 else 1 - y
+            month = _MONTH_ABBREV[mo - 1]
+            day = f"{d:02d} {month}" if dmy else f"{month} {d:02d}"
+            text = f"{_weekday(y, mo, d)} {day} {_clock(h, mi, s, us)} {year:04d}"
+            if zone is not None:
+                text += " " + zone
+            return text if y > 0 else text + " BC"
+
+        return postgres
+    date_text = _date_formatter(style, order)
+
+    def sql_or_german(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int,
+                      zone: str | None) -> str:  # fmt: skip
+        day = date_text(y if y > 0 else 1 - y, mo, d)
+        text = f"{day} {_clock(h, mi, s, us)}"
+        if zone is not None:
+            text += " " + zone
+        return text if y > 0 else text + " BC"
+
+    return sql_or_german
+
+
+def _date_fields(text: str) -> tuple[int, int, int] | None:
+    """'0045-03-15 BC' (or DuckDB's '0045-03-15 (BC)') → (-44, 3, 15); None: not a date."""
+    match = _DATE_RE.match(_bc(text).strip())
+    if match is None:
+        return None
+    year = int(match[1])
+    return (1 - year if match[4] else year), int(match[2]), int(match[3])
+
+
+def _timestamp_fields(text: str) -> tuple[int, int, int, int, int, int, int] | None:
+    match = _TS_RE.match(_bc(text).strip())
+    if match is None or match[8]:
+        return None
+    year = int(match[1])
+    fraction = int((match[7] or "0")[:6].ljust(6, "0"))
+    return ((1 - year if match[9] else year), int(match[2]), int(match[3]), int(match[4] or 0),
+            int(match[5] or 0), int(match[6] or 0), fraction)  # fmt: skip
+
+
+def date_text_encoder(datestyle: str = "ISO, MDY") -> Encoder:
+    """The date text encoder for a DateStyle."""
+    style, order = datestyle_parts(datestyle)
+    if style == "ISO":
+        return date_text_encode
+    fmt = _date_formatter(style, order)
+
+    def encode(value: Any) -> bytes:
+        if isinstance(value, date):
+            return fmt(value.year, value.month, value.day).encode()
+        if isinstance(value, str):
+            fields = _date_fields(value)
+            return (fmt(*fields) if fields is not None else _bc(value)).encode()
+        if isinstance(value, bytes):
+            return value
+        raise TypeError(f"cannot encode {type(value).__name__} as date")
+
+    return encode
+
+
+def timestamp_text_encoder(datestyle: str = "ISO, MDY") -> Encoder:
+    """The timestamp (without time zone) text encoder for a DateStyle."""
+    style, order = datestyle_parts(datestyle)
+    if style == "ISO":
+        return timestamp_text_encode
+    fmt = _timestamp_formatter(style, order)
+
+    def encode(value: Any) -> bytes:
+        if isinstance(value, datetime):
+            return fmt(value.year, value.month, value.day, value.hour, value.minute,
+                       value.second, value.microsecond, None).encode()  # fmt: skip
+        if isinstance(value, date):
+            return fmt(value.year, value.month, value.day, 0, 0, 0, 0, None).encode()
+        if isinstance(value, str):
+            fields = _timestamp_fields(value)
+            return (fmt(*fields, None) if fields is not None else _bc(value)).encode()
+        if isinstance(value, bytes):
+            return value
+        raise TypeError(f"cannot encode {type(value).__name__} as timestamp")
+
+    return encode
+
+
+def _seconds_text(second: int, fraction: int, zero_pad: bool) -> str:
+    """AppendSeconds: |second| (two digits when `zero_pad`), then .fraction without zeros."""
+    text = f"{abs(second):02d}" if zero_pad else str(abs(second))
+    if fraction:
+        text += f".{abs(fraction):06d}".rstrip("0")
+    return text
+
+
+def _trunc_divmod(value: int, divisor: int) -> tuple[int, int]:
+    """C's division: quotient towards zero, remainder with the dividend's sign."""
+    quotient = abs(value) // divisor
+    if value < 0:
+        return -quotient, value + quotient * divisor
+    return quotient, value - quotient * divisor
+
+
+def _interval_fields(months: int, micros: int) -> tuple[int, int, int, int, int, int]:
+    """interval2itm: year, month, hour, minute, second, microsecond, each with its sign."""
+    year, month = _trunc_divmod(months, 12)
+    hour, rest = _trunc_divmod(micros, 3_600_000_000)
+    minute, rest = _trunc_divmod(rest, 60_000_000)
+    second, fraction = _trunc_divmod(rest, 1_000_000)
+    return year, month, hour, minute, second, fraction
+
+
+def interval_text_sql_standard(months: int, days: int, micros: int) -> str:
+    """IntervalStyle 'sql_standard': '1-2', '3 4:05:06', '-1-2', '+1-2 +3 +4:05:06'."""
+    year, month, hour, minute, second, fraction = _interval_fields(months, micros)
+    has_negative = months < 0 or days < 0 or micros < 0
+    has_positive = months > 0 or days > 0 or micros > 0
+    if not has_negative and not has_positive:
+        return "0"
+    standard = not (has_negative and has_positive) and not (months and (days or micros))
+    if not standard:
+        year_sign = "-" if year < 0 or month < 0 else "+"
+        day_sign = "-" if days < 0 else "+"
+        time_sign = "-" if micros < 0 else "+"
+        return (
+            f"{year_sign}{abs(year)}-{abs(month)} {day_sign}{abs(days)} "
+            f"{time_sign}{abs(hour)}:{abs(minute):02d}:{_seconds_text(second, fraction, True)}"
+        )
+    sign = ""
+    if has_negative:
+        sign = "-"
+        year, month, days, hour, minute = -year, -month, -days, -hour, -minute
+    if months:
+        return f"{sign}{year}-{month}"
+    clock = f"{hour}:{minute:02d}:{_seconds_text(second, fraction, True)}"
+    return f"{sign}{days} {clock}" if days else f"{sign}{clock}"
+
+
+def interval_text_iso_8601(months: int, days: int, micros: int) -> str:
+    """IntervalStyle 'iso_8601': 'P1Y2M3DT4H5M6.5S', 'PT0S'."""
+    if not months and not days and not micros:
+        return "PT0S"
+    year, month, hour, minute, second, fraction = _interval_fields(months, micros)
+    parts = ["P"]
+    for value, unit in ((year, "Y"), (month, "M"), (days, "D")):
+        if value:
+            parts.append(f"{value}{unit}")
+    if micros:
+        parts.append("T")
+        for value, unit in ((hour, "H"), (minute, "M")):
+            if value:
+                parts.append(f"{value}{unit}")
+        if second or fraction:
+            sign = "-" if second < 0 or fraction < 0 else ""
+            parts.append(f"{sign}{_seconds_text(second, fraction, False)}S")
+    return "".join(parts)
+
+
+def interval_text_postgres_verbose(months: int, days: int, micros: int) -> str:
+    """IntervalStyle 'postgres_verbose': '@ 1 year 2 mons 3 days 4 hours 5 mins 6.5 secs',
+    '@ 1 day -2 hours ago' (the first nonzero field's sign becomes 'ago')."""
+    year, month, hour, minute, second, fraction = _interval_fields(months, micros)
+    parts = ["@"]
+    is_zero, is_before = True, False
+    for value, unit in ((year, "year"), (month, "mon"), (days, "day"), (hour, "hour"),
+                        (minute, "min")):  # fmt: skip
+        if not value:
+            continue
+        if is_zero:
+            is_before = value < 0
+            value = abs(value)
+        elif is_before:
+            value = -value
+        parts.append(f" {value} {unit}{'' if value == 1 else 's'}")
+        is_zero = False
+    if second or fraction:
+        sign = ""
+        if second < 0 or (second == 0 and fraction < 0):
+            if is_zero:
+                is_before = True
+            elif not is_before:
+                sign = "-"
+        elif is_before:
+            sign = "-"
+        plural = "s" if abs(second) != 1 or fraction else ""
+        parts.append(f" {sign}{_seconds_text(second, fraction, False)} sec{plural}")
+        is_zero = False
+    if is_zero:
+        parts.append(" 0")
+    if is_before:
+        parts.append(" ago")
+    return "".join(parts)
+
+
+_INTERVAL_STYLE_TEXT: dict[str, Callable[[int, int, int], str]] = {
+    "postgres": interval_text,
+    "postgres_verbose": interval_text_postgres_verbose,
+    "sql_standard": interval_text_sql_standard,
+    "iso_8601": interval_text_iso_8601,
+}
+
+
+def interval_text_encoder(intervalstyle: str = "postgres") -> Encoder:
+    """The interval text encoder for an IntervalStyle."""
+    style = intervalstyle.lower()
+    if style not in _INTERVAL_STYLE_TEXT or style == "postgres":
+        return interval_text_encode
+    text_of = _INTERVAL_STYLE_TEXT[style]
+
+    def encode(value: Any) -> bytes:
+        interval: Interval
+        if type(value) is Interval or isinstance(value, Interval):
+            interval = value
+        elif isinstance(value, timedelta):
+            interval = Interval.from_timedelta(value)
+        elif isinstance(value, str):
+            try:
+                interval = interval_text_decode(value.encode())
+            except PgError:
+                return value.encode()
+        elif isinstance(value, bytes):
+            return value
+        else:
+            raise TypeError(f"cannot encode {type(value).__name__} as interval")
+        return text_of(interval.months, interval.days, interval.microseconds).encode()
+
+    return encode
+
+
+timestamptz_text_encode = timestamptz_text_encoder()
+
+
+def _date_for(formats: TextFormats) -> Encoder:
+    return date_text_encoder(formats.datestyle)
+
+
+def _timestamp_for(formats: TextFormats) -> Encoder:
+    return timestamp_text_encoder(formats.datestyle)
+
+
+def _timestamptz_for(formats: TextFormats) -> Encoder:
+    return timestamptz_text_encoder(session_zone(formats.timezone), formats.datestyle)
+
+
+def _interval_for(formats: TextFormats) -> Encoder:
+    return interval_text_encoder(formats.intervalstyle)
+
+
 def register(reg: TypeRegistry) -> None:
+    styled: dict[int, Callable[[TextFormats], Encoder]] = {
+        oids.DATE: _date_for,
+        oids.TIMESTAMP: _timestamp_for,
+        oids.TIMESTAMPTZ: _timestamptz_for,
+        oids.INTERVAL: _interval_for,
+    }  # time and timetz print the same whatever the settings
     for oid, name, size, array_oid, text, binary, aliases in (
         (oids.DATE, "date", 4, oids.DATE_ARRAY, (date_text_encode, date_text_decode),
          (date_binary_encode, date_binary_decode), ()),
@@ -707,6 +1260,7 @@ def register(reg: TypeRegistry) -> None:
                 binary_encode=binary[0],
                 binary_decode=binary[1],
                 aliases=aliases,
+                text_encoder_for=styled.get(oid),
             )
         )
 

@@ -4,16 +4,21 @@ Floats print as PostgreSQL 15 does with its default extra_float_digits=1: the sh
 that reads back to the same value (float4: to the same 32-bit value), in fixed notation for
 decimal exponents -4 <= e < 15 (float4: < 6), otherwise as `1e+20`; 'NaN', 'Infinity',
 '-Infinity'. Python's repr() is the same algorithm with a fixed range up to e < 16, so float8
-only fixes up that one decade.
+only fixes up that one decade. extra_float_digits 0 and below print %.{15+n}g (float4:
+%.{6+n}g) instead: `float8_text_encoder(n)`, `float4_text_encoder(n)`, and
+`parse_extra_float_digits` checks a SET value.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import struct
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pgwire import sqlstate
+from pgwire.errors import PgError
 from pgwire.types import oids
 from pgwire.types._util import (
     FLOAT4,
@@ -27,7 +32,7 @@ from pgwire.types._util import (
     invalid_input,
     out_of_range,
 )
-from pgwire.types.registry import Decoder, Encoder, TypeRegistry, registry
+from pgwire.types.registry import Decoder, Encoder, TextFormats, TypeRegistry, registry
 
 # ---------------------------------------------------------------------------------------------
 # integers
@@ -195,6 +200,91 @@ def float4_text_encode(value: float) -> bytes:
     negative = mantissa[0] == "-"
     digits = mantissa.lstrip("-").replace(".", "").rstrip("0") or "0"
     return _pg_float_text(negative, digits, int(exp), 6).encode()
+
+
+# extra_float_digits: 1..3 print the shortest exact text (above); 0 and below print
+# printf's %.{15+n}g for float8 and %.{6+n}g for float4 ('1e+20', '0.333333'), at least 1 digit.
+
+_EXTRA_FLOAT_DIGITS = re.compile(
+    r"[ \t\n\v\f\r]*(?:(?P<int>[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*))"
+    r"|(?P<float>[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][+-]?[0-9]+)?))"
+    r"[ \t\n\v\f\r]*"
+)
+
+
+def parse_extra_float_digits(text: str, name: str = "extra_float_digits") -> int:
+    """A `SET extra_float_digits` value as parse_int() reads it (decimal, 0x hex, 0 octal, or
+    a fraction rounded half to even); PgError 22023 when it is no number or not in -15..3."""
+    match = _EXTRA_FLOAT_DIGITS.fullmatch(text)
+    if match is None:
+        raise PgError(
+            f'invalid value for parameter "{name}": "{text}"', sqlstate.INVALID_PARAMETER_VALUE
+        )
+    if match["int"]:
+        body = match["int"].lstrip("+-")
+        if body[:2] in ("0x", "0X"):
+            value = int(body, 16)
+        else:  # C's strtol(base 0): a leading 0 means octal
+            value = int(body, 8) if body[0] == "0" else int(body)
+        if match["int"][0] == "-":
+            value = -value
+    else:
+        value = round(float(match["float"]))  # rint(): half to even, as round()
+    if not -(2**31) <= value < 2**31:
+        raise PgError(
+            f'invalid value for parameter "{name}": "{text}"',
+            sqlstate.INVALID_PARAMETER_VALUE,
+            hint="Value exceeds integer range.",
+        )
+    if not -15 <= value <= 3:
+        raise PgError(
+            f'{value} is outside the valid range for parameter "{name}" (-15 .. 3)',
+            sqlstate.INVALID_PARAMETER_VALUE,
+        )
+    return value
+
+
+def float8_text_encoder(extra_float_digits: int = 1) -> Encoder:
+    """The float8 text encoder for an extra_float_digits setting."""
+    if extra_float_digits > 0:
+        return float8_text_encode
+    template = b"%%.%dg" % max(1, 15 + extra_float_digits)
+
+    def encode(value: Any) -> bytes:
+        text: bytes = template % float(value)
+        if text[-1] in b"fn":  # b'inf', b'-inf', b'nan'
+            return _SPECIAL_TEXT[text.decode()]
+        return text
+
+    return encode
+
+
+def float4_text_encoder(extra_float_digits: int = 1) -> Encoder:
+    """The float4 text encoder for an extra_float_digits setting."""
+    if extra_float_digits > 0:
+        return float4_text_encode
+    template = b"%%.%dg" % max(1, 6 + extra_float_digits)
+
+    def encode(value: Any) -> bytes:
+        number = float(value)
+        try:
+            number = _float32(number)
+        except OverflowError:
+            number = math.inf if number > 0 else -math.inf
+        text: bytes = template % number
+        if text[-1] in b"fn":
+            return _SPECIAL_TEXT[text.decode()]
+        return text
+
+    return encode
+
+
+def _float8_for(formats: TextFormats) -> Encoder:
+    return float8_text_encoder(formats.extra_float_digits)
+
+
+def _float4_for(formats: TextFormats) -> Encoder:
+    return float4_text_encoder(formats.extra_float_digits)
 
 
 def _float_text_decoder(type_name: str, single: bool) -> Decoder:
@@ -410,10 +500,11 @@ def register(reg: TypeRegistry) -> None:
         builtin(oids.INT8, (int_text_encode, int8_text_decode),
                 (INT8.pack, _int_binary_decoder(INT8, "bigint")), ("bigint",)),
         builtin(oids.FLOAT4, (float4_text_encode, float4_text_decode),
-                (float4_binary_encode, _float_binary_decoder(FLOAT4, "real")), ("real",)),
+                (float4_binary_encode, _float_binary_decoder(FLOAT4, "real")), ("real",),
+                text_encoder_for=_float4_for),
         builtin(oids.FLOAT8, (float8_text_encode, float8_text_decode),
                 (float8_binary_encode, _float_binary_decoder(FLOAT8, "double precision")),
-                ("double precision", "float")),
+                ("double precision", "float"), text_encoder_for=_float8_for),
         builtin(oids.NUMERIC, (numeric_text_encode, numeric_text_decode),
                 (numeric_binary_encode, numeric_binary_decode), ("decimal",)),
         builtin(oids.MONEY, (money_text_encode, money_text_decode),

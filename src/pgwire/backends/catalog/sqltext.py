@@ -1,0 +1,694 @@
+"""PostgreSQL catalog queries, as text: which statements are one, and rewriting them for DuckDB.
+
+The catalog emulation runs clients' catalog queries in DuckDB, whose SQL is PostgreSQL's in
+most of what these queries use. What differs is rewritten here, on tokens (never inside
+literals, quoted names or comments):
+
+- `pg_catalog.` qualifiers go (the emulated relations and functions are DuckDB's own, found
+  unqualified); `information_schema.x` becomes the emulation's schema for it;
+- `OPERATOR(pg_catalog.~)` becomes `~`, `COLLATE ...` clauses go;
+- `::regclass`, `::regtype`, `::regproc`, `::regnamespace`, `::regrole` (and CAST(... AS
+  regclass)) become function calls. PostgreSQL's reg* values are OIDs that print as names;
+  DuckDB has no such type, so the context decides: a cast that is a whole select-list item or
+  is cast on to text gives the name, anywhere else (comparisons, joins, IN lists) the OID;
+- `'{a,b}'` array literals compared or cast to an array become DuckDB list literals;
+- `user`, `current_user`, `session_user`, `current_role`, `current_catalog` and a bare
+  `current_schema` become the emulation's functions;
+- `format('%I.%I', ...)` becomes printf; `json_build_object` becomes json_object;
+- unnamed select-list items named by a function call get PostgreSQL's column name for them
+  (`SELECT version()` gives a column "version", not "version()").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+# ---------------------------------------------------------------------------------------------
+# tokens
+
+WS, COMMENT, STRING, QIDENT, IDENT, NUMBER, PARAM, OP, PUNCT = (
+    "ws", "comment", "string", "qident", "ident", "number", "param", "op", "punct"
+)  # fmt: skip
+
+_OP_CHARS = set("+-*/<>=~!@#%^&|`?")
+_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
+_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_WORD = re.compile(r"[A-Za-z_\x80-\uffff][A-Za-z_0-9$\x80-\uffff]*")
+
+
+@dataclass(slots=True)
+class Token:
+    kind: str
+    text: str
+
+    @property
+    def word(self) -> str:
+        """An identifier as PostgreSQL folds it (lower case unless quoted); else ''."""
+        if self.kind == IDENT:
+            return self.text.lower()
+        if self.kind == QIDENT:
+            return self.text[1:-1].replace('""', '"')
+        return ""
+
+
+def tokenize(sql: str) -> list[Token]:
+    tokens: list[Token] = []
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c.isspace():
+            j = i + 1
+            while j < n and sql[j].isspace():
+                j += 1
+            tokens.append(Token(WS, sql[i:j]))
+        elif sql.startswith("--", i):
+            j = sql.find("\n", i)
+            j = n if j < 0 else j
+            tokens.append(Token(COMMENT, sql[i:j]))
+        elif sql.startswith("/*", i):
+            j = _block_comment_end(sql, i)
+            tokens.append(Token(COMMENT, sql[i:j]))
+        elif c == "'" or (c in "eEbBxXnN" and sql.startswith("'", i + 1)):
+            start = i
+            escapes = c in "eE"
+            i = i + 1 if c != "'" else i
+            j = _quote_end(sql, i, "'", escapes)
+            tokens.append(Token(STRING, sql[start:j]))
+        elif c == '"':
+            j = _quote_end(sql, i, '"', False)
+            tokens.append(Token(QIDENT, sql[i:j]))
+        elif c == "$" and i + 1 < n and sql[i + 1].isdigit():
+            j = i + 1
+            while j < n and sql[j].isdigit():
+                j += 1
+            tokens.append(Token(PARAM, sql[i:j]))
+        elif c == "$" and (m := _DOLLAR_TAG.match(sql, i)):
+            close = sql.find(m.group(0), m.end())
+            j = n if close < 0 else close + len(m.group(0))
+            tokens.append(Token(STRING, sql[i:j]))
+        elif c.isdigit() or (c == "." and i + 1 < n and sql[i + 1].isdigit()):
+            m = _NUMBER.match(sql, i)
+            assert m is not None
+            j = m.end()
+            tokens.append(Token(NUMBER, sql[i:j]))
+        elif m := _WORD.match(sql, i):
+            j = m.end()
+            tokens.append(Token(IDENT, sql[i:j]))
+        elif sql.startswith("::", i):
+            j = i + 2
+            tokens.append(Token(OP, "::"))
+        elif c in _OP_CHARS:
+            j = i + 1
+            while j < n and sql[j] in _OP_CHARS and not sql.startswith("--", j):
+                j += 1
+            tokens.append(Token(OP, sql[i:j]))
+        else:
+            j = i + 1
+            tokens.append(Token(PUNCT, c))
+        i = j
+    return tokens
+
+
+def _quote_end(sql: str, i: int, quote: str, backslashes: bool) -> int:
+    n = len(sql)
+    i += 1
+    while i < n:
+        c = sql[i]
+        if backslashes and c == "\\":
+            i += 2
+            continue
+        if c == quote:
+            if i + 1 < n and sql[i + 1] == quote:
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return n
+
+
+def _block_comment_end(sql: str, i: int) -> int:
+    depth, n = 0, len(sql)
+    while i < n:
+        if sql.startswith("/*", i):
+            depth += 1
+            i += 2
+        elif sql.startswith("*/", i):
+            depth -= 1
+            i += 2
+            if depth == 0:
+                return i
+        else:
+            i += 1
+    return n
+
+
+# ---------------------------------------------------------------------------------------------
+# which statements are catalog queries
+
+# The emulated relations (PostgreSQL's names), filled in by the engine at import.
+CATALOG_RELATIONS: set[str] = set()
+# Functions that DuckDB lacks or answers differently: a call routes the statement.
+CATALOG_FUNCTIONS: set[str] = set()
+_SPECIAL_VALUES = {"current_user", "session_user", "current_role", "current_catalog"}
+REG_TYPES = {"regclass", "regtype", "regproc", "regprocedure", "regnamespace", "regrole",
+             "regoper", "regoperator", "regconfig", "regdictionary", "regcollation"}  # fmt: skip
+
+
+def _code(tokens: list[Token]) -> list[Token]:
+    return [t for t in tokens if t.kind not in (WS, COMMENT)]
+
+
+def is_catalog_query(sql: str) -> bool:
+    """True when `sql` reads PostgreSQL's catalog: pg_catalog or information_schema relations,
+    catalog functions (version(), format_type(), ...), reg* casts or OPERATOR(...)."""
+    lowered = sql.lower()
+    if not any(hint in lowered for hint in _HINTS):
+        return False
+    code = _code(tokenize(sql))
+    if not code or code[0].word not in _QUERY_VERBS:
+        return False
+    for i, token in enumerate(code):
+        word = token.word
+        if not word:
+            continue
+        after = code[i + 1] if i + 1 < len(code) else None
+        before = code[i - 1] if i else None
+        if word in ("pg_catalog", "information_schema") and after and after.text == ".":
+            return True
+        if before is not None and before.text == ".":
+            continue  # a column or a qualified name of something else
+        if word in CATALOG_RELATIONS and token.kind == IDENT:
+            return True
+        if after is not None and after.text == "(":
+            if word in CATALOG_FUNCTIONS or word == "operator":
+                return True
+        elif word in _SPECIAL_VALUES and token.kind == IDENT:
+            return True
+        if word in REG_TYPES and before is not None and before.text == "::":
+            return True
+    return False
+
+
+_QUERY_VERBS = {"select", "with", "values", "table", "("}
+# Cheap pre-check: a catalog query mentions one of these somewhere.
+_HINTS = ("pg_", "information_schema", "::reg", " reg", "version", "current_", "session_user",
+          "format_type", "has_", "obj_description", "col_description", "quote_ident",
+          "array_lower", "array_upper", "to_reg", "operator", "_privilege", "format(",
+          "parse_ident", "shobj_description", "json_build_object")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# a tree of parenthesized groups
+
+
+@dataclass(slots=True)
+class Group:
+    open: Token  # "(" or "["
+    items: list[Node] = field(default_factory=list)
+    close: Token | None = None
+
+    @property
+    def text(self) -> str:
+        return self.open.text + render(self.items) + (self.close.text if self.close else "")
+
+    @property
+    def kind(self) -> str:
+        return "group"
+
+    @property
+    def word(self) -> str:
+        return ""
+
+
+Node = Token | Group
+_CLOSERS = {"(": ")", "[": "]"}
+
+
+def parse(tokens: list[Token]) -> list[Node]:
+    root: list[Node] = []
+    stack: list[Group] = []
+    for token in tokens:
+        current = stack[-1].items if stack else root
+        if token.kind == PUNCT and token.text in _CLOSERS:
+            group = Group(token)
+            current.append(group)
+            stack.append(group)
+        elif stack and token.kind == PUNCT and token.text == _CLOSERS[stack[-1].open.text]:
+            stack.pop().close = token
+        else:
+            current.append(token)
+    return root
+
+
+def render(nodes: list[Node]) -> str:
+    return "".join(node.text for node in nodes)
+
+
+def _walk_groups(nodes: list[Node]) -> Iterator[list[Node]]:
+    """Every node list: the top level and each group's items, innermost last."""
+    yield nodes
+    for node in nodes:
+        if isinstance(node, Group):
+            yield from _walk_groups(node.items)
+
+
+def _next(nodes: list[Node], i: int) -> int:
+    """Index of the next node after i that is not whitespace or a comment (len: none)."""
+    i += 1
+    while i < len(nodes) and nodes[i].kind in (WS, COMMENT):
+        i += 1
+    return i
+
+
+def _prev(nodes: list[Node], i: int) -> int:
+    i -= 1
+    while i >= 0 and nodes[i].kind in (WS, COMMENT):
+        i -= 1
+    return i
+
+
+def _is(node: Node | None, text: str) -> bool:
+    return isinstance(node, Token) and node.kind in (PUNCT, OP) and node.text == text
+
+
+def _at(nodes: list[Node], i: int) -> Node | None:
+    return nodes[i] if 0 <= i < len(nodes) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# rewriting
+
+
+INFORMATION_SCHEMA = "pgwire_information_schema"  # where the emulation keeps those views
+_RENAMED = {"json_build_object": "json_object", "jsonb_build_object": "json_object",
+            "pg_catalog": ""}  # fmt: skip
+_TEXT_TYPES = {"text", "varchar", "name", "bpchar", "char"}
+_OID_TYPES = {"oid", "int4", "int8", "integer", "bigint", "int", "int2", "smallint"}
+_SPECIAL_CALLS = {"current_user": "pgwire_current_user()", "user": "pgwire_current_user()",
+                  "session_user": "pgwire_current_user()", "current_role": "pgwire_current_user()",
+                  "current_catalog": "current_database()",
+                  "current_schema": "current_schema()"}  # fmt: skip
+# After these a word is a name or a keyword, not a value.
+_NOT_VALUE_BEFORE = {".", "as", "::", "table", "from", "join", "into", "update", "to", "role"}
+
+
+def rewrite(sql: str) -> str:
+    """A PostgreSQL catalog query as DuckDB runs it against the emulated catalog."""
+    nodes = parse(tokenize(sql))
+    for items in list(_walk_groups(nodes)):
+        _simple_rewrites(items)
+    for items in list(_walk_groups(nodes)):
+        _cast_calls(items)
+    _select_lists(nodes)
+    for items in list(_walk_groups(nodes)):
+        _casts(items)
+    for items in list(_walk_groups(nodes)):
+        _format_calls(items)
+    return render(nodes)
+
+
+def _simple_rewrites(nodes: list[Node]) -> None:
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        word = node.word
+        j = _next(nodes, i)
+        after = _at(nodes, j)
+        if word == "pg_catalog" and _is(after, "."):
+            del nodes[i : j + 1]  # pg_catalog.x → x
+            continue
+        if word == "information_schema" and _is(after, "."):
+            k = _next(nodes, j)
+            called = isinstance(_at(nodes, _next(nodes, k)), Group)
+            if called:  # information_schema._pg_expandarray(...) → _pg_expandarray(...)
+                del nodes[i : j + 1]
+                continue
+            nodes[i] = Token(IDENT, INFORMATION_SCHEMA)
+        elif word == "operator" and isinstance(after, Group) and after.open.text == "(":
+            inner = _code([t for t in after.items if isinstance(t, Token)])
+            if inner and inner[-1].kind == OP:
+                nodes[i : j + 1] = [Token(OP, inner[-1].text)]
+                continue
+        elif word == "collate" and node.kind == IDENT:
+            end = _next(nodes, i)  # the collation's name, qualified perhaps
+            while end < len(nodes):
+                following = _next(nodes, end)
+                if _is(_at(nodes, following), "."):
+                    end = _next(nodes, following)
+                else:
+                    break
+            del nodes[i : end + 1]
+            continue
+        elif node.kind == IDENT and word in _SPECIAL_CALLS:
+            before = _at(nodes, _prev(nodes, i))
+            before_word = before.word or before.text.lower() if before is not None else ""
+            called = isinstance(after, Group) and after.open.text == "("
+            if not called and not _is(after, ".") and before_word not in _NOT_VALUE_BEFORE:
+                if word != "user" or not isinstance(after, Token) or after.kind != STRING:
+                    nodes[i] = Token(IDENT, _SPECIAL_CALLS[word])
+        elif word in _RENAMED and word != "pg_catalog" and isinstance(after, Group):
+            nodes[i] = Token(IDENT, _RENAMED[word])
+        elif node.kind == STRING and node.text.startswith("'{") and _array_context(nodes, i):
+            converted = _array_literal(node.text)
+            if converted is not None:
+                nodes[i] = Token(STRING, converted)
+        i += 1
+
+
+def _array_context(nodes: list[Node], i: int) -> bool:
+    """A '{...}' literal compared, or cast to an array type: PostgreSQL reads an array."""
+    before = _at(nodes, _prev(nodes, i))
+    if isinstance(before, Token) and before.kind == OP and before.text in ("=", "<>", "!="):
+        return True
+    j = _next(nodes, i)
+    if _is(_at(nodes, j), "::"):
+        k = _next(nodes, j)
+        while k < len(nodes) and not isinstance(nodes[k], Group) and nodes[k].kind != OP:
+            k = _next(nodes, k)  # the type's name
+        group = _at(nodes, k)
+        return isinstance(group, Group) and group.open.text == "["
+    parent_any = _at(nodes, _prev(nodes, i))
+    return parent_any is None  # the only thing in a group: ANY('{...}') / ALL ('{...}')
+
+
+def _array_literal(text: str) -> str | None:
+    """'{a,"b c",NULL}' → '[a, "b c", NULL]' (DuckDB's list text); None if not an array."""
+    body = text[1:-1].replace("''", "'")
+    if not (body.startswith("{") and body.endswith("}")):
+        return None
+    items: list[str] = []
+    current = ""
+    quoted = False
+    i = 1
+    while i < len(body) - 1:
+        c = body[i]
+        if quoted:
+            if c == "\\" and i + 1 < len(body) - 1:
+                current += body[i + 1]
+                i += 1
+            elif c == '"':
+                quoted = False
+            else:
+                current += c
+        elif c == '"':
+            quoted = True
+            current = current or ""
+            current += "\0"  # marks a quoted element (never NULL)
+        elif c == ",":
+            items.append(current)
+            current = ""
+        elif c in "{}":
+            return None  # nested arrays: left alone
+        else:
+            current += c
+        i += 1
+    if body != "{}":
+        items.append(current)
+    parts = []
+    for item in items:
+        if item.startswith("\0"):
+            value = item[1:]
+            parts.append('"' + value.replace('"', '\\"') + '"')
+        elif item.strip().upper() == "NULL":
+            parts.append("NULL")
+        else:
+            parts.append(item.strip())
+    return "'[" + ", ".join(parts).replace("'", "''") + "]'"
+
+
+def _cast_calls(nodes: list[Node]) -> None:
+    """CAST(x AS type) → (x)::type, so that every cast is handled alike."""
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        j = _next(nodes, i)
+        group = _at(nodes, j)
+        if node.word == "cast" and isinstance(group, Group) and group.open.text == "(":
+            items = group.items
+            as_at = None
+            depth_items = [k for k, item in enumerate(items) if item.word == "as"]
+            if depth_items:
+                as_at = depth_items[-1]
+            if as_at is not None:
+                expression = items[:as_at]
+                type_nodes = items[as_at + 1 :]
+                inner = Group(Token(PUNCT, "("), expression, Token(PUNCT, ")"))
+                nodes[i : j + 1] = [inner, Token(OP, "::"), *_strip(type_nodes)]
+        i += 1
+
+
+def _strip(nodes: list[Node]) -> list[Node]:
+    start, end = 0, len(nodes)
+    while start < end and nodes[start].kind in (WS, COMMENT):
+        start += 1
+    while end > start and nodes[end - 1].kind in (WS, COMMENT):
+        end -= 1
+    return nodes[start:end]
+
+
+# -- casts to reg* types
+
+_DISPLAY_CASTS: set[int] = set()  # id() of "::" tokens whose cast is a whole select item
+
+
+def _casts(nodes: list[Node]) -> None:
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        if not (_is(node, "::")):
+            i += 1
+            continue
+        t = _next(nodes, i)
+        type_token = _at(nodes, t)
+        reg = type_token.word if type_token is not None else ""
+        if reg not in REG_TYPES:
+            i += 1
+            continue
+        end = t
+        array = False
+        bracket = _at(nodes, _next(nodes, t))
+        if isinstance(bracket, Group) and bracket.open.text == "[" and not _code(
+            [x for x in bracket.items if isinstance(x, Token)]
+        ):
+            end = _next(nodes, t)
+            array = True
+        start = _operand_start(nodes, i)
+        operand = render(_strip(nodes[start:i]))
+        following = _at(nodes, _next(nodes, end))
+        target = ""
+        if _is(following, "::"):
+            next_type = _at(nodes, _next(nodes, _next(nodes, end)))
+            target = next_type.word if next_type is not None else ""
+        if array:
+            call = f"pgwire_{reg}_names({operand})"
+        elif target in _TEXT_TYPES or id(node) in _DISPLAY_CASTS:
+            call = f"pgwire_{reg}_name({operand})"
+        elif target in _OID_TYPES:
+            call = f"pgwire_{reg}_oid({operand})"
+        else:
+            call = f"pgwire_{reg}_oid({operand})"
+        nodes[start : end + 1] = [Token(IDENT, call)]
+        i = start + 1
+
+
+def _operand_start(nodes: list[Node], i: int) -> int:
+    """Index of the first node of the operand of the `::` at i."""
+    k = _prev(nodes, i)
+    while k >= 0:
+        node = nodes[k]
+        if isinstance(node, Group):
+            before = _prev(nodes, k)
+            prior = _at(nodes, before)
+            if node.open.text == "[":
+                if prior is not None and prior.word == "array":
+                    return _continue_cast(nodes, before)
+                k = before  # a subscript: the operand goes on before it
+                continue
+            if prior is not None and prior.kind in (IDENT, QIDENT) and prior.word not in (
+                _KEYWORDS_BEFORE_GROUP
+            ):
+                return _continue_cast(nodes, _name_start(nodes, before))
+            return _continue_cast(nodes, k)
+        if node.kind in (STRING, NUMBER, PARAM):
+            return _continue_cast(nodes, k)
+        if node.kind in (IDENT, QIDENT):
+            return _continue_cast(nodes, _name_start(nodes, k))
+        return k + 1
+    return 0
+
+
+_KEYWORDS_BEFORE_GROUP = {"in", "any", "all", "some", "exists", "and", "or", "not", "select",
+                          "where", "on", "when", "then", "else", "values", "as", "is"}  # fmt: skip
+
+
+def _name_start(nodes: list[Node], k: int) -> int:
+    """Back over a qualified name a.b.c ending at k."""
+    while True:
+        dot = _prev(nodes, k)
+        if _is(_at(nodes, dot), "."):
+            before = _prev(nodes, dot)
+            prior = _at(nodes, before)
+            if prior is not None and prior.kind in (IDENT, QIDENT):
+                k = before
+                continue
+        return k
+
+
+def _continue_cast(nodes: list[Node], k: int) -> int:
+    """x::a::b: the operand of the second cast includes the first."""
+    before = _prev(nodes, k)
+    if _is(_at(nodes, before), "::"):
+        return _operand_start(nodes, before)
+    return k
+
+
+# -- select lists: reg* casts that are a whole item, and PostgreSQL's column names
+
+_LIST_END = {"from", "where", "group", "having", "window", "order", "limit", "offset",
+             "union", "intersect", "except", "fetch", "for", "into", "returning"}  # fmt: skip
+_OPERATOR_WORDS = {"and", "or", "not", "is", "in", "like", "ilike", "between", "similar",
+                   "escape", "then", "else", "when", "case", "distinct", "all", "any", "some",
+                   "as", "collate", "at", "zone", "operator", "array", "interval", "null",
+                   "true", "false", "end", "select", "on", "unknown", "desc", "asc"}  # fmt: skip
+
+
+def _select_lists(nodes: list[Node]) -> None:
+    _DISPLAY_CASTS.clear()
+    for items in list(_walk_groups(nodes)):
+        i = 0
+        while i < len(items):
+            if items[i].word == "select":
+                i = _select_list(items, i)
+            else:
+                i += 1
+
+
+def _select_list(nodes: list[Node], select_at: int) -> int:
+    i = _next(nodes, select_at)
+    if _at(nodes, i) is not None and nodes[i].word in ("distinct", "all"):
+        i = _next(nodes, i)
+        if _at(nodes, i) is not None and nodes[i].word == "on":
+            i = _next(nodes, _next(nodes, i))
+    start = i
+    k = start
+    items: list[tuple[int, int]] = []
+    while k < len(nodes):
+        node = nodes[k]
+        if node.word in _LIST_END or _is(node, ";"):
+            break
+        if _is(node, ","):
+            items.append((start, k))
+            start = k + 1
+        k += 1
+    items.append((start, k))
+    inserted = 0
+    for begin, end in items:
+        begin += inserted
+        end += inserted
+        alias = _alias_needed(nodes, begin, end)
+        if alias is not None:
+            last = _prev(nodes, end)
+            nodes.insert(last + 1, Token(WS, f' AS "{alias}"'))
+            inserted += 1
+    return k + inserted
+
+
+def _alias_needed(nodes: list[Node], begin: int, end: int) -> str | None:
+    """Mark a whole-item reg* cast; return PostgreSQL's name for an unnamed item if DuckDB
+    would name it otherwise (function calls and casts)."""
+    code = [k for k in range(begin, end) if nodes[k].kind not in (WS, COMMENT)]
+    if not code:
+        return None
+    last = nodes[code[-1]]
+    # AS alias, or a bare alias after a complete expression
+    if len(code) >= 2 and nodes[code[-2]].word == "as":
+        return None
+    if len(code) >= 2 and last.kind in (IDENT, QIDENT) and last.word not in _OPERATOR_WORDS:
+        prior = nodes[code[-2]]
+        if not (_is(prior, ".") or _is(prior, "::")) and prior.word not in _OPERATOR_WORDS:
+            if prior.kind in (IDENT, QIDENT, STRING, NUMBER) or isinstance(prior, Group):
+                return None
+    # expression ends with ::regX (optionally [] ): a whole-item cast shows the name
+    casts = [k for k in code if _is(nodes[k], "::")]
+    name = _column_name(nodes, code)
+    if casts:
+        type_at = _next(nodes, casts[-1])
+        type_word = nodes[type_at].word if type_at < len(nodes) else ""
+        tail = [k for k in code if k > type_at]
+        if type_word in REG_TYPES and all(
+            isinstance(nodes[k], Group) and nodes[k].open.text == "[" for k in tail  # type: ignore[union-attr]
+        ):
+            token = nodes[casts[-1]]
+            assert isinstance(token, Token)
+            _DISPLAY_CASTS.add(id(token))
+            return name
+    if casts or _is_call(nodes, code):
+        return name
+    return None
+
+
+def _is_call(nodes: list[Node], code: list[int]) -> bool:
+    """`[q.]f(...)`, the whole item."""
+    if len(code) < 2 or not isinstance(nodes[code[-1]], Group):
+        return False
+    group = nodes[code[-1]]
+    assert isinstance(group, Group)
+    if group.open.text != "(":
+        return False
+    names = code[:-1]
+    for n, k in enumerate(names):
+        expected_name = n % 2 == 0
+        if expected_name and nodes[k].kind not in (IDENT, QIDENT):
+            return False
+        if not expected_name and not _is(nodes[k], "."):
+            return False
+    return len(names) % 2 == 1 and nodes[names[-1]].word not in _OPERATOR_WORDS
+
+
+def _column_name(nodes: list[Node], code: list[int]) -> str | None:
+    """PostgreSQL's name for an unnamed select-list item (FigureColname), or None."""
+    # strip trailing casts: x::a::b is named by x, or by the last type if x has no name
+    first_cast = next((n for n, k in enumerate(code) if _is(nodes[k], "::")), None)
+    head = code if first_cast is None else code[:first_cast]
+    if head and _is_call(nodes, head):
+        return nodes[head[-2]].word or None
+    if head and all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in head):
+        last = nodes[head[-1]]
+        if last.kind in (IDENT, QIDENT) and last.word not in _OPERATOR_WORDS:
+            return last.word
+    if len(head) == 1 and isinstance(nodes[head[0]], Group):
+        inner = nodes[head[0]]
+        assert isinstance(inner, Group)
+        inner_code = [k for k in range(len(inner.items)) if inner.items[k].kind not in (WS,)]
+        if inner_code and not any(inner.items[k].word == "select" for k in inner_code):
+            return _column_name(inner.items, inner_code)
+    if first_cast is not None:
+        type_at = _next(nodes, code[first_cast])
+        last_cast = [k for k in code if _is(nodes[k], "::")][-1]
+        type_at = _next(nodes, last_cast)
+        if type_at < len(nodes) and nodes[type_at].word:
+            word = nodes[type_at].word
+            return {"int4": "int4", "integer": "int4", "int": "int4", "bigint": "int8",
+                    "smallint": "int2", "varchar": "varchar", "boolean": "bool",
+                    "bool": "bool"}.get(word, word)  # fmt: skip
+    return None
+
+
+# -- format('%I.%I', a, b) → printf('%s.%s', a, b)
+
+
+def _format_calls(nodes: list[Node]) -> None:
+    for i, node in enumerate(nodes):
+        if node.word != "format" or not isinstance(node, Token):
+            continue
+        group = _at(nodes, _next(nodes, i))
+        if not isinstance(group, Group) or group.open.text != "(":
+            continue
+        first = next((n for n in group.items if n.kind not in (WS, COMMENT)), None)
+        if isinstance(first, Token) and first.kind == STRING:
+            nodes[i] = Token(IDENT, "printf")
+            index = group.items.index(first)
+            text = first.text.replace("%I", "%s").replace("%L", "'%s'")
+            group.items[index] = Token(STRING, text)

@@ -1,0 +1,487 @@
+"""PostgreSQL SQL as SQLite SQL, through sqlglot, with what the result's types will be.
+
+`translate(sql)` parses one PostgreSQL statement with sqlglot's postgres dialect and writes
+it for SQLite, with these changes of our own on top of sqlglot's:
+
+- `$n` parameters become `?n` (bound by position, never spliced);
+- column types in CREATE/ALTER TABLE keep their PostgreSQL spelling (`varchar(10)`,
+  `numeric(10, 2)`, `boolean`, `timestamptz`): SQLite keeps a declared type as text and only
+  derives an affinity from it, so spelling them as PostgreSQL does costs nothing and lets the
+  backend describe the column as PostgreSQL would. `serial`/`bigserial` and identity columns
+  become INTEGER (a PRIMARY KEY among them is then SQLite's auto-assigned rowid);
+- a cast of a string literal to a date/time type stays the literal (sqlglot would call
+  DATETIME(), which drops fractional seconds), `'t'::boolean` becomes TRUE, `'\\x0a'::bytea`
+  a blob literal, and casts to numeric keep NUMERIC affinity (sqlglot says REAL);
+- E'...' strings stay strings, FOR UPDATE/SHARE is dropped (SQLite serialises writers),
+  NULLS FIRST/LAST only appear in ORDER BY;
+- an unnamed result column gets PostgreSQL's name (`count(*)` → count, `1 + 1` → ?column?).
+
+sqlglot's warnings about constructs SQLite cannot express are errors here (0A000): nothing
+is dropped silently. Translations are cached by statement text.
+
+A statement SQLite reads exactly as PostgreSQL does skips sqlglot (`_plain_insert`): INSERT
+... VALUES of plain literals and parameters, the bulk of what a loader sends, where parsing
+would cost more than running it. SQLite-only statements (PRAGMA, VACUUM, ATTACH, INSERT OR
+REPLACE, ...) pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, ParseError, UnsupportedError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+
+from pgwire import sql as sqltext
+from pgwire import sqlstate
+from pgwire.backends.duckdb_params import returning_query, tokenize
+from pgwire.backends.sqlite_types import PgType, declared_type
+from pgwire.errors import PgError
+from pgwire.types import oids
+from pgwire.types.registry import registry
+
+__all__ = ["STAR", "Translation", "translate"]
+
+STAR: Any = "*"  # a projection that expands to several columns
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """One PostgreSQL statement, ready for SQLite."""
+
+    text: str  # SQLite SQL, parameters as ?n
+    tag: str  # the command tag's verb: "INSERT", "CREATE TABLE", "SELECT", ...
+    rows: bool | None  # returns rows; None: only running it tells (passed-through SQL)
+    # Per top-level projection: the type the query gives it (None: unknown) or STAR.
+    projections: tuple[PgType | None, ...] | None = None
+    describe: str | None = None  # a SELECT, parameters as NULL: its view has the column types
+    count_table: str | None = None  # CREATE TABLE ... AS: the table whose rows make the tag
+    before: tuple[str, ...] = ()  # statements to run first (TRUNCATE of several tables)
+    noop: bool = False  # accepted and ignored (COMMENT ON)
+
+
+# ---------------------------------------------------------------------------------------------
+# generating SQLite SQL
+
+
+def _generate(tree: exp.Expr) -> str:
+    try:
+        return tree.sql(dialect="sqlite", unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        raise PgError(
+            f"not supported by the SQLite backend: {exc}", sqlstate.FEATURE_NOT_SUPPORTED
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# transforms on the parsed PostgreSQL statement
+
+_DATETIME_TYPES = ("date", "timestamp", "timestamptz", "time", "timetz", "datetime")
+_SERIALS = frozenset({"SERIAL", "BIGSERIAL", "SMALLSERIAL"})
+_TRUE_WORDS = ("t", "tr", "tru", "true", "y", "ye", "yes", "on", "1")
+_FALSE_WORDS = ("f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0")
+
+
+def _pg_spelling(kind: exp.DataType) -> str:
+    return kind.sql(dialect="postgres")
+
+
+def _column_def(node: exp.ColumnDef) -> None:
+    kind = node.args.get("kind")
+    if not isinstance(kind, exp.DataType):
+        return
+    spelling = _pg_spelling(kind)
+    identity = node.find(exp.GeneratedAsIdentityColumnConstraint)
+    if spelling.upper() in _SERIALS or (identity is not None and identity.expression is None):
+        spelling = "INTEGER"  # with PRIMARY KEY: SQLite's rowid, assigned on insert
+        if identity is not None and isinstance(identity.parent, exp.ColumnConstraint):
+            identity.parent.pop()
+    node.set("kind", exp.Var(this=spelling))
+
+
+def _cast(node: exp.Cast) -> exp.Expr:
+    value = node.this
+    if not (isinstance(value, exp.Literal) and value.is_string):
+        return node
+    if node.is_type(*_DATETIME_TYPES):
+        return value  # the text as written; the result's type comes from the cast
+    if node.is_type("boolean"):
+        word = value.name.strip().lower()
+        if word in _TRUE_WORDS:
+            return exp.true()
+        if word in _FALSE_WORDS:
+            return exp.false()
+    if node.is_type("varbinary", "blob", "binary") and value.name.startswith("\\x"):
+        digits = value.name[2:]
+        if re.fullmatch(r"(?:[0-9A-Fa-f]{2})*", digits):
+            return exp.HexString(this=digits)
+    return node
+
+
+def _rewrite(tree: exp.Expr) -> exp.Expr:
+    """Our changes to sqlglot's translation, made on the tree (sqlglot's compiled build,
+    sqlglotc, allows no generator subclass)."""
+    # Unquoted names fold to lower case, as PostgreSQL folds them: a table created as Foo is
+    # foo, and a result column is named as PostgreSQL names it.
+    tree = normalize_identifiers(tree, dialect="postgres")
+    for node in list(tree.walk()):
+        if isinstance(node, exp.Parameter):
+            node.replace(exp.Var(this=f"?{int(node.this.name)}"))
+        elif isinstance(node, exp.Cast):
+            replaced = _cast(node)
+            if replaced is not node:
+                node.replace(replaced)
+            elif node.is_type("decimal"):  # sqlglot says REAL: numeric affinity instead
+                node.set("to", exp.DataType(this=exp.DType.USERDEFINED, kind="NUMERIC"))
+        elif isinstance(node, exp.ByteString) and not node.args.get("is_bytes"):
+            node.replace(exp.Literal.string(node.this))  # E'...', sqlglot's name for it
+        elif isinstance(node, exp.Ordered) and not isinstance(node.parent, exp.Order | exp.Window):
+            # An index column or an ON CONFLICT target: SQLite takes no NULLS FIRST/LAST.
+            node.set("nulls_first", not node.args.get("desc"))
+        elif isinstance(node, exp.ColumnDef):
+            _column_def(node)
+        elif isinstance(node, exp.Select) and node.args.get("locks"):
+            node.set("locks", None)
+        elif isinstance(node, exp.UnloggedProperty):
+            node.pop()
+        elif isinstance(node, exp.Alias) and isinstance(node.parent, exp.Select | exp.Returning):
+            # A result column's name, quoted: SQLite reserves words PostgreSQL does not
+            # (`AS nothing`), and a quoted alias is only ever a name.
+            alias = node.args.get("alias")
+            if isinstance(alias, exp.Identifier):
+                alias.set("quoted", True)
+    return tree
+
+
+def _null_parameters(tree: exp.Expr) -> exp.Expr:
+    """A copy of a rewritten tree with its parameters as NULL: a view allows none."""
+    copy = tree.copy()
+    for node in list(copy.find_all(exp.Var)):
+        if node.name.startswith("?"):
+            node.replace(exp.null())
+    return copy
+
+
+# ---------------------------------------------------------------------------------------------
+# result columns: PostgreSQL's names and what the query says about their types
+
+_BOOLEAN_NODES = (
+    exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.In,
+    exp.Between, exp.Is, exp.Exists, exp.And, exp.Or, exp.Not, exp.Boolean, exp.RegexpLike,
+    exp.NullSafeEQ, exp.NullSafeNEQ, exp.SimilarTo,
+)  # fmt: skip
+_TEXT_NODES = (
+    exp.DPipe, exp.Concat, exp.ConcatWs, exp.Lower, exp.Upper, exp.Trim, exp.Substring,
+    exp.GroupConcat, exp.Initcap,
+)  # fmt: skip
+_INT4_MAX = (1 << 31) - 1
+_INT8_MAX = (1 << 63) - 1
+
+
+def _cast_type(kind: exp.DataType) -> PgType | None:
+    return declared_type(_pg_spelling(kind))
+
+
+def _type_hint(node: exp.Expr) -> PgType | None:
+    """The type PostgreSQL would give expression `node`, when the query alone says it."""
+    if isinstance(node, exp.Alias | exp.Paren):
+        return _type_hint(node.this)
+    if isinstance(node, exp.Cast):
+        return _cast_type(node.to)
+    if isinstance(node, _BOOLEAN_NODES):
+        return oids.BOOL, -1
+    if isinstance(node, exp.Count):
+        return oids.INT8, -1
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return oids.TEXT, -1
+        text = node.name
+        if text.isdigit():
+            number = int(text)
+            if number <= _INT4_MAX:
+                return oids.INT4, -1
+            return (oids.INT8, -1) if number <= _INT8_MAX else (oids.NUMERIC, -1)
+        return oids.NUMERIC, -1
+    if isinstance(node, exp.Neg):
+        return _type_hint(node.this)
+    if isinstance(node, _TEXT_NODES):
+        return oids.TEXT, -1
+    if isinstance(node, exp.Length):
+        return oids.INT4, -1
+    if isinstance(node, exp.CurrentTimestamp):
+        return oids.TIMESTAMPTZ, -1
+    if isinstance(node, exp.CurrentDate):
+        return oids.DATE, -1
+    if isinstance(node, exp.Coalesce):
+        return _type_hint(node.this)
+    return None
+
+
+def _pg_name(node: exp.Expr) -> str:
+    """The name PostgreSQL gives an unaliased result column."""
+    if isinstance(node, exp.Column):
+        return node.name
+    if isinstance(node, exp.Paren):
+        return _pg_name(node.this)
+    if isinstance(node, exp.Cast):
+        inner = node.this
+        if isinstance(inner, exp.Column | exp.Func):
+            return _pg_name(inner)
+        found = _cast_type(node.to)
+        info = registry.get(found[0]) if found is not None else None
+        return info.name if info is not None else "?column?"
+    if isinstance(node, exp.Case):
+        return "case"
+    if isinstance(node, exp.Exists):
+        return "exists"
+    if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select):
+        projections = node.this.expressions
+        if len(projections) == 1:
+            only = projections[0]
+            return only.alias_or_name if isinstance(only, exp.Alias) else _pg_name(only)
+    if isinstance(node, exp.Func):
+        text = node.sql(dialect="postgres")
+        match = re.match(r'"?([A-Za-z_][A-Za-z0-9_$]*)"?\s*\(', text)
+        if match:
+            return match.group(1).lower()
+        if isinstance(node, exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentTime):
+            return text.lower()
+    return "?column?"
+
+
+def _projections(expressions: list[exp.Expr]) -> tuple[PgType | None, ...]:
+    """Type hints per projection, and PostgreSQL's names given to unnamed ones (in place)."""
+    hints: list[PgType | None] = []
+    for node in expressions:
+        if isinstance(node, exp.Star) or (
+            isinstance(node, exp.Column) and isinstance(node.this, exp.Star)
+        ):
+            hints.append(STAR)
+            continue
+        hints.append(_type_hint(node))
+        if not isinstance(node, exp.Alias | exp.Column):
+            node.replace(exp.alias_(node.copy(), _pg_name(node), quoted=True))
+    return tuple(hints)
+
+
+def _leftmost_select(query: exp.Expr) -> exp.Select | None:
+    while isinstance(query, exp.SetOperation):
+        query = query.this
+    if isinstance(query, exp.Subquery):
+        return _leftmost_select(query.this)
+    return query if isinstance(query, exp.Select) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# command tags
+
+_CREATE_SKIP = frozenset(
+    {"OR", "REPLACE", "TEMP", "TEMPORARY", "UNIQUE", "UNLOGGED", "GLOBAL", "LOCAL", "VIRTUAL"}
+)
+_TRUNCATE = re.compile(r"^\s*TRUNCATE\s+(?:TABLE\s+)?(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+_TRUNCATE_OPTIONS = re.compile(
+    r"\s+(?:(?:RESTART|CONTINUE)\s+IDENTITY|CASCADE|RESTRICT)\b.*$", re.IGNORECASE | re.DOTALL
+)
+
+
+def _object_tag(words: list[str]) -> str:
+    """'CREATE TABLE', 'DROP VIEW', 'ALTER TABLE': the verb and the kind of object."""
+    for word in words[1:]:
+        if word not in _CREATE_SKIP:
+            return f"{words[0]} {word}"
+    return words[0]
+
+
+# Statements that are SQLite's own, passed through as written.
+_SQLITE_VERBS = frozenset({"PRAGMA", "VACUUM", "REINDEX", "ATTACH", "DETACH", "ANALYZE", "REPLACE"})
+_ROW_VERBS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
+
+
+def _parameters_as_placeholders(sql: str) -> str:
+    count = sqltext.parameter_count(sql)
+    if not count:
+        return sql
+    return sqltext.substitute_parameters(sql, [f"?{n}" for n in range(1, count + 1)])
+
+
+def _passthrough(sql: str, words: list[str]) -> Translation:
+    tag = words[0] if words else ""
+    return Translation(_parameters_as_placeholders(sql), tag, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# the plain INSERT fast path
+
+
+def _plain_insert(sql: str) -> Translation | None:
+    """`INSERT INTO name [(columns)] VALUES (...), ...` of plain literals and parameters:
+    SQLite reads it exactly as PostgreSQL does, so it runs as written (parameters aside)."""
+    tokens = tokenize(sql)
+    n = len(tokens)
+    if n < 6 or not (tokens[0].is_word("insert") and tokens[1].is_word("into")):
+        return None
+    i = 2
+    while True:  # the table name: a, a.b
+        if i >= n or tokens[i].kind not in ("word", "ident"):
+            return None
+        i += 1
+        if i < n and tokens[i].is_punct("."):
+            i += 1
+            continue
+        break
+    if i < n and tokens[i].is_punct("("):
+        i += 1
+        while i < n and tokens[i].kind in ("word", "ident"):
+            i += 1
+            if i < n and tokens[i].is_punct(","):
+                i += 1
+        if i >= n or not tokens[i].is_punct(")"):
+            return None
+        i += 1
+    if i >= n or not tokens[i].is_word("values"):
+        return None
+    i += 1
+    while True:
+        if i >= n or not tokens[i].is_punct("("):
+            return None
+        i += 1
+        while True:
+            if i < n and tokens[i].kind == "op" and tokens[i].value in ("-", "+"):
+                i += 1
+                if i >= n or tokens[i].kind != "number":
+                    return None
+            if i >= n:
+                return None
+            token = tokens[i]
+            if token.kind == "string":
+                if sql[token.start] != "'":  # E'', B'', X'', $$: not plain
+                    return None
+            elif token.kind not in ("number", "param") and not token.is_word(
+                "null", "true", "false"
+            ):
+                return None
+            i += 1
+            if i < n and tokens[i].is_punct(","):
+                i += 1
+                continue
+            break
+        if i >= n or not tokens[i].is_punct(")"):
+            return None
+        i += 1
+        if i < n and tokens[i].is_punct(","):
+            i += 1
+            continue
+        break
+    while i < n and tokens[i].is_punct(";"):
+        i += 1
+    if i != n:
+        return None
+    return Translation(_parameters_as_placeholders(sql), "INSERT", False)
+
+
+# ---------------------------------------------------------------------------------------------
+# translate
+
+
+def translate(sql: str) -> Translation:
+    """`sql` (one PostgreSQL statement) for SQLite; PgError 42601/0A000 when it cannot be."""
+    return _translate(sql)
+
+
+@functools.lru_cache(maxsize=2048)
+def _translate(sql: str) -> Translation:
+    words = sqltext.leading_words(sql, 4)
+    if not words:
+        return Translation("", "", False)
+    first = words[0]
+    if first in _SQLITE_VERBS or (first == "INSERT" and words[1:2] == ["OR"]):
+        return _passthrough(sql, words)
+    if first == "EXPLAIN":
+        return Translation(_parameters_as_placeholders(sql), "EXPLAIN", True)
+    if first == "TRUNCATE":
+        return _truncate(sql)
+    if first == "COMMENT":
+        return Translation("", "COMMENT", False, noop=True)
+    if first == "INSERT":
+        plain = _plain_insert(sql)
+        if plain is not None:
+            return plain
+    try:
+        trees = sqlglot.parse(sql, read="postgres")
+    except ParseError:
+        # Not PostgreSQL as sqlglot knows it: SQLite's own syntax, or an error SQLite words
+        # well ('near "SELEC": syntax error'). Either way SQLite has the last word.
+        return _passthrough(sql, words)
+    found = [tree for tree in trees if tree is not None]
+    if len(found) != 1:
+        if not found:
+            return Translation("", "", False)
+        raise PgError(
+            "cannot insert multiple commands into a prepared statement", sqlstate.SYNTAX_ERROR
+        )
+    tree = found[0]
+    if isinstance(tree, exp.Command):  # sqlglot did not parse it: SQLite may
+        return _passthrough(sql, words)
+    return _from_tree(sql, words, tree)
+
+
+def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
+    if isinstance(tree, exp.Query):
+        select = _leftmost_select(tree)
+        projections = _projections(select.expressions) if select is not None else None
+        parameters = tree.find(exp.Parameter) is not None
+        tree = _rewrite(tree)
+        text = _generate(tree)
+        describe = _generate(_null_parameters(tree)) if parameters else text
+        return Translation(text, "SELECT", True, projections, describe)
+    if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
+        tag = type(tree).__name__.upper()
+        returning = tree.args.get("returning")
+        if returning is None:
+            return Translation(_generate(_rewrite(tree)), tag, False)
+        projections = _projections(returning.expressions)
+        tree = _rewrite(tree)
+        described: str | None = None
+        query = returning_query(sql)
+        if query is not None:
+            with contextlib.suppress(PgError):
+                described = translate(query).describe
+        return Translation(_generate(tree), tag, True, projections, described)
+    if isinstance(tree, exp.Drop):
+        tree.set("cascade", None)  # SQLite has no dependent objects to drop with it
+    text = _generate(_rewrite(tree))
+    if first_is(words, "CREATE"):
+        if (
+            isinstance(tree, exp.Create)
+            and tree.kind == "TABLE"
+            and isinstance(tree.expression, exp.Query)
+        ):
+            table = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+            return Translation(text, "SELECT", False, count_table=_generate(table))
+        return Translation(text, _object_tag(words), False)
+    if first_is(words, "DROP") or first_is(words, "ALTER"):
+        return Translation(text, _object_tag(words), False)
+    return Translation(text, words[0], None)
+
+
+def first_is(words: list[str], verb: str) -> bool:
+    return bool(words) and words[0] == verb
+
+
+def _truncate(sql: str) -> Translation:
+    match = _TRUNCATE.match(sqltext.strip_comments(sql))
+    if match is None:
+        raise PgError('syntax error at or near "TRUNCATE"', sqlstate.SYNTAX_ERROR)
+    names = _TRUNCATE_OPTIONS.sub("", match.group(1)).rstrip(";").strip()
+    tables = [name.strip() for name in names.split(",") if name.strip()]
+    tables = [re.sub(r"^ONLY\s+", "", t, flags=re.IGNORECASE) for t in tables]
+    if not tables:
+        raise PgError("syntax error at end of input", sqlstate.SYNTAX_ERROR)
+    deletes = [f"DELETE FROM {table}" for table in tables]
+    return Translation(deletes[-1], "TRUNCATE TABLE", False, before=tuple(deletes[:-1]))
