@@ -4,6 +4,8 @@ from pgwire import Column, Command, Handler, PgError, Result, Rows, serve
 
 
 class FixedHandler(Handler):
+    multiprocess = True  # no shared state: `--workers N` may serve it from N processes
+
     def query(self, sql: str) -> Result:
         words = sql.split()
         verb = words[0].upper() if words else ""

@@ -169,6 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-uvloop", dest="uvloop", action="store_false", help="use asyncio's own event loop"
     )
     serve_cmd.add_argument(
+        "--workers",
+        type=int,
+        default=defaults.workers,
+        help="processes serving the same port, for handlers that allow it (multiprocess = "
+        "True; not DuckDB); cancel requests reach the right one (default: %(default)s)",
+    )
+    serve_cmd.add_argument(
         "--log-level",
         default=defaults.log_level,
         choices=["debug", "info", "warning", "error"],
@@ -194,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             server_version=args.server_version,
             log_level=args.log_level,
             uvloop=args.uvloop,
+            workers=args.workers,
             auth=args.auth,
             users=args.users,
             auth_rules=list(args.auth_rule),
@@ -210,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         serve(handler, config)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         print(f"pgwire: {exc}", file=sys.stderr)
         return 1
     return 0

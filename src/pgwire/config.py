@@ -25,6 +25,7 @@ class Config:
     shutdown_timeout: float = 10.0  # seconds in-flight statements get on shutdown
     log_level: str = "info"
     uvloop: bool = True  # use uvloop when it is installed
+    workers: int = 1  # processes sharing the listeners; only for handlers with multiprocess
     # Authentication: the method asked of every user unless rules say otherwise; by default
     # scram-sha-256 when users are configured, else trust.
     auth: str | None = None
@@ -44,6 +45,8 @@ class Config:
             raise ValueError(f"port {self.port} is out of range")
         if self.max_connections < 1:
             raise ValueError("max_connections must be at least 1")
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
         if self.auth is not None and self.auth not in METHODS:
             raise ValueError(f"unknown authentication method {self.auth!r}")
         if (self.tls_cert is None) != (self.tls_key is None):

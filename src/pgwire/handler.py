@@ -171,6 +171,10 @@ class Handler:
     #: statements runs as one implicit transaction, all or nothing, as in PostgreSQL.
     implicit_transactions: bool = False
 
+    #: True when connections share no state through this object, so `--workers N` may serve
+    #: it from several processes at once (each process has its own copy).
+    multiprocess: bool = False
+
     async def connect(self, session: SessionInfo) -> Handler:
         """Called once per client connection after startup; return the object that serves it.
 

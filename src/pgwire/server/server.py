@@ -28,20 +28,35 @@ from pgwire.server.notify import NotificationHub
 from pgwire.server.session import Session
 from pgwire.server.tls import TLSConfig
 from pgwire.server.transport import StreamTransport
+from pgwire.server.workerlink import WorkerLink
 
 log = logging.getLogger("pgwire.server")
 
 
 class Server:
-    def __init__(self, handler: Handler, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        config: Config | None = None,
+        *,
+        sockets: list[socket.socket] | None = None,  # listeners bound by a parent process
+        worker: WorkerLink | None = None,  # this process's place among --workers processes
+    ) -> None:
         self.handler = handler
         self.config = config or Config()
+        self._sockets = sockets
+        self.worker = worker
         self.sessions: dict[int, Session] = {}  # by process id, once registered
         self.notifications = NotificationHub()  # LISTEN/NOTIFY across sessions
         self._admitted = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._listeners: list[asyncio.AbstractServer] = []
-        self._next_pid = 1000 + secrets.randbelow(30000)
+        # Process ids: in worker mode pid % count names the worker, so a cancel request that
+        # lands on another worker can be sent on to the right one.
+        self._pid_step = worker.count if worker is not None else 1
+        self._next_pid = (1000 + secrets.randbelow(30000)) * self._pid_step + (
+            worker.index if worker is not None else 0
+        )
         self._closing = False
         self.port = self.config.port  # the bound TCP port, once started (port 0 picks one)
         self.socket_path: str | None = None
@@ -60,6 +75,17 @@ class Server:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         cfg = self.config
+        if self.worker is not None:
+            self.worker.listen(loop, self.cancel)
+        if self._sockets is not None:
+            for sock in self._sockets:
+                if sock.family == socket.AF_UNIX:
+                    listener = await loop.create_unix_server(self._new_protocol, sock=sock)
+                else:
+                    listener = await loop.create_server(self._new_protocol, sock=sock)
+                    self.port = sock.getsockname()[1]
+                self._listeners.append(listener)
+            return
         if cfg.host is not None:
             listener = await loop.create_server(
                 self._new_protocol, cfg.host, cfg.port, reuse_address=True, backlog=1024
@@ -141,11 +167,14 @@ class Server:
 
     def register(self, session: Session, key_length: int) -> tuple[int, bytes]:
         pid = self._next_pid
-        self._next_pid += 1
+        self._next_pid += self._pid_step
         self.sessions[pid] = session
         return pid, secrets.token_bytes(key_length)
 
     def cancel(self, process_id: int, secret_key: bytes) -> None:
+        if self.worker is not None and not self.worker.mine(process_id):
+            self.worker.forward_cancel(process_id, secret_key)
+            return
         session = self.sessions.get(process_id)
         if session is None or not hmac.compare_digest(session.secret_key, secret_key):
             log.info("cancel request for process %d did not match", process_id)
@@ -190,15 +219,35 @@ def serve(handler: Handler, config: Config | None = None, **options: Any) -> Non
         config = Config(**options)
     elif options:
         raise TypeError("give either a Config or keyword options, not both")
+    if config.workers > 1:
+        from pgwire.server.workers import serve_workers
+
+        serve_workers(handler, config)
+        return
+    run_server(handler, config)
+
+
+def run_server(
+    handler: Handler,
+    config: Config,
+    sockets: list[socket.socket] | None = None,
+    worker: WorkerLink | None = None,
+) -> None:
+    """One server process's event loop, until SIGINT or SIGTERM."""
     loop = new_event_loop(config.uvloop)
     try:
-        loop.run_until_complete(_serve(handler, config))
+        loop.run_until_complete(_serve(handler, config, sockets, worker))
     finally:
         loop.close()
 
 
-async def _serve(handler: Handler, config: Config) -> None:
-    server = Server(handler, config)
+async def _serve(
+    handler: Handler,
+    config: Config,
+    sockets: list[socket.socket] | None = None,
+    worker: WorkerLink | None = None,
+) -> None:
+    server = Server(handler, config, sockets=sockets, worker=worker)
     await server.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
