@@ -8,7 +8,9 @@ as fast as the client takes them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+import functools
+import struct
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 from pgwire import sqlstate
@@ -50,27 +52,74 @@ def row_description(columns: Sequence[Column], formats: Sequence[int]) -> m.RowD
     )
 
 
-def encode_rows(
-    rows: Sequence[Sequence[Any]], encoders: Sequence[Encoder], out: list[bytes]
-) -> int:
+RowEncoder = Callable[[Sequence[Any]], bytes]
+
+
+@functools.lru_cache(maxsize=64)
+def _row_encoder_factory(width: int) -> Callable[..., RowEncoder]:
+    """Code for a DataRow encoder of `width` columns, loops unrolled: one per result shape.
+
+    The generated function unpacks the row, encodes each non-NULL value with its column's
+    encoder and joins the frame in one go; it is compiled once per width and bound to the
+    encoders of each result.
+    """
+    names = [f"v{i}" for i in range(width)]
+    body = [f"def make({', '.join(f'e{i}' for i in range(width))}):", "    def encode(row):"]
+    body.append(f"        {', '.join(names)}{',' if width == 1 else ''} = row")
+    for i in range(width):
+        body += [
+            f"        if v{i} is None:",
+            f"            l{i} = NULL; d{i} = EMPTY; n{i} = 0",
+            "        else:",
+            f"            d{i} = e{i}(v{i}); n{i} = len(d{i}); l{i} = pack(n{i})",
+        ]
+    total = " + ".join([str(6 + 4 * width)] + [f"n{i}" for i in range(width)])
+    parts = ", ".join([f"header(b'D', {total}, {width})"] + [f"l{i}, d{i}" for i in range(width)])
+    body.append(f"        return join(({parts},))")
+    body.append("    return encode")
+    namespace: dict[str, Any] = {
+        "NULL": b"\xff\xff\xff\xff",
+        "EMPTY": b"",
+        "pack": struct.Struct("!i").pack,
+        "header": struct.Struct("!ciH").pack,
+        "join": b"".join,
+    }
+    exec("\n".join(body), namespace)  # our own template: no outside input reaches it
+    factory: Callable[..., RowEncoder] = namespace["make"]
+    return factory
+
+
+def row_encoder(encoders: Sequence[Encoder]) -> RowEncoder:
+    """Encode a row (a sequence of Python values, None for NULL) as a complete DataRow."""
+    return _row_encoder_factory(len(encoders))(*encoders)
+
+
+def encode_rows(rows: Sequence[Sequence[Any]], encode: RowEncoder, out: list[bytes]) -> int:
     """Append one DataRow per row to `out`; return the bytes added."""
-    width = len(encoders)
-    encode_row = m.encode_data_row
-    size = 0
-    for row in rows:
-        if len(row) != width:
-            raise PgError(
-                f"row has {len(row)} values, the result has {width} columns",
-                sqlstate.DATATYPE_MISMATCH,
-            )
-        data = encode_row([None if v is None else enc(v) for enc, v in zip(encoders, row)])  # noqa: B905 - width checked above
-        out.append(data)
-        size += len(data)
-    return size
+    try:
+        frames = list(map(encode, rows))
+    except ValueError as exc:
+        if "unpack" not in str(exc):
+            raise
+        raise PgError(
+            f"a row does not have as many values as the result has columns ({exc})",
+            sqlstate.DATATYPE_MISMATCH,
+        ) from None
+    out.extend(frames)
+    return sum(map(len, frames))
 
 
 class ResultStream:
-    __slots__ = ("_batches", "_iter", "_pending", "description", "done", "encoders", "rows")
+    __slots__ = (
+        "_batches",
+        "_iter",
+        "_pending",
+        "description",
+        "done",
+        "encode_row",
+        "encoders",
+        "rows",
+    )
 
     def __init__(
         self, rows: Rows, formats: Sequence[int], text_formats: TextFormats | None = None
@@ -82,6 +131,7 @@ class ResultStream:
             registry.encoder(c.type_oid, f, text_formats)
             for c, f in zip(columns, expanded, strict=True)
         ]
+        self.encode_row = row_encoder(self.encoders)
         self.description = row_description(columns, expanded)
         self.done = False
         self._iter: Iterator[Sequence[Any]] | None = None

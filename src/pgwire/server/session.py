@@ -609,7 +609,7 @@ class Session:
             want = CHUNK if max_rows <= 0 else min(CHUNK, max_rows - sent)
             rows = await stream.take(want)
             # DataRows need no state check each: the RowDescription before them had one.
-            self._out_size += encode_rows(rows, stream.encoders, out)
+            self._out_size += encode_rows(rows, stream.encode_row, out)
             sent += len(rows)
             if self._out_size >= WRITE_CHUNK:
                 await self.flush_if_full()

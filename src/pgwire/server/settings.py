@@ -249,7 +249,12 @@ class Settings:
                 return self.values.get(key, value)  # PostgreSQL warns and ignores it
             self._local.setdefault(key, self.values.get(key, ""))
         parameter = PARAMETERS.get(key)
-        if parameter is not None:
+        if key == "datestyle":
+            from pgwire.types.datetime import parse_datestyle
+
+            # 'dmy' alone keeps the current output style, as in PostgreSQL.
+            value = parse_datestyle(value, self.values.get(key, "ISO, MDY"))
+        elif parameter is not None:
             value = parameter.check(parameter.name, value)
         self.values[key] = value
         self.names.setdefault(key, name.lower())

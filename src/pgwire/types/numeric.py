@@ -11,6 +11,7 @@ only fixes up that one decade. extra_float_digits 0 and below print %.{15+n}g (f
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import struct
@@ -392,16 +393,15 @@ def numeric_binary_encode(value: Any) -> bytes:
         # 0 for NaN, 32 for ±Infinity.
         dscale = 0 if flag == _NUMERIC_NAN else 32
         return INT2.pack(0) + INT2.pack(0) + flag.to_bytes(2, "big") + INT2.pack(dscale)
-    sign, digit_tuple, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    dscale = max(0, -exponent)
-    # Align the coefficient on a base-10000 boundary: pad zeros on the right, then the left.
-    pad = exponent % 4
-    coefficient = "".join(map(str, digit_tuple)) + "0" * pad
-    exponent -= pad
-    coefficient = "0" * (-len(coefficient) % 4) + coefficient
-    groups = [int(coefficient[i : i + 4]) for i in range(0, len(coefficient), 4)]
-    weight = len(groups) - 1 + exponent // 4
+    # Digits via Decimal's C formatting, grouped by four around the decimal point.
+    text = format(value, "f")
+    negative = text[0] == "-"
+    whole, _, fraction = text.lstrip("-").partition(".")
+    dscale = len(fraction)
+    whole = whole.lstrip("0")
+    digits = "0" * (-len(whole) % 4) + whole + fraction + "0" * (-len(fraction) % 4)
+    weight = (len(whole) + 3) // 4 - 1
+    groups = [int(digits[i : i + 4]) for i in range(0, len(digits), 4)]
     start = 0
     while start < len(groups) and groups[start] == 0:
         start += 1
@@ -412,13 +412,13 @@ def numeric_binary_encode(value: Any) -> bytes:
     groups = groups[start:end]
     if not groups:
         weight = 0
-    header = (
-        INT2.pack(len(groups))
-        + INT2.pack(weight)
-        + (_NUMERIC_NEG if sign and groups else _NUMERIC_POS).to_bytes(2, "big")
-        + INT2.pack(dscale)
-    )
-    return header + b"".join(INT2.pack(g) for g in groups)
+    sign = _NUMERIC_NEG if negative and groups else _NUMERIC_POS
+    return _numeric_header(len(groups)).pack(len(groups), weight, sign, dscale, *groups)
+
+
+@functools.lru_cache(maxsize=256)
+def _numeric_header(ndigits: int) -> struct.Struct:
+    return struct.Struct(f"!hhHh{ndigits}H")
 
 
 def numeric_binary_decode(data: bytes) -> Decimal:
