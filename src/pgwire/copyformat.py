@@ -666,7 +666,11 @@ class CsvReader(_LineReader):
                 e = line.find(escape, pos) if escape != quote else q
                 nxt = min(x for x in (q, e) if x >= 0) if q >= 0 or e >= 0 else -1
                 if nxt < 0:
-                    raise _bad("unterminated CSV quoted field", _context(self.relname, self.lineno))
+                    shown = _clip(line + (self._eol or b"\n"))  # PostgreSQL's line buffer
+                    raise _bad(
+                        "unterminated CSV quoted field",
+                        _context(self.relname, self.lineno, f': "{shown}"'),
+                    )
                 pieces.append(line[pos:nxt])
                 c = line[nxt : nxt + 1]
                 follow = line[nxt + 1 : nxt + 2]

@@ -196,7 +196,9 @@ def test_parameters_as_sqlite_values() -> None:
         ("SELECT $1::int + $2", 'SELECT CAST(?1 AS INTEGER) + ?2 AS "?column?"'),
         ("SELECT count(*) FROM t", 'SELECT COUNT(*) AS "count" FROM t'),
         ("SELECT a, t.b, a + 1, 'x' AS y FROM t",
-         'SELECT a, t.b, a + 1 AS "?column?", \'x\' AS y FROM t'),
+         'SELECT a, t.b, a + 1 AS "?column?", \'x\' AS "y" FROM t'),
+        ("SELECT Foo::text, 1 AS Bar, 2 AS nothing FROM T",
+         'SELECT CAST(foo AS TEXT) AS "foo", 1 AS "bar", 2 AS "nothing" FROM t'),
         ("SELECT '\\x01ff'::bytea", "SELECT x'01ff' AS \"bytea\""),
         ("SELECT 't'::boolean", 'SELECT TRUE AS "bool"'),
         ("SELECT '2024-01-02 03:04:05.5'::timestamp",
@@ -581,3 +583,122 @@ def test_load_target_chooses_the_backend(tmp_path: Path) -> None:
     finally:
         for handler in handlers:
             handler.shutdown()  # type: ignore[attr-defined]
+
+
+# --- the catalog emulation's snapshot -------------------------------------------------------
+
+
+def test_catalog_snapshot() -> None:
+    pytest.importorskip("pgwire.backends.catalog.model")
+    from pgwire.backends.catalog import model
+
+    async def body(h: SQLiteHandler) -> None:
+        s = await session(h)
+        await s.query("CREATE TABLE parent (id serial PRIMARY KEY, code varchar(5) UNIQUE)")
+        await s.query(
+            "CREATE TABLE child (a int, b int NOT NULL, n numeric(10,2) CONSTRAINT pos "
+            "CHECK (n > 0), p int REFERENCES parent (id) ON DELETE CASCADE, PRIMARY KEY (a, b))"
+        )
+        await s.query("CREATE INDEX child_n ON child (n)")
+        await s.query("CREATE VIEW v AS SELECT a FROM child")
+        snapshot = await s.catalog_snapshot()
+        assert await s.catalog_snapshot() is snapshot  # unchanged schema: the same snapshot
+        by_name = {r.name: r for r in snapshot.relations}
+        assert sorted(by_name) == ["child", "parent", "v"]
+        parent, child, view = by_name["parent"], by_name["child"], by_name["v"]
+        assert [(c.name, c.type_oid, c.typmod) for c in parent.columns] == [
+            ("id", oids.INT8, -1),
+            ("code", oids.VARCHAR, 9),
+        ]
+        assert {(c.name, c.kind, c.columns) for c in parent.constraints} == {
+            ("parent_pkey", model.PK, ("id",)),
+            ("parent_code_key", model.UNIQUE, ("code",)),
+        }
+        kinds = {c.name: c for c in child.constraints}
+        assert kinds["child_pkey"].columns == ("a", "b")
+        assert (
+            kinds["child_p_fkey"].ref_table == "parent" and kinds["child_p_fkey"].on_delete == "c"
+        )
+        assert kinds["pos"].kind == model.CHECK and kinds["pos"].expression == "n > 0"
+        assert [i.name for i in child.indexes] == ["child_n"]
+        assert [c.not_null for c in child.columns] == [True, True, False, False]
+        assert view.kind == "v" and view.definition == "SELECT a FROM child"
+        assert snapshot.search_path == ("main",)
+        await s.query("CREATE TEMP TABLE scratch (x text)")
+        changed = await s.catalog_snapshot()
+        assert changed is not snapshot
+        assert [(r.schema, r.temporary) for r in changed.relations if r.name == "scratch"] == [
+            ("temp", True)
+        ]
+        state = s.catalog_state()
+        assert (state.user, state.database, state.backend.split()[0]) == ("tester", "app", "SQLite")
+
+    run(body)
+
+
+# --- pgwire serve FILE.sqlite ---------------------------------------------------------------
+
+
+@pytest.mark.interop
+def test_serve_a_sqlite_file(tmp_path: Path) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    from tests.support.server import ServerProcess
+
+    path = tmp_path / "app.sqlite"
+    with ServerProcess(str(path)) as server, psycopg.connect(server.conninfo()) as conn:
+        conn.execute("CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)")
+        conn.execute("INSERT INTO notes (body) VALUES (%s), (%s)", ("one", "two"))
+        conn.commit()
+    assert path.exists()
+    with ServerProcess(str(path)) as server, psycopg.connect(server.conninfo()) as conn:
+        assert conn.execute("SELECT id, body FROM notes ORDER BY id").fetchall() == [
+            (1, "one"),
+            (2, "two"),
+        ]
+    with sqlite3.connect(path) as direct:  # an ordinary SQLite file, readable by anything
+        assert direct.execute("SELECT count(*) FROM notes").fetchone() == (2,)
+
+
+@pytest.mark.interop
+def test_psql_describes_a_sqlite_table() -> None:
+    """psql's \\dt and \\d run against the emulated catalog, built from SQLite's own."""
+    import shutil
+    import subprocess
+
+    pytest.importorskip("duckdb")  # the catalog emulation's engine
+    psycopg = pytest.importorskip("psycopg")
+    from tests.conftest import skip_or_fail
+    from tests.support.server import ServerProcess
+
+    psql = shutil.which("psql")
+    if psql is None:
+        skip_or_fail("psql is not installed")
+    assert psql is not None
+    with ServerProcess("sqlite::memory:") as server:
+        with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+            conn.execute("CREATE TABLE parent (id serial PRIMARY KEY)")
+            conn.execute(
+                "CREATE TABLE child (a int PRIMARY KEY, n numeric(10,2) NOT NULL CHECK (n > 0), "
+                "p int REFERENCES parent (id))"
+            )
+
+        def run_psql(command: str) -> str:
+            done = subprocess.run(
+                [psql, "-X", "-h", server.host, "-p", str(server.port), "-U", "tester",
+                 "-d", "testdb", "-c", command],
+                capture_output=True, text=True, timeout=60, check=False,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        listed = run_psql("\\dt")
+        assert " child  | table" in listed and " parent | table" in listed
+        described = run_psql("\\d child")
+        for expected in [
+            'Table "main.child"',
+            "numeric(10,2) |           | not null",
+            '"child_pkey" PRIMARY KEY, btree (a)',
+            "CHECK ((n > 0))",
+            '"child_p_fkey" FOREIGN KEY (p) REFERENCES parent(id)',
+        ]:
+            assert expected in described, described

@@ -11,12 +11,16 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import psycopg
 import pytest
 
+from pgwire.protocol import messages as m
+from pgwire.protocol.connection import State
 from tests.support.postgres import TempPostgres
+from tests.support.rawclient import RawClient
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.interop
@@ -66,7 +70,9 @@ def pg_schema(postgres15: TempPostgres) -> Iterator[str]:
 # psql
 
 
-def test_psql_copy_from_stdin_million_rows(duckdb_server: ServerProcess, million_rows: Path) -> None:
+def test_psql_copy_from_stdin_million_rows(
+    duckdb_server: ServerProcess, million_rows: Path
+) -> None:
     dsn = duckdb_server.dsn
     psql(dsn, "-c", "create table big1 (a int, b text, c float8)")
     out = psql(dsn, "-c", "COPY big1 FROM STDIN", stdin=million_rows).stdout.decode()
@@ -90,7 +96,7 @@ CSV = (
     b'2,"with, comma",\n'
     b'3,"with ""quotes""",2\n'
     b'4,"two\nlines",3\n'
-    b'5,,4\n'
+    b"5,,4\n"
     b'6,"",5\n'
     b"7,back\\slash,6\n"
 )
@@ -200,14 +206,20 @@ def test_psycopg_copy_both_directions(duckdb_server: ServerProcess, binary: bool
 def test_psycopg_copy_error_rolls_back(duckdb_server: ServerProcess) -> None:
     with psycopg.connect(duckdb_server.conninfo(), autocommit=True) as conn:
         conn.execute("create table pg3_err (a int)")
-        with pytest.raises(psycopg.errors.InvalidTextRepresentation) as info:
-            with conn.cursor() as cur, cur.copy("COPY pg3_err FROM STDIN") as copy:
-                copy.write(b"1\n2\nzzz\n")
+        with (
+            pytest.raises(psycopg.errors.InvalidTextRepresentation) as info,
+            conn.cursor() as cur,
+            cur.copy("COPY pg3_err FROM STDIN") as copy,
+        ):
+            copy.write(b"1\n2\nzzz\n")
         assert info.value.diag.context == 'COPY pg3_err, line 3, column a: "zzz"'
-        with pytest.raises(psycopg.errors.QueryCanceled):
-            with conn.cursor() as cur, cur.copy("COPY pg3_err FROM STDIN") as copy:
-                copy.write(b"1\n2\n")
-                raise psycopg.errors.QueryCanceled("client gave up")  # psycopg sends CopyFail
+        with (
+            pytest.raises(psycopg.errors.QueryCanceled),
+            conn.cursor() as cur,
+            cur.copy("COPY pg3_err FROM STDIN") as copy,
+        ):
+            copy.write(b"1\n2\n")
+            raise psycopg.errors.QueryCanceled("client gave up")  # psycopg sends CopyFail
         assert conn.execute("select count(*) from pg3_err").fetchone() == (0,)
 
 
@@ -241,3 +253,125 @@ def test_asyncpg_copy_records_and_query(duckdb_server: ServerProcess, tmp_path: 
             await conn.close()
 
     asyncio.run(body())
+
+
+# ---------------------------------------------------------------------------------------------
+# the messages themselves, against PostgreSQL 15
+
+
+def exchange(client: RawClient, table: str, script: list[m.Message]) -> list[tuple[str, Any]]:
+    """Send `script` (`{t}` in SQL is the table) as a client would, waiting for
+    CopyInResponse before COPY data; return every reply up to the last ReadyForQuery owed."""
+    out: list[tuple[str, Any]] = []
+    owed = 0  # ReadyForQuery messages still to come
+    syncs = 0  # Syncs sent since the last Execute: swallowed when COPY IN starts
+
+    def read(until: type[m.Message] | None) -> None:
+        nonlocal owed, syncs
+        while owed > 0 or until is not None:
+            reply = client.next()
+            out.append(_brief(reply))
+            if isinstance(reply, m.ReadyForQuery):
+                owed -= 1
+            if isinstance(reply, m.CopyInResponse):
+                owed -= syncs
+                syncs = 0
+            if until is not None and isinstance(reply, until):
+                return
+
+    for msg in script:
+        if isinstance(msg, m.Query):
+            msg = m.Query(msg.sql.replace("{t}", table))
+        elif isinstance(msg, m.Parse):
+            msg = m.Parse(msg.name, msg.query.replace("{t}", table), msg.param_types)
+        if isinstance(msg, m.CopyData | m.CopyDone | m.CopyFail):
+            if client.conn.state is not State.COPY_IN:
+                read(m.CopyInResponse)
+        elif isinstance(msg, m.Query):
+            read(None)
+        client.send(msg)
+        if isinstance(msg, m.Query):
+            owed += 1
+        elif isinstance(msg, m.Sync):
+            owed += 1
+            syncs += 1
+        elif isinstance(msg, m.Execute):
+            syncs = 0
+    read(None)
+    return out
+
+
+def _brief(msg: m.Message) -> tuple[str, Any]:
+    if isinstance(msg, m.CopyData):
+        return ("CopyData", msg.data)
+    if isinstance(msg, m.ErrorResponse):
+        return ("Error", {k: v for k, v in msg.fields.items() if k in "CMWDH"})
+    if isinstance(msg, m.CommandComplete):
+        return ("Complete", msg.tag)
+    if isinstance(msg, m.CopyInResponse | m.CopyOutResponse):
+        return (type(msg).__name__, (msg.format, msg.column_formats))
+    if isinstance(msg, m.ReadyForQuery):
+        return ("Ready", msg.status)
+    return (type(msg).__name__, None)
+
+
+SCRIPTS: dict[str, list[m.Message]] = {
+    "to-binary": [m.Query("COPY (SELECT 1::int4 AS a, 'x'::text AS b) TO STDOUT (FORMAT binary)")],
+    "to-csv-header": [m.Query("COPY (SELECT 1::int4 AS a, 'x,y'::text AS b) TO STDOUT CSV HEADER")],
+    "to-binary-empty": [m.Query("COPY (SELECT 1::int4 AS a WHERE false) TO STDOUT BINARY")],
+    "from-fail": [
+        m.Query("COPY {t} FROM STDIN"),
+        m.CopyData(b"1\tx\n"),
+        m.CopyFail("client says no"),
+        m.Query("SELECT count(*) FROM {t}"),
+    ],
+    "from-bad-csv": [
+        m.Query("COPY {t} FROM STDIN (FORMAT csv)"),
+        m.CopyData(b'1,"a\n2,b\n'),
+        m.CopyDone(),
+    ],
+    "from-extended": [
+        m.Parse("", "COPY {t} FROM STDIN", []),
+        m.Bind("", "", [], [], []),
+        m.Describe("P", ""),
+        m.Execute("", 0),
+        m.Sync(),
+        m.CopyData(b"1\tx\n2\t\\N\n"),
+        m.CopyDone(),
+        m.Sync(),
+        m.Query("SELECT count(*) FROM {t}"),
+    ],
+    "from-extended-error": [
+        m.Parse("", "COPY {t} FROM STDIN", []),
+        m.Bind("", "", [], [], []),
+        m.Execute("", 0),
+        m.Sync(),
+        m.CopyData(b"1\tx\t3\n"),
+        m.CopyDone(),
+        m.Sync(),
+    ],
+    "to-extended": [
+        m.Parse("", "COPY (SELECT 7::int4 AS n) TO STDOUT", []),
+        m.Bind("", "", [], [], []),
+        m.Describe("P", ""),
+        m.Execute("", 0),
+        m.Sync(),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_messages_like_postgres(
+    name: str, duckdb_server: ServerProcess, postgres15: TempPostgres, pg_schema: str
+) -> None:
+    results = []
+    for host, port, table, user in (
+        (duckdb_server.host, duckdb_server.port, f"raw_{name.replace('-', '_')}", "tester"),
+        (postgres15.host, postgres15.port, f"{pg_schema}.raw_{name.replace('-', '_')}", "postgres"),
+    ):
+        with RawClient(host, port) as client:
+            client.startup(user=user, database="postgres")
+            client.query(f"CREATE TABLE {table} (a int, b text)")
+            results.append(exchange(client, table, SCRIPTS[name]))
+    ours, theirs = results
+    assert ours == theirs

@@ -253,7 +253,7 @@ def test_server_side_files_are_refused() -> None:
         ("COPY t FROM STDIN (DELIMITER ',,')", "0A000", "single one-byte character"),
         ("COPY t (zz) FROM STDIN", "42703", 'column "zz" of relation "t" does not exist'),
         ("COPY t (a, a) FROM STDIN", "42701", 'column "a" specified more than once'),
-        ("COPY nosuch FROM STDIN", "42P01", ""),
+        ("COPY nosuch FROM STDIN", "42P01", 'relation "nosuch" does not exist'),
         ("COPY t FROM STDIN (FORMAT csv, FORCE_NULL (zz))", "42P10", "FORCE_NULL column"),
         ("COPY t FROM STDOUT", "42601", "syntax error"),
     ],
@@ -433,7 +433,9 @@ def test_copy_in_streams_batches() -> None:
 
 
 def test_parse_new_and_old_syntax() -> None:
-    stmt = parse('COPY public."My T" (a, "B") FROM STDIN WITH (FORMAT csv, HEADER match, NULL \'x\')')
+    stmt = parse(
+        'COPY public."My T" (a, "B") FROM STDIN WITH (FORMAT csv, HEADER match, NULL \'x\')'
+    )
     assert stmt.is_from and stmt.table == 'public."My T"' and stmt.relname == "My T"
     assert stmt.columns == ["a", '"B"']
     assert stmt.options.format == "csv" and stmt.options.header == "match"
@@ -459,3 +461,45 @@ def test_parse_refusals() -> None:
     with pytest.raises(PgError) as info:
         parse("COPY t FROM STDIN (ENCODING 'LATIN1')")
     assert info.value.sqlstate == "0A000"
+
+
+def test_constraint_violation_in_the_backend_commits_nothing() -> None:
+    async def body(server: Server) -> None:
+        c = await Client.connect(server)
+        await c.query("create table t (a int primary key, b text not null)")
+        await c.send(m.Query("COPY t FROM STDIN"))
+        await c.until(m.CopyInResponse)
+        rows = b"".join(b"%d\tx\n" % i for i in range(10000))
+        await c.send(m.CopyData(rows + b"5\tdup\n"), m.CopyDone())
+        msgs = await c.until(m.ReadyForQuery)
+        [err] = errors(msgs)
+        assert err["C"] == "23505"
+        assert msgs[-1] == m.ReadyForQuery("I")
+        assert await c.scalar("select count(*) from t") == b"0"
+        # The session, and its DuckDB connection, carry on.
+        await c.send(m.Query("COPY t FROM STDIN (FORMAT csv)"))
+        await c.until(m.CopyInResponse)
+        await c.send(m.CopyData(b"1,one\n"), m.CopyDone())
+        assert tags(await c.until(m.ReadyForQuery)) == ["COPY 1"]
+
+    run(body)
+
+
+def test_types_through_duckdb() -> None:
+    async def body(server: Server) -> None:
+        c = await Client.connect(server)
+        await c.query(
+            "create table t (i interval, d date, ts timestamp, n numeric(12,3), j json, "
+            "u uuid, bt bytea, arr int[], bo boolean)"
+        )
+        line = (
+            b"1 year 2 mons 3 days 04:05:06\t2024-02-29\t2024-01-02 03:04:05.5\t-12.345\t"
+            b'{"a": [1]}\ta0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\t\\\\x00ff\t{1,2,NULL}\tt\n'
+        )
+        await c.send(m.Query("COPY t FROM STDIN"))
+        await c.until(m.CopyInResponse)
+        await c.send(m.CopyData(line), m.CopyDone())
+        assert tags(await c.until(m.ReadyForQuery)) == ["COPY 1"]
+        assert copy_data(await c.query("COPY t TO STDOUT")) == line
+
+    run(body)

@@ -273,7 +273,7 @@ def test_text_writer_escapes() -> None:
 
 
 def test_csv_writer_quotes_what_it_must() -> None:
-    rows = [(1, 'a,b'), (2, 'say "hi"'), (3, "two\nlines"), (None, ""), (5, "plain")]
+    rows = [(1, "a,b"), (2, 'say "hi"'), (3, "two\nlines"), (None, ""), (5, "plain")]
     assert write(rows, INT_TEXT, format="csv", header=True) == (
         b'a,b\n1,"a,b"\n2,"say ""hi"""\n3,"two\nlines"\n,""\n5,plain\n'
     )

@@ -573,10 +573,16 @@ def test_timezone_setting(spg: StyledPg, spelling: str) -> None:
         assert parse_timezone(spelling) is parse_timezone(spelling)
 
 
-@pytest.mark.parametrize("spelling", ["Europe/Berlin", "UTC+3", "XYZ5ABC", "<+05:30>-05:30"])
+@pytest.mark.parametrize(
+    "spelling",
+    ["Europe/Berlin", "UTC+3", "XYZ5ABC", "<+05:30>-05:30", "CET-1CEST,M3.5.0,M10.5.0/3"],
+)
 def test_parse_timezone_gives_a_working_tzinfo(spg: StyledPg, spelling: str) -> None:
     zone = parse_timezone(spelling)
-    for instant in (_utc(2024, 1, 15, 12), _utc(2024, 7, 15, 12), _utc(2024, 11, 3, 6, 30)):
+    instants = [_utc(2024, 1, 15, 12), _utc(2024, 7, 15, 12)]
+    instants += _around(_utc(2024, 11, 3, 4), 4, 20) + _around(_utc(2024, 3, 10, 5), 4, 20)
+    instants += _around(_utc(2024, 10, 27, 0), 2, 20) + _around(_utc(2024, 3, 31, 0), 2, 20)
+    for instant in instants:
         local = instant.astimezone(zone)
         expected = spg.value(
             {"TimeZone": spelling, "DateStyle": "SQL, MDY"},

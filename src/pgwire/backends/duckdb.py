@@ -44,6 +44,8 @@ from typing import Any, TypeVar
 import duckdb
 
 from pgwire import sqlstate
+from pgwire.backends.catalog import NotCatalog, is_catalog_query
+from pgwire.backends.catalog.duckdb_source import DuckDBCatalog
 from pgwire.backends.duckdb_params import Spliced, infer_parameter_types, returning_query, splice
 from pgwire.errors import PgError
 from pgwire.handler import (
@@ -426,6 +428,74 @@ def _numeric_literal(text: str) -> str:
     return f"{quote_literal(plain)}::DECIMAL({precision},{scale})"
 
 
+def duck_param(value: Any, oid: int, number: int) -> tuple[str, Any]:
+    """Parameter $number for DuckDB: the placeholder as the SQL will hold it (cast to the
+    type `duck_literal` would give) and the value bound to it. Values are bound, never
+    spliced: only the cast is written into the text."""
+    placeholder = f"${number}"
+    if value is None:
+        return placeholder, None  # as the literal NULL: DuckDB types it from its context
+    info = registry.get(oid)
+    if info is not None and info.element_oid and isinstance(value, list | tuple):
+        element = registry.get(info.element_oid)
+        name = _DUCK_TYPE_NAMES.get(element.name) if element is not None else None
+        depth, bound = _list_value(value, info.element_oid)
+        return f"CAST({placeholder} AS {name or 'VARCHAR'}{'[]' * depth})", bound
+    duck_type = _param_cast(value, oid)
+    bound_value = _bound_value(value, oid)
+    return (f"CAST({placeholder} AS {duck_type})" if duck_type else placeholder), bound_value
+
+
+def _param_cast(value: Any, oid: int) -> str | None:
+    """The DuckDB type a parameter is cast to in the text; None: bound bare (text)."""
+    if oid == oids.BYTEA:
+        return "BLOB"
+    if oid == oids.INTERVAL:
+        return "INTERVAL"
+    if oid == oids.NUMERIC:
+        literal = _numeric_literal(registry.encoder(oid, TEXT)(value).decode())
+        return literal.rsplit("::", 1)[1]
+    info = registry.get(oid)
+    if info is None or oid == oids.TEXT:
+        return None
+    return _DUCK_TYPE_NAMES.get(info.name)
+
+
+def _bound_value(value: Any, oid: int) -> Any:
+    """The Python value DuckDB binds: bytes for bytea, else PostgreSQL's text of the value,
+    which the cast in the statement reads as the right type."""
+    if oid == oids.BYTEA and isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if oid == oids.INTERVAL and isinstance(value, Interval | timedelta):
+        iv = Interval.from_timedelta(value) if isinstance(value, timedelta) else value
+        return f"{iv.months} months {iv.days} days {iv.microseconds} microseconds"
+    if oid == oids.NUMERIC:
+        text = registry.encoder(oid, TEXT)(value).decode()
+        try:
+            return format(Decimal(text), "f")
+        except InvalidOperation:
+            return text
+    if isinstance(value, str):
+        return value
+    return registry.encoder(oid or oids.TEXT, TEXT)(value).decode()
+
+
+def _list_value(items: Sequence[Any], element_oid: int) -> tuple[int, list[Any]]:
+    """(depth, nested Python list of bound element values) for an array parameter."""
+    depth = 1
+    inner: Any = items
+    while inner and isinstance(inner[0], list | tuple):
+        depth += 1
+        inner = inner[0]
+
+    def convert(item: Any) -> Any:
+        if isinstance(item, list | tuple):
+            return [convert(x) for x in item]
+        return None if item is None else _bound_value(item, element_oid)
+
+    return depth, [convert(x) for x in items]
+
+
 def _list_literal(items: Sequence[Any], element_oid: int) -> str:
     """An array parameter as a DuckDB list (nested lists: a multi-dimensional array)."""
     depth = 1
@@ -607,6 +677,8 @@ class DuckDBSession(Handler):
         self._statements: dict[str, list[Any]] = {}
         self._open: _Stream | None = None  # a result still being streamed to the client
         self._closed = False
+        # pg_catalog and information_schema, emulated (backends/catalog)
+        self._catalog = DuckDBCatalog(info, self._type_of, f"DuckDB {duckdb.__version__}")
 
     # -- running things off the loop -----------------------------------------------------------
 
@@ -628,8 +700,17 @@ class DuckDBSession(Handler):
     async def query(self, sql: str) -> Result:
         if _ignored_setting(sql):
             return Command("SET")
+        if is_catalog_query(sql):
+            try:
+                found = await self._run(self._catalog_query, sql)
+                return Rows(found.columns, found.rows)
+            except NotCatalog:
+                pass  # it reads the client's tables too: DuckDB's own answer
+        return await self._query(sql, None)
+
+    async def _query(self, sql: str, params: list[Any] | None) -> Result:
         try:
-            outcome = await self._run(self._execute, sql)
+            outcome = await self._run(self._execute, sql, params)
         except duckdb.Error as exc:
             raise to_pg_error(exc, sql) from None
         if outcome.command is not None:
@@ -639,8 +720,16 @@ class DuckDBSession(Handler):
     def execute(
         self, sql: str, params: Sequence[Any], param_types: Sequence[int]
     ) -> Result | Awaitable[Result]:
-        literals = [duck_literal(v, oid) for v, oid in zip(params, param_types, strict=True)]
-        return self.query(substitute_parameters(sql, literals))
+        if is_catalog_query(sql):
+            # The catalog emulation answers from its own tables and reads the text.
+            literals = [duck_literal(v, oid) for v, oid in zip(params, param_types, strict=True)]
+            return self.query(substitute_parameters(sql, literals))
+        pairs = [
+            duck_param(v, oid, n)
+            for n, (v, oid) in enumerate(zip(params, param_types, strict=True), start=1)
+        ]
+        text = substitute_parameters(sql, [placeholder for placeholder, _ in pairs])
+        return self._query(text, [value for _, value in pairs])
 
     async def describe(self, sql: str, param_types: Sequence[int]) -> Description | None:
         """Parameter and result types of `sql`, from DuckDB's binder: nothing runs.
@@ -650,14 +739,17 @@ class DuckDBSession(Handler):
         replaced by a NULL cast as the execute path casts its value; for INSERT/UPDATE/DELETE
         ... RETURNING from a SELECT of the RETURNING list. Errors are those running the
         statement would give (42P01, 42601, ...). None where DuckDB cannot tell (PRAGMA,
-        CALL, EXPLAIN, ...): the library then derives what it can.
+        CALL, EXPLAIN, ...) and for catalog queries: the library then derives what it can.
         """
+        if is_catalog_query(sql):
+            return None
         return await self._run(self._describe, sql, list(param_types))
 
     async def set_parameter(self, name: str, value: str | None) -> bool:
         """Session parameters: TimeZone is mirrored into DuckDB (its date functions use it);
         DuckDB's own settings (threads, memory_limit, ...) are SET or RESET; the rest of
         PostgreSQL's client parameters are the front end's business."""
+        self._catalog.set_parameter(name, value)  # for current_setting() and pg_settings
         if name == "TimeZone" and value is not None:
             zone = value.replace("'", "''")
             # DuckDB knows IANA names; PostgreSQL's offset spellings stay front-end only.
@@ -693,8 +785,17 @@ class DuckDBSession(Handler):
         self._cursor.interrupt()
         with contextlib.suppress(duckdb.Error):
             await self._run(self._cursor.close)
+        self._catalog.close()
 
     # -- in the worker thread ------------------------------------------------------------------
+
+    def _catalog_query(self, sql: str) -> Any:
+        self._drain()
+        return self._catalog.run(self._cursor, sql)
+
+    def _type_of(self, type_name: str) -> tuple[int, int]:
+        column = self._column("", type_name)
+        return column.type_oid, column.type_modifier
 
     def _parse(self, sql: str) -> list[Any]:
         statements = self._statements.get(sql)
@@ -723,7 +824,7 @@ class DuckDBSession(Handler):
             ]  # fmt: skip
         return rows
 
-    def _execute(self, sql: str) -> _Outcome:
+    def _execute(self, sql: str, params: list[Any] | None = None) -> _Outcome:
         self._drain()
         statements = self._parse(sql)
         if not statements:
@@ -732,7 +833,7 @@ class DuckDBSession(Handler):
         for statement in statements[:-1]:  # the session splits; DuckDB may still see several
             cursor.execute(statement)
         statement = statements[-1]
-        cursor.execute(statement)
+        cursor.execute(statement, params)
         kind: str = statement.type.name
         description = cursor.description
         if not description:
@@ -755,7 +856,7 @@ class DuckDBSession(Handler):
             columns.append(Column(name, oid, typmod))
         stream = _Stream(self._batch_rows)
         if kind == "SELECT":
-            self._fix_intervals(statement, description, stream)
+            self._fix_intervals(statement, description, stream, params)
         verb = _ROW_VERBS.get(kind, "SELECT")
         if kind == "SELECT" and statement.query[:4].upper() == "SHOW":  # leading comments gone
             verb = "SHOW"
@@ -845,7 +946,13 @@ class DuckDBSession(Handler):
             return None
         return [(column, _parameter_oid(duck_type)) for column, duck_type, *_ in description]
 
-    def _fix_intervals(self, statement: Any, description: Sequence[Any], stream: _Stream) -> None:
+    def _fix_intervals(
+        self,
+        statement: Any,
+        description: Sequence[Any],
+        stream: _Stream,
+        params: list[Any] | None = None,
+    ) -> None:
         """Re-run a SELECT with its intervals split into parts (see the module docstring)."""
         exprs = []
         converters: list[Callable[[Any], Any] | None] = []
@@ -858,9 +965,9 @@ class DuckDBSession(Handler):
         inner = statement.query.strip().rstrip(";").rstrip()
         wrapped = f"SELECT {', '.join(exprs)} FROM (\n{inner}\n) AS _pgwire_q"
         try:
-            self._cursor.execute(wrapped)
+            self._cursor.execute(wrapped, params)
         except duckdb.Error:
-            self._cursor.execute(statement)  # cannot wrap it: intervals stay approximate
+            self._cursor.execute(statement, params)  # cannot wrap it: intervals stay approximate
             return
         stream.converters = converters
 

@@ -54,10 +54,11 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from pgwire import sqlstate
+from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.duckdb_params import infer_parameter_types
 from pgwire.backends.sqlite_sql import STAR, Translation, translate
 from pgwire.backends.sqlite_types import (
@@ -73,6 +74,9 @@ from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, parameter_count, transaction_verb
 from pgwire.types import oids
+
+if TYPE_CHECKING:
+    from pgwire.backends.catalog import CatalogResult, CatalogSession, SessionState, Snapshot
 
 __all__ = ["SQLiteHandler", "SQLiteSession", "to_pg_error"]
 
@@ -425,6 +429,7 @@ class _Outcome:
     notice: str | None = None
 
 
+_STARTUP_KEYS = frozenset({"user", "database", "options", "replication"})
 _COUNTED = frozenset({"INSERT", "UPDATE", "DELETE"})
 _BEGIN_TAGS = {"BEGIN": "BEGIN", "START": "START TRANSACTION"}
 
@@ -447,6 +452,13 @@ class SQLiteSession(Handler):
         # schema (main's schema_version, and this session's own DDL) stays the same.
         self._decltypes: dict[str, list[str]] = {}
         self._schema_seen: int | None = None
+        self._ddl_epoch = 0  # this session's own DDL so far (temporary tables included)
+        self._snapshot_cache: tuple[Any, Snapshot] | None = None
+        # pg_catalog and information_schema, emulated (backends/catalog): on first use.
+        self._catalog: CatalogSession | None = None
+        self._settings = {
+            k.lower(): v for k, v in info.parameters.items() if k not in _STARTUP_KEYS
+        }
 
     # -- running things off the loop -----------------------------------------------------------
 
@@ -466,9 +478,21 @@ class SQLiteSession(Handler):
     # -- the handler API -----------------------------------------------------------------------
 
     async def query(self, sql: str) -> Result:
+        if is_catalog_query(sql):
+            try:
+                found = await self._run(self._catalog_query, sql)
+            except NotCatalog:
+                pass  # it reads the client's tables too: SQLite's own answer
+            else:
+                return Rows(found.columns, found.rows)
         return await self._result(sql, ())
 
     async def execute(self, sql: str, params: Sequence[Any], param_types: Sequence[int]) -> Result:
+        if is_catalog_query(sql):
+            # The emulated catalog takes parameters as typed literals (the library's default).
+            spliced = Handler.execute(self, sql, params, param_types)
+            assert not isinstance(spliced, Result)
+            return await spliced
         values = tuple(to_sqlite(v, oid) for v, oid in zip(params, param_types, strict=True))
         return await self._result(sql, values)
 
@@ -489,7 +513,21 @@ class SQLiteSession(Handler):
         0 by the client take the type of the column they are compared with or inserted into
         (see `duckdb_params.infer_parameter_types`). Errors are those running it would give.
         """
+        if is_catalog_query(sql):
+            return None  # the library learns a catalog query's columns by running it
         return await self._run(self._describe, sql, list(param_types))
+
+    def set_parameter(self, name: str, value: str | None) -> bool:
+        """SQLite has no session settings of its own; the emulated catalog reports them
+        (current_setting(), pg_settings)."""
+        key = name.lower()
+        if value is None:
+            self._settings.pop(key, None)
+        else:
+            self._settings[key] = value
+        if self._catalog is not None:
+            self._catalog.set_setting(name, value)
+        return False
 
     async def close(self) -> None:
         if self._closed:
@@ -498,6 +536,9 @@ class SQLiteSession(Handler):
         self._conn.interrupt()
         with contextlib.suppress(sqlite3.Error):
             await self._run(self._conn.close)
+        if self._catalog is not None:
+            self._catalog.close()
+            self._catalog = None
 
     # -- in the worker thread ------------------------------------------------------------------
 
@@ -596,6 +637,7 @@ class SQLiteSession(Handler):
         if translation.tag not in _COUNTED:
             self._decltypes.clear()  # CREATE/DROP/ALTER or SQLite's own: types may change
             self._described.clear()
+            self._ddl_epoch += 1
 
     # -- result columns ------------------------------------------------------------------------
 
@@ -628,7 +670,10 @@ class SQLiteSession(Handler):
         """Per result column: its declared type, else what the query says, else None."""
         types: list[PgType | None] = [None] * width
         if translation.describe is not None:
-            declared = self._declared_types(translation.describe)
+            try:
+                declared = self._declared_types(translation.describe)
+            except sqlite3.Error:  # not a query SQLite takes as a view: values decide
+                declared = []
             if len(declared) == width:
                 types = [declared_type(d) for d in declared]
         hints = translation.projections
@@ -680,7 +725,14 @@ class SQLiteSession(Handler):
                     return Description(types, None)
             if translation.describe is None:
                 return None
-            declared = self._declared_types(translation.describe)
+            try:
+                declared = self._declared_types(translation.describe)
+            except sqlite3.Error:
+                # Not a query SQLite takes as a view: compiling it tells whether it is an
+                # error; if not, the library learns its columns by running it.
+                nulls = (None,) * parameter_count(sql)
+                self._conn.execute(f"EXPLAIN {translation.text}", nulls).fetchall()
+                return None
         except sqlite3.Error as exc:
             raise to_pg_error(exc, sql) from None
         types_out: list[PgType | None] = [declared_type(d) for d in declared]
@@ -721,6 +773,57 @@ class SQLiteSession(Handler):
             found = declared_type(str(row[2]))
             out.append((str(row[1]), found[0] if found is not None else 0))
         return out
+
+    # -- the catalog emulation's view of this database ------------------------------------------
+
+    async def catalog_snapshot(self) -> Snapshot:
+        """SQLite's catalog as this session sees it, for the shared pg_catalog emulation
+        (`pgwire.backends.catalog`); re-read only when the schema changed."""
+        return await self._run(self._snapshot)
+
+    def _snapshot(self) -> Snapshot:
+        from pgwire.backends.sqlite_catalog import read_snapshot
+
+        key = (
+            tuple(
+                self._conn.execute(f'PRAGMA "{name}".schema_version').fetchone()[0]
+                for _, name, _ in self._conn.execute("PRAGMA database_list").fetchall()
+                if name != "temp"  # describing a query makes and drops a temporary view
+            ),
+            self._ddl_epoch,
+        )
+        if self._snapshot_cache is None or self._snapshot_cache[0] != key:
+            self._snapshot_cache = (key, read_snapshot(self._conn))
+        return self._snapshot_cache[1]
+
+    def catalog_state(self) -> SessionState:
+        """What the emulated catalog functions report: current_user, version(), ..."""
+        from pgwire.backends.catalog.model import SessionState
+
+        return SessionState(
+            user=self.info.user,
+            database=self.info.database,
+            process_id=self.info.process_id,
+            backend=f"SQLite {sqlite3.sqlite_version}",
+            settings=dict(self._settings),
+        )
+
+    def _catalog_query(self, sql: str) -> CatalogResult:
+        """A pg_catalog / information_schema query, answered by the shared emulation from
+        this session's snapshot (blocking: in the worker thread)."""
+        if self._catalog is None:
+            from pgwire.backends.catalog import CatalogEngine
+
+            try:
+                engine = CatalogEngine.shared()
+            except ImportError:
+                raise PgError(
+                    "the pg_catalog emulation needs the duckdb package",
+                    sqlstate.FEATURE_NOT_SUPPORTED,
+                    hint="pip install 'pgwire[duckdb]'",
+                ) from None
+            self._catalog = engine.session(self.catalog_state())
+        return self._catalog.run(sql, self._snapshot)
 
     # -- streaming -----------------------------------------------------------------------------
 

@@ -127,9 +127,6 @@ def _cast(node: exp.Cast) -> exp.Expr:
 def _rewrite(tree: exp.Expr) -> exp.Expr:
     """Our changes to sqlglot's translation, made on the tree (sqlglot's compiled build,
     sqlglotc, allows no generator subclass)."""
-    # Unquoted names fold to lower case, as PostgreSQL folds them: a table created as Foo is
-    # foo, and a result column is named as PostgreSQL names it.
-    tree = normalize_identifiers(tree, dialect="postgres")
     for node in list(tree.walk()):
         if isinstance(node, exp.Parameter):
             node.replace(exp.Var(this=f"?{int(node.this.name)}"))
@@ -428,7 +425,9 @@ def _translate(sql: str) -> Translation:
     tree = found[0]
     if isinstance(tree, exp.Command):  # sqlglot did not parse it: SQLite may
         return _passthrough(sql, words)
-    return _from_tree(sql, words, tree)
+    # Unquoted names fold to lower case, as PostgreSQL folds them: a table created as Foo is
+    # foo, and a result column is named as PostgreSQL names it.
+    return _from_tree(sql, words, normalize_identifiers(tree, dialect="postgres"))
 
 
 def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:

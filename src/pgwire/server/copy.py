@@ -67,6 +67,7 @@ class CopyStatement:
     target: str = "stdio"  # "stdio", "file" or "program"
     where: str | None = None
     options: CopyOptions = field(default_factory=CopyOptions)
+    text: str = ""  # the statement as given
 
 
 _TOKEN = re.compile(
@@ -240,7 +241,7 @@ def parse(sql: str) -> CopyStatement:
     p = _Parser(text)
     p.expect_word("COPY")
     binary_prefix = p.accept_word("BINARY") is not None  # pre-7.3: COPY BINARY t ...
-    stmt = CopyStatement(is_from=False)
+    stmt = CopyStatement(is_from=False, text=sql)
     column_toks: list[_Tok] | None = None
     if p.at_punct("("):
         stmt.query = p.parenthesized()
@@ -588,7 +589,13 @@ def _refuse_server_side(stmt: CopyStatement) -> None:
 async def _target_columns(session: Session, stmt: CopyStatement) -> list[Column]:
     """The table's columns the COPY names (all, in order, without a list), from the handler."""
     assert session.handler is not None and stmt.table is not None
-    table_columns = list(await session.handler.table_columns(stmt.table))
+    try:
+        table_columns = list(await session.handler.table_columns(stmt.table))
+    except PgError as err:
+        # Its cursor and hint point into SQL the client never wrote.
+        err.position = None
+        err.hint = None
+        raise
     if stmt.columns is None:
         return table_columns
     chosen: list[Column] = []
@@ -660,7 +667,7 @@ async def _copy_from(session: Session, stmt: CopyStatement) -> Command:
     wrap = handler.implicit_transactions and not session.in_transaction
     if wrap:
         await session._resolve(handler.query("BEGIN"))
-    incoming = _CopyIn(session, reader)
+    incoming = _CopyIn(session, reader, stmt.relname)
     try:
         session.send(m.CopyInResponse(fmt, formats))
         count = await handler.copy_in(stmt.table, columns, incoming.batches())
@@ -679,9 +686,10 @@ async def _copy_from(session: Session, stmt: CopyStatement) -> Command:
 class _CopyIn:
     """The client's CopyData, parsed as it arrives, as batches of rows."""
 
-    def __init__(self, session: Session, reader: CopyReader) -> None:
+    def __init__(self, session: Session, reader: CopyReader, relname: str) -> None:
         self.session = session
         self.reader = reader
+        self.relname = relname
         self.finished = False  # CopyDone (or CopyFail) has been read
         self._gen: AsyncIterator[list[tuple[Any, ...]]] | None = None
 
@@ -725,9 +733,12 @@ class _CopyIn:
                 return
             elif kind is m.CopyFail:
                 self.finished = True
+                if pending:
+                    self._feed(pending)  # PostgreSQL has parsed all it received
                 raise PgError(
                     f"COPY from stdin failed: {msg.message}",  # type: ignore[attr-defined]
                     sqlstate.QUERY_CANCELED,
+                    where=f"COPY {self.relname}, line {reader.lineno + 1}",
                 )
             # Flush and Sync during COPY IN are ignored, as PostgreSQL does; nothing else
             # gets past the state machine here.
@@ -783,7 +794,14 @@ async def _copy_to(session: Session, stmt: CopyStatement) -> Command:
         if stmt.columns is None and columns:
             select = "*"
         sql = f"SELECT {select} FROM {stmt.table}"
-    result = await session._resolve(handler.query(sql))
+    try:
+        result = await session._resolve(handler.query(sql))
+    except PgError as err:
+        if stmt.query is None:
+            err.position = err.hint = None
+        elif err.position is not None and stmt.query in stmt.text:
+            err.position += stmt.text.index(stmt.query)  # as a cursor into the COPY
+        raise
     if not isinstance(result, Rows):
         raise PgError("COPY query must have a RETURNING clause", sqlstate.FEATURE_NOT_SUPPORTED)
     stream = ResultStream(result, ())

@@ -180,11 +180,20 @@ class PosixZone(tzinfo):
                     return self.dst_info if is_dst else self.std_info
         return self.std_info
 
-    # tzinfo protocol (offsets under 24 hours only)
+    # tzinfo protocol (offsets under 24 hours only), with PEP 495's fold: in an overlap fold=0
+    # is the earlier reading, in a gap fold=0 takes the offset from before the change.
 
     def _local_lookup(self, dt: datetime) -> tuple[int, str]:
         local = _seconds_of(dt.replace(tzinfo=None))
-        return self.lookup(local - local_offset(self.lookup, local))
+        before = self.lookup(local - _SECS_PER_DAY)
+        after = self.lookup(local + _SECS_PER_DAY)
+        if before == after:
+            return before
+        before_valid = self.lookup(local - before[0]) == before
+        after_valid = self.lookup(local - after[0]) == after
+        if before_valid != after_valid:
+            return before if before_valid else after
+        return after if dt.fold else before
 
     def utcoffset(self, dt: datetime | None) -> timedelta:
         if dt is None or self.dst_info is None:
@@ -202,8 +211,12 @@ class PosixZone(tzinfo):
         return self._local_lookup(dt)[1]
 
     def fromutc(self, dt: datetime) -> datetime:
-        offset = self.lookup(_seconds_of(dt.replace(tzinfo=None)))[0]
-        return dt + timedelta(seconds=offset)
+        utc = _seconds_of(dt.replace(tzinfo=None))
+        info = self.lookup(utc)
+        local = dt + timedelta(seconds=info[0])
+        if self._local_lookup(local) != info:  # the later reading of a repeated hour
+            local = local.replace(fold=1)
+        return local
 
 
 def local_offset(lookup: ZoneLookup, local_seconds: int) -> int:

@@ -222,3 +222,72 @@ async def run_describe(session: object, sql: str, types: list[int]) -> object:
         found = await found
     assert found is None or isinstance(found, Description)
     return found
+
+
+def test_catalog_describes_tables(driver: Driver) -> None:
+    """pg_catalog and information_schema, emulated from the backend's own catalog."""
+    pytest.importorskip("duckdb")  # the emulation runs in a DuckDB database of its own
+
+    async def body(d: Driver) -> None:
+        s = await d.session()
+        await run(
+            s,
+            "CREATE TABLE cat (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2), "
+            "born date, ok boolean)",
+        )
+        _, rows, _ = await text(
+            s,
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
+            "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+            "WHERE c.relname = 'cat' AND a.attnum > 0 ORDER BY a.attnum",
+        )
+        assert rows == [
+            ["id", "integer", "t"],
+            ["name", "text", "t"],
+            ["price", "numeric(10,2)", "f"],
+            ["born", "date", "f"],
+            ["ok", "boolean", "f"],
+        ]
+        _, rows, _ = await text(
+            s,
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'cat' ORDER BY ordinal_position",
+        )
+        assert rows == [
+            ["id", "integer"],
+            ["name", "text"],
+            ["price", "numeric"],
+            ["born", "date"],
+            ["ok", "boolean"],
+        ]
+        # a parameter, as an extended-query client sends it
+        _, rows, _ = await text(
+            s,
+            "SELECT relname FROM pg_catalog.pg_class WHERE relname = $1",
+            ["cat"],
+            [oids.TEXT],
+        )
+        assert rows == [["cat"]]
+
+    drive(driver, body)
+
+
+def test_catalog_primary_key_name(
+    driver: Driver, backend: str, request: pytest.FixtureRequest
+) -> None:
+    pytest.importorskip("duckdb")
+    known_difference(request, backend, "primary key name")
+
+    async def body(d: Driver) -> None:
+        s = await d.session()
+        await run(s, "CREATE TABLE pk (id int PRIMARY KEY, v text)")
+        _, rows, _ = await text(
+            s,
+            "SELECT i.relname FROM pg_catalog.pg_index x "
+            "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
+            "JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
+            "WHERE t.relname = 'pk' AND x.indisprimary",
+        )
+        assert rows == [["pk_pkey"]]  # PostgreSQL's name for it
+
+    drive(driver, body)

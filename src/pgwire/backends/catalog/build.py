@@ -54,11 +54,29 @@ _ARRAY_IO = {
     "typsubscript": 6179,
 }
 
-_TYPE_COLUMNS = (
-    "oid typname typlen typbyval typtype typcategory typispreferred typdelim typelem typarray "
-    "typinput typoutput typreceive typsend typmodin typmodout typanalyze typsubscript typalign "
-    "typstorage typcollation"
-).split()
+_TYPE_COLUMNS = [
+    "oid",
+    "typname",
+    "typlen",
+    "typbyval",
+    "typtype",
+    "typcategory",
+    "typispreferred",
+    "typdelim",
+    "typelem",
+    "typarray",
+    "typinput",
+    "typoutput",
+    "typreceive",
+    "typsend",
+    "typmodin",
+    "typmodout",
+    "typanalyze",
+    "typsubscript",
+    "typalign",
+    "typstorage",
+    "typcollation",
+]
 
 # How format_type() spells a typmod for each built-in type that takes one.
 _TYPMOD_KINDS = {
@@ -113,6 +131,7 @@ SPLIT = {
     "pgwire_user_procdef": "pgwire_procdef",
 }
 INFORMATION_SCHEMA_PREFIX = "pgwire_is_"  # pgwire_is_tables holds information_schema.tables
+INFORMATION_SCHEMA = "pgwire_information_schema"  # the schema of its views
 
 
 def columns_of(relation: str) -> tuple[tuple[str, str], ...]:
@@ -125,12 +144,20 @@ def columns_of(relation: str) -> tuple[tuple[str, str], ...]:
     return pg15.RELATIONS[relation]
 
 
-def columns_of_rows(relation: str, rows: Sequence[Row]) -> list[list[Any]]:
-    """Rows as one list per column of `relation`, missing values filled with PostgreSQL's."""
+def columns_of_rows_for(
+    columns: Sequence[tuple[str, str]], rows: Sequence[Row], fill: bool = True
+) -> list[list[Any]]:
+    """Rows as one list per column; with `fill`, missing values are PostgreSQL's "nothing"
+    for catalog columns (never null there), else NULL (information_schema's "not
+    applicable")."""
     out: list[list[Any]] = []
-    for name, duck_type in columns_of(relation):
-        empty = _EMPTY_BY_TYPE.get(duck_type)
-        out.append([row.get(name, empty) if row.get(name) is not None else empty for row in rows])
+    for name, duck_type in columns:
+        empty = _EMPTY_BY_TYPE.get(duck_type) if fill else None
+        values = []
+        for row in rows:
+            value = row.get(name)
+            values.append(empty if value is None else value)
+        out.append(values)
     return out
 
 
@@ -292,7 +319,8 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
 
     # -- namespaces
     namespaces: dict[str, int] = {}
-    fixed = {name: number for number, name in pg15.NAMESPACES}
+    listed = {schema.name for schema in snapshot.schemas}
+    fixed = {name: number for number, name in pg15.NAMESPACES if name != "public" or "public" in listed}
     for name, number in fixed.items():
         namespaces[name] = number
         out.add("pg_namespace", {"oid": number, "nspname": name, "nspowner": SUPERUSER_OID})
@@ -351,7 +379,9 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
     all_type_names = type_names | user_type_names
 
     # -- relations, their columns, indexes and constraints
-    relation_oids = {(r.schema, r.name): oid("relation", r.schema, r.name) for r in snapshot.relations}
+    relation_oids = {
+        (r.schema, r.name): oid("relation", r.schema, r.name) for r in snapshot.relations
+    }
     # Index OIDs are known before the constraints that reference them (FOREIGN KEY → the
     # referenced table's key index).
     key_indexes: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = {}
@@ -366,13 +396,25 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
                     constraint.name, constraint.columns, unique=True,
                     primary=constraint.kind == PK,
                 )  # fmt: skip
-                entries.append((index, oid("relation", relation.schema, index.name), constraint.kind))
+                entries.append(
+                    (index, oid("relation", relation.schema, index.name), constraint.kind)
+                )
                 names.add(index.name)
         for index in relation.indexes:
             if index.name not in names:
                 entries.append((index, oid("relation", relation.schema, index.name), None))
         planned[key] = entries
-        key_indexes[key] = [(index.columns, number) for index, number, kind in entries if index.unique]
+        key_indexes[key] = [
+            (index.columns, number) for index, number, kind in entries if index.unique
+        ]
+
+    # Foreign keys are triggers in PostgreSQL, on both tables (psql looks for them then).
+    with_triggers = set()
+    for relation in snapshot.relations:
+        for constraint in relation.constraints:
+            if constraint.kind == FOREIGN_KEY:
+                with_triggers.add((relation.schema, relation.name))
+                with_triggers.add((constraint.ref_schema or relation.schema, constraint.ref_table))
 
     for relation in snapshot.relations:
         key = (relation.schema, relation.name)
@@ -383,7 +425,7 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
         row = _class_row(rel_oid, relation.name, namespace, relation.kind)
         row |= {
             "relnatts": len(relation.columns), "relchecks": checks,
-            "relhasindex": bool(planned[key]),
+            "relhasindex": bool(planned[key]), "relhastriggers": key in with_triggers,
             "relpersistence": "t" if relation.temporary else "p",
             "relam": HEAP_AM if relation.kind in ("r", "m") else 0,
         }  # fmt: skip
@@ -428,9 +470,7 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
             if constraint.kind == FOREIGN_KEY:
                 ref_schema = constraint.ref_schema or relation.schema
                 ref_key = (ref_schema, constraint.ref_table or "")
-                ref = next(
-                    (r for r in snapshot.relations if (r.schema, r.name) == ref_key), None
-                )
+                ref = next((r for r in snapshot.relations if (r.schema, r.name) == ref_key), None)
                 ref_positions = (
                     {c.name: n for n, c in enumerate(ref.columns, start=1)} if ref else {}
                 )
@@ -796,9 +836,7 @@ def _information_schema(
 _DATA_TYPES = {oids.BPCHAR: "character", oids.BIT: "bit"}
 
 
-def _is_column(
-    column: model.Column, number: int, catalog: str, type_names: dict[int, str]
-) -> Row:
+def _is_column(column: model.Column, number: int, catalog: str, type_names: dict[int, str]) -> Row:
     info = _TYPES_BY_OID.get(column.type_oid)
     if info is None:
         data_type, udt_name = "USER-DEFINED", type_names.get(column.type_oid, "unknown")

@@ -21,9 +21,13 @@ literals, quoted names or comments):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from pgwire.backends.catalog import pg15
+from pgwire.backends.catalog.build import INFORMATION_SCHEMA
 
 # ---------------------------------------------------------------------------------------------
 # tokens
@@ -42,6 +46,7 @@ _WORD = re.compile(r"[A-Za-z_\x80-\uffff][A-Za-z_0-9$\x80-\uffff]*")
 class Token:
     kind: str
     text: str
+    origin: str = ""  # what a rewritten token stood for: its PostgreSQL column name
 
     @property
     def word(self) -> str:
@@ -147,10 +152,21 @@ def _block_comment_end(sql: str, i: int) -> int:
 # ---------------------------------------------------------------------------------------------
 # which statements are catalog queries
 
-# The emulated relations (PostgreSQL's names), filled in by the engine at import.
-CATALOG_RELATIONS: set[str] = set()
-# Functions that DuckDB lacks or answers differently: a call routes the statement.
-CATALOG_FUNCTIONS: set[str] = set()
+
+@functools.cache
+def catalog_relations() -> frozenset[str]:
+    """The emulated pg_catalog relations (an unqualified mention routes a statement)."""
+    return frozenset(name for name in pg15.RELATIONS if "." not in name)
+
+
+@functools.cache
+def catalog_functions() -> frozenset[str]:
+    """The emulated functions (DuckDB lacks them or answers differently): a call routes."""
+    from pgwire.backends.catalog.schema import function_names
+
+    return frozenset(function_names())
+
+
 _SPECIAL_VALUES = {"current_user", "session_user", "current_role", "current_catalog"}
 REG_TYPES = {"regclass", "regtype", "regproc", "regprocedure", "regnamespace", "regrole",
              "regoper", "regoperator", "regconfig", "regdictionary", "regcollation"}  # fmt: skip
@@ -167,7 +183,7 @@ def is_catalog_query(sql: str) -> bool:
     if not any(hint in lowered for hint in _HINTS):
         return False
     code = _code(tokenize(sql))
-    if not code or code[0].word not in _QUERY_VERBS:
+    if not code or (code[0].word not in _QUERY_VERBS and code[0].text != "("):
         return False
     for i, token in enumerate(code):
         word = token.word
@@ -179,10 +195,10 @@ def is_catalog_query(sql: str) -> bool:
             return True
         if before is not None and before.text == ".":
             continue  # a column or a qualified name of something else
-        if word in CATALOG_RELATIONS and token.kind == IDENT:
+        if word in catalog_relations() and token.kind == IDENT:
             return True
         if after is not None and after.text == "(":
-            if word in CATALOG_FUNCTIONS or word == "operator":
+            if word in catalog_functions() or word == "operator":
                 return True
         elif word in _SPECIAL_VALUES and token.kind == IDENT:
             return True
@@ -191,7 +207,7 @@ def is_catalog_query(sql: str) -> bool:
     return False
 
 
-_QUERY_VERBS = {"select", "with", "values", "table", "("}
+_QUERY_VERBS = {"select", "with", "values", "table"}
 # Cheap pre-check: a catalog query mentions one of these somewhere.
 _HINTS = ("pg_", "information_schema", "::reg", " reg", "version", "current_", "session_user",
           "format_type", "has_", "obj_description", "col_description", "quote_ident",
@@ -281,7 +297,6 @@ def _at(nodes: list[Node], i: int) -> Node | None:
 # rewriting
 
 
-INFORMATION_SCHEMA = "pgwire_information_schema"  # where the emulation keeps those views
 _RENAMED = {"json_build_object": "json_object", "jsonb_build_object": "json_object",
             "pg_catalog": ""}  # fmt: skip
 _TEXT_TYPES = {"text", "varchar", "name", "bpchar", "char"}
@@ -294,19 +309,42 @@ _SPECIAL_CALLS = {"current_user": "pgwire_current_user()", "user": "pgwire_curre
 _NOT_VALUE_BEFORE = {".", "as", "::", "table", "from", "join", "into", "update", "to", "role"}
 
 
+# Catalog columns of type int2vector or oidvector: PostgreSQL prints them "1 2", not {1,2}.
+VECTOR_COLUMNS = frozenset({"indkey", "indclass", "indcollation", "indoption", "proargtypes",
+                            "stxkeys", "partattrs", "partclass", "partcollation"})  # fmt: skip
+
+
+@dataclass(slots=True)
+class Rewritten:
+    sql: str
+    vectors: set[str]  # result column names that are int2vector/oidvector columns
+
+
+@dataclass(slots=True)
+class _Context:
+    display_casts: set[int] = field(default_factory=set)  # id() of "::" of whole-item casts
+    vectors: set[str] = field(default_factory=set)
+
+
 def rewrite(sql: str) -> str:
     """A PostgreSQL catalog query as DuckDB runs it against the emulated catalog."""
+    return rewrite_query(sql).sql
+
+
+def rewrite_query(sql: str) -> Rewritten:
+    """`rewrite`, and what the result's columns are (see Rewritten)."""
+    context = _Context(vectors=set(VECTOR_COLUMNS))
     nodes = parse(tokenize(sql))
     for items in list(_walk_groups(nodes)):
         _simple_rewrites(items)
-    for items in list(_walk_groups(nodes)):
+    for items in reversed(list(_walk_groups(nodes))):  # innermost first
         _cast_calls(items)
-    _select_lists(nodes)
-    for items in list(_walk_groups(nodes)):
-        _casts(items)
+    _select_lists(nodes, context)
+    for items in reversed(list(_walk_groups(nodes))):
+        _casts(items, context)
     for items in list(_walk_groups(nodes)):
         _format_calls(items)
-    return render(nodes)
+    return Rewritten(render(nodes), context.vectors)
 
 
 def _simple_rewrites(nodes: list[Node]) -> None:
@@ -347,7 +385,7 @@ def _simple_rewrites(nodes: list[Node]) -> None:
             called = isinstance(after, Group) and after.open.text == "("
             if not called and not _is(after, ".") and before_word not in _NOT_VALUE_BEFORE:
                 if word != "user" or not isinstance(after, Token) or after.kind != STRING:
-                    nodes[i] = Token(IDENT, _SPECIAL_CALLS[word])
+                    nodes[i] = Token(IDENT, _SPECIAL_CALLS[word], origin=word)
         elif word in _RENAMED and word != "pg_catalog" and isinstance(after, Group):
             nodes[i] = Token(IDENT, _RENAMED[word])
         elif node.kind == STRING and node.text.startswith("'{") and _array_context(nodes, i):
@@ -369,8 +407,7 @@ def _array_context(nodes: list[Node], i: int) -> bool:
             k = _next(nodes, k)  # the type's name
         group = _at(nodes, k)
         return isinstance(group, Group) and group.open.text == "["
-    parent_any = _at(nodes, _prev(nodes, i))
-    return parent_any is None  # the only thing in a group: ANY('{...}') / ALL ('{...}')
+    return False
 
 
 def _array_literal(text: str) -> str | None:
@@ -450,10 +487,7 @@ def _strip(nodes: list[Node]) -> list[Node]:
 
 # -- casts to reg* types
 
-_DISPLAY_CASTS: set[int] = set()  # id() of "::" tokens whose cast is a whole select item
-
-
-def _casts(nodes: list[Node]) -> None:
+def _casts(nodes: list[Node], context: _Context) -> None:
     i = 0
     while i < len(nodes):
         node = nodes[i]
@@ -469,8 +503,10 @@ def _casts(nodes: list[Node]) -> None:
         end = t
         array = False
         bracket = _at(nodes, _next(nodes, t))
-        if isinstance(bracket, Group) and bracket.open.text == "[" and not _code(
-            [x for x in bracket.items if isinstance(x, Token)]
+        if (
+            isinstance(bracket, Group)
+            and bracket.open.text == "["
+            and not _code([x for x in bracket.items if isinstance(x, Token)])
         ):
             end = _next(nodes, t)
             array = True
@@ -483,7 +519,7 @@ def _casts(nodes: list[Node]) -> None:
             target = next_type.word if next_type is not None else ""
         if array:
             call = f"pgwire_{reg}_names({operand})"
-        elif target in _TEXT_TYPES or id(node) in _DISPLAY_CASTS:
+        elif target in _TEXT_TYPES or id(node) in context.display_casts:
             call = f"pgwire_{reg}_name({operand})"
         elif target in _OID_TYPES:
             call = f"pgwire_{reg}_oid({operand})"
@@ -506,8 +542,10 @@ def _operand_start(nodes: list[Node], i: int) -> int:
                     return _continue_cast(nodes, before)
                 k = before  # a subscript: the operand goes on before it
                 continue
-            if prior is not None and prior.kind in (IDENT, QIDENT) and prior.word not in (
-                _KEYWORDS_BEFORE_GROUP
+            if (
+                prior is not None
+                and prior.kind in (IDENT, QIDENT)
+                and prior.word not in (_KEYWORDS_BEFORE_GROUP)
             ):
                 return _continue_cast(nodes, _name_start(nodes, before))
             return _continue_cast(nodes, k)
@@ -554,18 +592,17 @@ _OPERATOR_WORDS = {"and", "or", "not", "is", "in", "like", "ilike", "between", "
                    "true", "false", "end", "select", "on", "unknown", "desc", "asc"}  # fmt: skip
 
 
-def _select_lists(nodes: list[Node]) -> None:
-    _DISPLAY_CASTS.clear()
+def _select_lists(nodes: list[Node], context: _Context) -> None:
     for items in list(_walk_groups(nodes)):
         i = 0
         while i < len(items):
             if items[i].word == "select":
-                i = _select_list(items, i)
+                i = _select_list(items, i, context)
             else:
                 i += 1
 
 
-def _select_list(nodes: list[Node], select_at: int) -> int:
+def _select_list(nodes: list[Node], select_at: int, context: _Context) -> int:
     i = _next(nodes, select_at)
     if _at(nodes, i) is not None and nodes[i].word in ("distinct", "all"):
         i = _next(nodes, i)
@@ -587,7 +624,7 @@ def _select_list(nodes: list[Node], select_at: int) -> int:
     for begin, end in items:
         begin += inserted
         end += inserted
-        alias = _alias_needed(nodes, begin, end)
+        alias = _alias_needed(nodes, begin, end, context)
         if alias is not None:
             last = _prev(nodes, end)
             nodes.insert(last + 1, Token(WS, f' AS "{alias}"'))
@@ -595,38 +632,49 @@ def _select_list(nodes: list[Node], select_at: int) -> int:
     return k + inserted
 
 
-def _alias_needed(nodes: list[Node], begin: int, end: int) -> str | None:
-    """Mark a whole-item reg* cast; return PostgreSQL's name for an unnamed item if DuckDB
-    would name it otherwise (function calls and casts)."""
+def _alias_needed(nodes: list[Node], begin: int, end: int, context: _Context) -> str | None:
+    """Mark a reg* cast that is a whole item (it shows the name); return PostgreSQL's name
+    for an unnamed item where DuckDB would name it otherwise (function calls and casts)."""
     code = [k for k in range(begin, end) if nodes[k].kind not in (WS, COMMENT)]
-    if not code:
-        return None
-    last = nodes[code[-1]]
-    # AS alias, or a bare alias after a complete expression
+    expression = code
+    aliased = False
     if len(code) >= 2 and nodes[code[-2]].word == "as":
+        expression, aliased = code[:-2], True
+    elif len(code) >= 2 and _bare_alias(nodes[code[-2]], nodes[code[-1]]):
+        expression, aliased = code[:-1], True
+    if not expression:
         return None
-    if len(code) >= 2 and last.kind in (IDENT, QIDENT) and last.word not in _OPERATOR_WORDS:
-        prior = nodes[code[-2]]
-        if not (_is(prior, ".") or _is(prior, "::")) and prior.word not in _OPERATOR_WORDS:
-            if prior.kind in (IDENT, QIDENT, STRING, NUMBER) or isinstance(prior, Group):
-                return None
-    # expression ends with ::regX (optionally [] ): a whole-item cast shows the name
-    casts = [k for k in code if _is(nodes[k], "::")]
-    name = _column_name(nodes, code)
+    if aliased and nodes[expression[-1]].word in VECTOR_COLUMNS and all(
+        nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in expression
+    ):
+        context.vectors.add(nodes[code[-1]].word)  # i.indkey AS keys: keys is one too
+    casts = [k for k in expression if _is(nodes[k], "::")]
     if casts:
         type_at = _next(nodes, casts[-1])
         type_word = nodes[type_at].word if type_at < len(nodes) else ""
-        tail = [k for k in code if k > type_at]
-        if type_word in REG_TYPES and all(
-            isinstance(nodes[k], Group) and nodes[k].open.text == "[" for k in tail  # type: ignore[union-attr]
+        tail = [nodes[k] for k in expression if k > type_at]
+        whole = _operand_start(nodes, casts[-1]) <= expression[0]
+        if whole and type_word in REG_TYPES and all(
+            isinstance(node, Group) and node.open.text == "[" for node in tail
         ):
             token = nodes[casts[-1]]
             assert isinstance(token, Token)
-            _DISPLAY_CASTS.add(id(token))
-            return name
-    if casts or _is_call(nodes, code):
-        return name
-    return None
+            context.display_casts.add(id(token))
+    rewritten = len(expression) == 1 and isinstance(nodes[expression[0]], Token)
+    if rewritten and nodes[expression[0]].origin and not aliased:
+        return _column_name(nodes, expression)
+    if aliased or not (casts or _is_call(nodes, expression)):
+        return None
+    return _column_name(nodes, expression)
+
+
+def _bare_alias(prior: Node, last: Node) -> bool:
+    """`expr alias`: a name after a complete expression (not after `.`, `::` or a keyword)."""
+    if last.kind not in (IDENT, QIDENT) or last.word in _OPERATOR_WORDS:
+        return False
+    if _is(prior, ".") or _is(prior, "::") or prior.word in _OPERATOR_WORDS:
+        return False
+    return prior.kind in (IDENT, QIDENT, STRING, NUMBER) or isinstance(prior, Group)
 
 
 def _is_call(nodes: list[Node], code: list[int]) -> bool:
@@ -652,6 +700,8 @@ def _column_name(nodes: list[Node], code: list[int]) -> str | None:
     # strip trailing casts: x::a::b is named by x, or by the last type if x has no name
     first_cast = next((n for n, k in enumerate(code) if _is(nodes[k], "::")), None)
     head = code if first_cast is None else code[:first_cast]
+    if len(head) == 1 and isinstance(nodes[head[0]], Token) and nodes[head[0]].origin:
+        return nodes[head[0]].origin
     if head and _is_call(nodes, head):
         return nodes[head[-2]].word or None
     if head and all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in head):
