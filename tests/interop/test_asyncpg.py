@@ -314,13 +314,6 @@ def test_prepare_reports_types(duckdb_server: ServerProcess) -> None:
     run(on(duckdb_server, body))
 
 
-@pytest.mark.xfail(
-    raises=asyncpg.exceptions.ProtocolError,
-    strict=True,
-    reason="server bug: pgwire does not check a prepared statement's result columns again at "
-    "Execute; PostgreSQL raises 0A000 'cached plan must not change result type' after DDL, on "
-    "which asyncpg re-prepares, while pgwire sends rows of the new shape",
-)
 def test_statement_cache_after_alter_table(duckdb_server: ServerProcess) -> None:
     async def body(conn: Connection) -> None:
         await conn.execute("create temp table altered (a integer)")

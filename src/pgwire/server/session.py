@@ -772,6 +772,17 @@ class Session:
             return
         types = [t or oids.TEXT for t in statement.param_types]
         result = await self.run_statement(statement.sql, portal.params, types)
+        described = statement.columns
+        if (
+            statement.name
+            and isinstance(result, Rows)
+            and isinstance(described, list)
+            and [c.type_oid for c in described] != [c.type_oid for c in result.columns]
+        ):
+            # The client decodes rows by the description it was given: after DDL changed
+            # the shape it must prepare again (asyncpg and JDBC do, on this error).
+            await ResultStream(result, ()).close()
+            raise PgError("cached plan must not change result type", sqlstate.FEATURE_NOT_SUPPORTED)
         portal.attach(result, self.settings.formats)
 
     async def _execute(self, msg: m.Execute) -> None:
