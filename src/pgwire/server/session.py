@@ -782,7 +782,12 @@ class Session:
             # The client decodes rows by the description it was given: after DDL changed
             # the shape it must prepare again (asyncpg and JDBC do, on this error).
             await ResultStream(result, ()).close()
-            raise PgError("cached plan must not change result type", sqlstate.FEATURE_NOT_SUPPORTED)
+            raise PgError(
+                "cached plan must not change result type",
+                sqlstate.FEATURE_NOT_SUPPORTED,
+                file="plancache.c",
+                routine="RevalidateCachedQuery",  # drivers recognise the error by this field
+            )
         portal.attach(result, self.settings.formats)
 
     async def _execute(self, msg: m.Execute) -> None:
