@@ -47,10 +47,10 @@ async def session(handler: DuckDBHandler, pid: int = 1) -> DuckDBSession:
 async def fetch(s: DuckDBSession, sql: str) -> tuple[Rows, list[tuple[Any, ...]]]:
     result = await s.query(sql)
     assert isinstance(result, Rows), result
-    rows: list[tuple[Any, ...]] = []
-    assert result.batches is not None
-    async for batch in result.batches:
-        rows.extend(tuple(row) for row in batch)
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in result.rows]
+    if result.batches is not None:
+        async for batch in result.batches:
+            rows.extend(tuple(row) for row in batch)
     return result, rows
 
 

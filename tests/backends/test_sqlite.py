@@ -53,10 +53,10 @@ async def fetch(s: SQLiteSession, sql: str, params: list[Any] | None = None,
     else:
         result = await s.execute(sql, params, types or [0] * len(params))
     assert isinstance(result, Rows), result
-    rows: list[tuple[Any, ...]] = []
-    assert result.batches is not None
-    async for batch in result.batches:
-        rows.extend(tuple(row) for row in batch)
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in result.rows]  # catalog results
+    if result.batches is not None:
+        async for batch in result.batches:
+            rows.extend(tuple(row) for row in batch)
     return result, rows
 
 
@@ -230,7 +230,9 @@ def test_plain_inserts_skip_sqlglot(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("sqlglot was asked")
 
-    monkeypatch.setattr(sqlite_sql.sqlglot, "parse", refuse)
+    import sqlglot
+
+    monkeypatch.setattr(sqlglot, "parse", refuse)
     sql = "INSERT INTO t (a, b) VALUES (1, 'it''s'), (-2.5, NULL), ($1, true)"
     assert (
         translate(sql).text == "INSERT INTO t (a, b) VALUES (1, 'it''s'), (-2.5, NULL), (?1, true)"
@@ -249,9 +251,14 @@ def test_plain_inserts_skip_sqlglot(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_translation_results() -> None:
     select = translate("SELECT a, 1, a = 2, *, now() FROM t WHERE b = $1")
     assert select.rows is True
-    assert select.projections == (
-        None, (oids.INT4, -1), (oids.BOOL, -1), "*", (oids.TIMESTAMPTZ, -1),
-    )  # fmt: skip
+    expected: tuple[Any, ...] = (
+        None,
+        (oids.INT4, -1),
+        (oids.BOOL, -1),
+        "*",
+        (oids.TIMESTAMPTZ, -1),
+    )
+    assert select.projections == expected
     assert select.describe is not None and "NULL" in select.describe and "?1" in select.text
     assert translate("UPDATE t SET a = 1").tag == "UPDATE"
     assert translate("CREATE TABLE u AS SELECT 1").count_table == "u"
@@ -559,30 +566,27 @@ def test_load_target_chooses_the_backend(tmp_path: Path) -> None:
     from pgwire.backends.duckdb import DuckDBHandler
     from pgwire.cli import load_target
 
-    handlers = []
+    handlers: list[Any] = []
     try:
-        for target in ["app.sqlite", "app.sqlite3", "app.db", "sqlite:app.data", "sqlite:"]:
-            handler = load_target(
-                str(tmp_path / target)
-                if "/" not in target and ":" not in target
-                else target.replace("app", str(tmp_path / "app"))
-            )
+        for target in ["app.sqlite", "app.SQLITE3", "app.db", "sqlite:app.data", "sqlite:"]:
+            handler = load_target(target.replace("app", str(tmp_path / "app")))
             handlers.append(handler)
             assert isinstance(handler, SQLiteHandler), target
         assert handlers[-1].database == ":memory:"
-        for target in [
+        duckdb_targets: list[str | None] = [
             None,
             "duckdb:",
             f"duckdb:{tmp_path / 'x.sqlite'}",
             str(tmp_path / "x.duckdb"),
-        ]:
-            handler = load_target(target)
+        ]
+        for duckdb_target in duckdb_targets:
+            handler = load_target(duckdb_target)
             handlers.append(handler)
-            assert isinstance(handler, DuckDBHandler), target
+            assert isinstance(handler, DuckDBHandler), duckdb_target
         assert type(load_target("examples.fixed:handler")).__name__ != "SQLiteHandler"
     finally:
         for handler in handlers:
-            handler.shutdown()  # type: ignore[attr-defined]
+            handler.shutdown()
 
 
 # --- the catalog emulation's snapshot -------------------------------------------------------

@@ -16,7 +16,9 @@ a connection is used by one thread at a time, and a cancel request interrupts it
 PostgreSQL SQL is translated for SQLite by sqlglot (see `sqlite_sql`), `$n` parameters are
 bound by position, and column types come from the declared types SQLite keeps, then from
 the query, then from the values (see `sqlite_types`). SQLite errors map to SQLSTATEs
-(`to_pg_error`).
+(`to_pg_error`). Catalog queries (pg_catalog, information_schema, version(), ::regclass, ...)
+go to the shared emulation (`pgwire.backends.catalog`), fed from SQLite's own catalog as the
+session sees it (`sqlite_catalog`); it needs the duckdb package, which runs it.
 
 Concurrency: SQLite has one writer at a time. A session that must wait for another's write
 transaction waits up to `busy_timeout` seconds, then fails with 55P03 (lock_not_available);

@@ -616,9 +616,7 @@ async def _target_columns(session: Session, stmt: CopyStatement) -> list[Column]
     return chosen
 
 
-def _copy_columns(
-    columns: Sequence[Column], options: CopyOptions, relname: str | None
-) -> list[CopyColumn]:
+def _copy_columns(columns: Sequence[Column], options: CopyOptions) -> list[CopyColumn]:
     """Columns with their FORCE_* flags; the FORCE_* names must be among them."""
     names = [c.name for c in columns]
     out = [CopyColumn(c.name, c.type_oid) for c in columns]
@@ -661,7 +659,7 @@ async def _copy_from(session: Session, stmt: CopyStatement) -> Command:
     handler = session.handler
     assert handler is not None and stmt.table is not None
     columns = await _target_columns(session, stmt)
-    reader = reader_for(stmt.relname, _copy_columns(columns, stmt.options, None), stmt.options)
+    reader = reader_for(stmt.relname, _copy_columns(columns, stmt.options), stmt.options)
     fmt, formats = _formats(stmt.options, len(columns))
     # Outside any transaction, the load is all or nothing in a hidden transaction of its own.
     wrap = handler.implicit_transactions and not session.in_transaction
@@ -788,11 +786,11 @@ async def _copy_to(session: Session, stmt: CopyStatement) -> Command:
     if stmt.query is not None:
         sql = stmt.query
     else:
-        columns = await _target_columns(session, stmt)
         assert stmt.table is not None
-        select = ", ".join(stmt.columns) if stmt.columns else "*"
-        if stmt.columns is None and columns:
-            select = "*"
+        select = "*"
+        if stmt.columns is not None:
+            await _target_columns(session, stmt)  # PostgreSQL's errors for a bad column list
+            select = ", ".join(stmt.columns)
         sql = f"SELECT {select} FROM {stmt.table}"
     try:
         result = await session._resolve(handler.query(sql))
@@ -806,7 +804,7 @@ async def _copy_to(session: Session, stmt: CopyStatement) -> Command:
         raise PgError("COPY query must have a RETURNING clause", sqlstate.FEATURE_NOT_SUPPORTED)
     stream = ResultStream(result, ())
     try:
-        copy_columns = _copy_columns(result.columns, stmt.options, None)
+        copy_columns = _copy_columns(result.columns, stmt.options)
         writer = writer_for(copy_columns, stmt.options, session.settings.formats)
         fmt, formats = _formats(stmt.options, len(copy_columns))
         session.send(m.CopyOutResponse(fmt, formats))

@@ -17,6 +17,7 @@ import pytest
 
 from pgwire.handler import Command, Handler, Rows, SessionInfo
 from pgwire.types import registry
+from tests.conftest import skip_or_fail
 from tests.support.server import ServerProcess
 
 # backend name → (module that must import, `pgwire serve` TARGET for an in-memory database)
@@ -48,7 +49,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     module = BACKENDS[name][0]
     if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{name} backend needs {module}")
+        skip_or_fail(f"the {name} backend needs {module}")
     return name
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pgwire.errors import PgError
-from pgwire.handler import Rows
+from pgwire.handler import Description, Handler, Rows
 from pgwire.types import oids
 from tests.backends.contract.cases import ERROR_CASES, TYPE_CASES
 from tests.backends.contract.conftest import (
@@ -213,10 +213,7 @@ def test_describe_parameters_and_columns(driver: Driver) -> None:
     drive(driver, body)
 
 
-async def run_describe(session: object, sql: str, types: list[int]) -> object:
-    from pgwire.handler import Description, Handler
-
-    assert isinstance(session, Handler)
+async def run_describe(session: Handler, sql: str, types: list[int]) -> Description | None:
     found = session.describe(sql, types)
     if found is not None and not isinstance(found, Description):
         found = await found

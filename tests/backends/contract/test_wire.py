@@ -16,6 +16,7 @@ from psycopg import pq, sql
 
 from tests.backends.contract.cases import ERROR_CASES, PARAMETER_CASES, TYPE_CASES
 from tests.backends.contract.conftest import BACKENDS, known_difference
+from tests.conftest import skip_or_fail
 from tests.support.postgres import TempPostgres
 from tests.support.server import ServerProcess
 
@@ -34,7 +35,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     if name != "postgres":
         module = BACKENDS[name][0]
         if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{name} backend needs {module}")
+            skip_or_fail(f"the {name} backend needs {module}")
     return name
 
 

@@ -165,11 +165,24 @@ def columns_of_rows_for(
 # PostgreSQL's built-ins: loaded once per process
 
 
+# PostgreSQL's built-in types, less the arrays of its catalogs' row types (not emulated).
+_BUILTIN_TYPES = tuple(
+    values
+    for values in pg15.TYPES
+    if not values[8] or values[8] in {other[0] for other in pg15.TYPES}
+)
+
+
+_BUILTIN_OIDS = frozenset(values[0] for values in _BUILTIN_TYPES)
+
+
 def builtin_types() -> list[Row]:
     rows = []
-    for values in pg15.TYPES:
+    for values in _BUILTIN_TYPES:
         row = dict(zip(_TYPE_COLUMNS, values[: len(_TYPE_COLUMNS)], strict=True))
         row |= {"typnamespace": model.PG_CATALOG_OID, "typowner": SUPERUSER_OID}
+        if row["typarray"] not in _BUILTIN_OIDS:
+            row["typarray"] = 0
         row |= {"typisdefined": True, "typtypmod": -1}
         rows.append(row)
     return rows
@@ -179,8 +192,8 @@ def builtin_type_names() -> list[Row]:
     """How format_type() spells each built-in type: `name` without a typmod, `null_name` for
     a NULL typmod, and with a typmod `base` followed by the typmod spelled per `kind`, then
     `suffix` ("[]" for arrays: the typmod applies to the element)."""
-    names = {values[0]: (values[21], values[22]) for values in pg15.TYPES}
-    elements = {values[0]: values[8] for values in pg15.TYPES if values[5] == "A"}
+    names = {values[0]: (values[21], values[22]) for values in _BUILTIN_TYPES}
+    elements = {values[0]: values[8] for values in _BUILTIN_TYPES if values[5] == "A"}
     rows = []
     for oid, (name, null_name) in names.items():
         element = elements.get(oid, 0)
@@ -197,7 +210,7 @@ def builtin_type_names() -> list[Row]:
 
 def builtin_type_spellings() -> dict[int, str]:
     """format_type(oid, -1) of each built-in type."""
-    return {values[0]: values[21] for values in pg15.TYPES}
+    return {values[0]: values[21] for values in _BUILTIN_TYPES}
 
 
 def builtin_procs() -> list[Row]:
@@ -302,9 +315,9 @@ class _Oids:
 
 def quote_ident(name: str) -> str:
     """An identifier as PostgreSQL's quote_ident() prints it."""
-    if name and (name[0].islower() or name[0] == "_") and name not in _RESERVED:
-        if all(c.islower() or c.isdigit() or c in "_$" for c in name):
-            return name
+    plain = all(c.islower() or c.isdigit() or c in "_$" for c in name)
+    if name and (name[0].islower() or name[0] == "_") and name not in _RESERVED and plain:
+        return name
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -320,7 +333,9 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
     # -- namespaces
     namespaces: dict[str, int] = {}
     listed = {schema.name for schema in snapshot.schemas}
-    fixed = {name: number for number, name in pg15.NAMESPACES if name != "public" or "public" in listed}
+    fixed = {
+        name: number for number, name in pg15.NAMESPACES if name != "public" or "public" in listed
+    }
     for name, number in fixed.items():
         namespaces[name] = number
         out.add("pg_namespace", {"oid": number, "nspname": name, "nspowner": SUPERUSER_OID})
@@ -409,7 +424,7 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
         ]
 
     # Foreign keys are triggers in PostgreSQL, on both tables (psql looks for them then).
-    with_triggers = set()
+    with_triggers: set[tuple[str, str | None]] = set()
     for relation in snapshot.relations:
         for constraint in relation.constraints:
             if constraint.kind == FOREIGN_KEY:
@@ -521,7 +536,7 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
         "rolcreaterole": True, "rolcreatedb": True, "rolcanlogin": True,
         "rolreplication": True, "rolbypassrls": True, "rolconnlimit": -1,
     })  # fmt: skip
-    out.tables["pg_settings"] = settings_rows(session)
+    out.tables["pg_settings"] = settings_rows(session, snapshot.settings)
     schemas = [s for s in snapshot.search_path if s in namespaces]
     out.add("pgwire_session", {
         "user_name": session.user, "database_name": session.database,
@@ -540,7 +555,15 @@ def version_string(session: SessionState) -> str:
     )
 
 
-def settings_rows(session: SessionState) -> list[Row]:
+def settings_rows(
+    session: SessionState, backend: Sequence[tuple[str, str, str]] = ()
+) -> list[Row]:
+    """pg_settings: PostgreSQL's parameters, with the session's values where it set them,
+    else the front end's defaults (TimeZone UTC, ...), else PostgreSQL's; then the backend's
+    own settings."""
+    from pgwire.server.settings import PARAMETERS  # the front end's defaults
+
+    defaults = {key: parameter.default for key, parameter in PARAMETERS.items()}
     values = {name.lower(): value for name, value in session.settings.items()}
     values |= {
         "server_version": session.server_version,
@@ -548,6 +571,7 @@ def settings_rows(session: SessionState) -> list[Row]:
         "server_encoding": "UTF8", "lc_collate": "C", "lc_ctype": "C",
         "session_authorization": session.user, "is_superuser": "on",
     }  # fmt: skip
+    own = {name.lower(): (name, value, description) for name, value, description in backend}
     rows = []
     seen = set()
     for (
@@ -556,17 +580,31 @@ def settings_rows(session: SessionState) -> list[Row]:
     ) in pg15.SETTINGS:  # fmt: skip
         key = name.lower()
         seen.add(key)
-        setting = values.get(key, boot)
+        if key in values:
+            setting, source = values[key], "session"
+        elif key in defaults:
+            setting, source = defaults[key], "default"
+        else:
+            setting, source = boot, "default"
         rows.append({
             "name": name, "setting": setting, "unit": unit, "category": category,
             "short_desc": short_desc, "extra_desc": extra_desc, "context": context,
-            "vartype": vartype, "source": "session" if key in values else "default",
-            "min_val": min_val, "max_val": max_val,
+            "vartype": vartype, "source": source, "min_val": min_val, "max_val": max_val,
             "enumvals": list(enumvals) if enumvals else None, "boot_val": boot,
             "reset_val": setting,
         })  # fmt: skip
+    for key, (name, value, description) in sorted(own.items()):
+        if key not in seen:  # the backend's own: DuckDB's threads, memory_limit, ...
+            seen.add(key)
+            setting = values.get(key, value)
+            rows.append({
+                "name": name, "setting": setting, "category": "Backend Options",
+                "short_desc": description, "context": "user", "vartype": "string",
+                "source": "session" if key in values else "default", "boot_val": value,
+                "reset_val": setting,
+            })  # fmt: skip
     for key, value in sorted(values.items()):
-        if key not in seen:  # custom options (myapp.x) and the backend's own
+        if key not in seen:  # custom options (myapp.x)
             rows.append({
                 "name": key, "setting": value, "category": "Customized Options",
                 "short_desc": "", "context": "user", "vartype": "string", "source": "session",

@@ -26,7 +26,6 @@ _VIEW_QUERY = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _QUOTED = re.compile(r'^"((?:[^"]|"")+)"$')
-_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z_0-9$]*$")
 
 
 def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
@@ -147,9 +146,15 @@ def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
     if any(r.schema == TEMP_SCHEMA for r in relations):
         schemas.append(model.Schema(TEMP_SCHEMA))
     path = [current, *_search_path(conn, database, current), TEMP_SCHEMA]
+    settings = tuple(
+        (str(name), str(value), str(description or ""))
+        for name, value, description in conn.execute(
+            "SELECT name, value, description FROM duckdb_settings() WHERE value IS NOT NULL"
+        ).fetchall()
+    )
     return model.Snapshot(
         tuple(schemas), tuple(relations), tuple(functions), tuple(enums),
-        tuple(dict.fromkeys(path)),
+        tuple(dict.fromkeys(path)), settings,
     )  # fmt: skip
 
 

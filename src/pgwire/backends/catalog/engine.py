@@ -18,6 +18,7 @@ relation that is not the catalog's raises `NotCatalog`: the backend runs it itse
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pgwire import sqlstate
-from pgwire.backends.catalog import build, schema, sqltext
+from pgwire.backends.catalog import build, pg15, schema, sqltext
 from pgwire.backends.catalog.model import SessionState, Snapshot
 from pgwire.errors import PgError
 from pgwire.handler import Column
@@ -94,6 +95,7 @@ class CatalogEngine:
         )
         self._db.execute("SET python_enable_replacements = false")
         self._type_spellings = build.builtin_type_spellings()
+        self._lock = threading.Lock()
         self._lay_out()
 
     @classmethod
@@ -104,7 +106,9 @@ class CatalogEngine:
             return cls._shared
 
     def session(self, state: SessionState) -> CatalogSession:
-        return CatalogSession(self, self._db.cursor(), state)
+        with self._lock:
+            cursor = self._db.cursor()
+        return CatalogSession(self, cursor, state)
 
     def _lay_out(self) -> None:
         db = self._db
@@ -120,7 +124,7 @@ class CatalogEngine:
             _insert(db, f"main.{table}", build.columns_of(table), rows)
         keywords = [
             dict(zip(("word", "catcode", "barelabel", "catdesc", "baredesc"), k, strict=True))
-            for k in build.pg15.KEYWORDS
+            for k in pg15.KEYWORDS
         ]
         keyword_columns = (("word", "VARCHAR"), ("catcode", "VARCHAR"),
                            ("barelabel", "BOOLEAN"), ("catdesc", "VARCHAR"),
@@ -173,10 +177,8 @@ class CatalogSession:
         return CatalogResult(columns, rows)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(self._engine._duckdb.Error):
             self._cursor.close()
-        except self._engine._duckdb.Error:
-            pass
 
     # -- loading a snapshot
 
@@ -198,7 +200,8 @@ class CatalogSession:
                 if rows:
                     _insert(cursor, f"temp.{table}", build.columns_of(table), rows)
                     self._filled.add(table)
-            for statement in _session_macros(built.tables["pgwire_session"][0]):
+            session = built.tables["pgwire_session"][0]
+            for statement in _session_macros(session, built.tables["pg_settings"]):
                 cursor.execute(statement)
             cursor.execute("COMMIT")
         except BaseException:
@@ -281,7 +284,12 @@ def _is_catalog_name(name: str) -> bool:
 
 
 def _pg_name(name: str) -> str:
-    return name.replace(build.INFORMATION_SCHEMA, "information_schema")
+    """The relation's name as PostgreSQL would report it."""
+    if name.startswith(build.INFORMATION_SCHEMA):
+        return name.replace(build.INFORMATION_SCHEMA, "information_schema", 1)
+    if name.startswith("pg_") and "." not in name:
+        return f"pg_catalog.{name}"
+    return name
 
 
 def _literal(value: Any) -> str:
@@ -292,19 +300,26 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _session_macros(session: build.Row) -> list[str]:
+def _session_macros(session: build.Row, settings: Sequence[build.Row]) -> list[str]:
     """The session's constants as TEMP macros (they shadow main's, which read pgwire_session):
     literals, so that they work where DuckDB allows no subquery (table function arguments)."""
     path = _literal(session["search_path"])
+    values_map = ", ".join(
+        f"{_literal(row['name'].lower())}: {_literal(row['setting'])}"
+        for row in settings
+        if row.get("setting") is not None
+    )
+    setting = f"MAP {{{values_map}}}[lower(_name)]"
     values = {
         "version()": _literal(session["version"]),
         "current_database()": _literal(session["database_name"]),
         "pgwire_current_user()": _literal(session["user_name"]),
-        "current_schema()": f"{path}[1]",
+        "current_schema()": f"({path})[1]",
         "current_schemas(_implicit)": (
             f"CASE WHEN _implicit THEN list_concat(['pg_catalog'], {path}) ELSE {path} END"
         ),
         "pg_backend_pid()": _literal(session["pid"]),
+        "current_setting(_name)": f"{setting}, (_name, _missing_ok) AS {setting}",
     }
     return [f"CREATE OR REPLACE TEMP MACRO {name} AS {body}" for name, body in values.items()]
 

@@ -113,6 +113,9 @@ class Snapshot:
     functions: tuple[Function, ...] = ()
     enums: tuple[Enum, ...] = ()
     search_path: tuple[str, ...] = ()  # schemas in name lookup order; the first is current
+    # The backend's own settings (DuckDB's threads, memory_limit, ...): (name, value,
+    # description), shown in pg_settings and current_setting() after PostgreSQL's own.
+    settings: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(slots=True)

@@ -221,7 +221,8 @@ def macros() -> list[str]:
         "WHEN _oid IS NULL THEN NULL WHEN __t.oid IS NULL THEN '???' "
         "WHEN _typmod IS NULL THEN __t.null_name "
         "WHEN _typmod < 0 OR __t.kind = '' THEN __t.name "
-        "WHEN __t.kind = 'length' THEN __t.base || '(' || (_typmod - 4)::VARCHAR || ')' || __t.suffix "
+        "WHEN __t.kind = 'length' THEN __t.base || '(' || (_typmod - 4)::VARCHAR || ')' "
+        "|| __t.suffix "
         "WHEN __t.kind = 'numeric' THEN __t.base || '(' || ((_typmod - 4) >> 16)::VARCHAR || ',' "
         "|| ((_typmod - 4) & 65535)::VARCHAR || ')' || __t.suffix "
         "WHEN __t.kind = 'bits' THEN __t.base || '(' || _typmod::VARCHAR || ')' || __t.suffix "
@@ -296,6 +297,7 @@ def macros() -> list[str]:
         "THEN NULL ELSE 1 END",
         "CREATE MACRO array_upper(_a, _d) AS CASE WHEN _a IS NULL OR len(_a) = 0 OR _d <> 1 "
         "THEN NULL ELSE len(_a) END",
+        "CREATE MACRO array_remove(_a, _e) AS list_filter(_a, lambda __x: __x IS DISTINCT FROM _e)",
         "CREATE MACRO array_ndims(_a) AS CASE WHEN _a IS NULL OR len(_a) = 0 THEN NULL ELSE 1 END",
         "CREATE MACRO _pg_expandarray(_arr) AS unnest(list_transform(generate_series(1, "
         "len(_arr)), lambda __i: {'x': _arr[__i], 'n': __i}))",
@@ -325,11 +327,13 @@ def _reg_macros() -> list[str]:
             "format_type({oid}, NULL)",
         ),
         "regproc": (
-            "(SELECT min(__p.oid) FROM pg_proc __p WHERE __p.proname = pgwire_ident_part(_name, 2))",
+            "(SELECT min(__p.oid) FROM pg_proc __p "
+            "WHERE __p.proname = pgwire_ident_part(_name, 2))",
             "(SELECT __p.proname FROM pg_proc __p WHERE __p.oid = {oid})",
         ),
         "regnamespace": (
-            "(SELECT __n.oid FROM pg_namespace __n WHERE __n.nspname = pgwire_ident_part(_name, 2))",
+            "(SELECT __n.oid FROM pg_namespace __n "
+            "WHERE __n.nspname = pgwire_ident_part(_name, 2))",
             "(SELECT quote_ident(__n.nspname) FROM pg_namespace __n WHERE __n.oid = {oid})",
         ),
         "regrole": (
@@ -339,8 +343,8 @@ def _reg_macros() -> list[str]:
     }
     lookups["regprocedure"] = (
         "pgwire_regproc_lookup(regexp_replace(_name, '\\(.*$', ''))",
-        "(SELECT __p.proname || '(' || coalesce(__d.identity_arguments, '') || ')' FROM pg_proc __p "
-        "LEFT JOIN pgwire_procdef __d ON __d.oid = __p.oid WHERE __p.oid = {oid})",
+        "(SELECT __p.proname || '(' || coalesce(__d.identity_arguments, '') || ')' "
+        "FROM pg_proc __p LEFT JOIN pgwire_procdef __d ON __d.oid = __p.oid WHERE __p.oid = {oid})",
     )
     out = []
     for reg, (lookup, name) in lookups.items():

@@ -179,6 +179,9 @@ def _code(tokens: list[Token]) -> list[Token]:
 def is_catalog_query(sql: str) -> bool:
     """True when `sql` reads PostgreSQL's catalog: pg_catalog or information_schema relations,
     catalog functions (version(), format_type(), ...), reg* casts or OPERATOR(...)."""
+    start = sql.lstrip(" \t\r\n(")[:6].lower()
+    if not start.startswith(("select", "with", "values", "table", "-", "/")):
+        return False  # INSERT, COPY, ...: never one (and never scanned: they can be long)
     lowered = sql.lower()
     if not any(hint in lowered for hint in _HINTS):
         return False
@@ -195,8 +198,13 @@ def is_catalog_query(sql: str) -> bool:
             return True
         if before is not None and before.text == ".":
             continue  # a column or a qualified name of something else
-        if word in catalog_relations() and token.kind == IDENT:
-            return True
+        if word in catalog_relations():
+            # quoted, only where a relation goes: "pg_class" may be the user's column
+            after_from = before is not None and (
+                before.word in ("from", "join") or before.text == ","
+            )
+            if token.kind == IDENT or after_from:
+                return True
         if after is not None and after.text == "(":
             if word in catalog_functions() or word == "operator":
                 return True
@@ -344,6 +352,7 @@ def rewrite_query(sql: str) -> Rewritten:
         _casts(items, context)
     for items in list(_walk_groups(nodes)):
         _format_calls(items)
+        _from_functions(items)
     return Rewritten(render(nodes), context.vectors)
 
 
@@ -384,8 +393,7 @@ def _simple_rewrites(nodes: list[Node]) -> None:
             before_word = before.word or before.text.lower() if before is not None else ""
             called = isinstance(after, Group) and after.open.text == "("
             if not called and not _is(after, ".") and before_word not in _NOT_VALUE_BEFORE:
-                if word != "user" or not isinstance(after, Token) or after.kind != STRING:
-                    nodes[i] = Token(IDENT, _SPECIAL_CALLS[word], origin=word)
+                nodes[i] = Token(IDENT, _SPECIAL_CALLS[word], origin=word)
         elif word in _RENAMED and word != "pg_catalog" and isinstance(after, Group):
             nodes[i] = Token(IDENT, _RENAMED[word])
         elif node.kind == STRING and node.text.startswith("'{") and _array_context(nodes, i):
@@ -469,11 +477,20 @@ def _cast_calls(nodes: list[Node]) -> None:
             if depth_items:
                 as_at = depth_items[-1]
             if as_at is not None:
-                expression = items[:as_at]
-                type_nodes = items[as_at + 1 :]
-                inner = Group(Token(PUNCT, "("), expression, Token(PUNCT, ")"))
-                nodes[i : j + 1] = [inner, Token(OP, "::"), *_strip(type_nodes)]
+                expression = _strip(items[:as_at])
+                type_nodes = _strip(items[as_at + 1 :])
+                if not _primary_chain(expression):  # x + 1 AS int: (x + 1)::int
+                    expression = [Group(Token(PUNCT, "("), expression, Token(PUNCT, ")"))]
+                nodes[i : j + 1] = [*expression, Token(OP, "::"), *type_nodes]
         i += 1
+
+
+def _primary_chain(nodes: list[Node]) -> bool:
+    """A name, literal, call or group, cast any number of times: `x` in `x::t` unchanged."""
+    if not nodes:
+        return False
+    probe = [*nodes, Token(OP, "::")]
+    return _operand_start(probe, len(probe) - 1) == 0
 
 
 def _strip(nodes: list[Node]) -> list[Node]:
@@ -486,6 +503,7 @@ def _strip(nodes: list[Node]) -> list[Node]:
 
 
 # -- casts to reg* types
+
 
 def _casts(nodes: list[Node], context: _Context) -> None:
     i = 0
@@ -644,8 +662,10 @@ def _alias_needed(nodes: list[Node], begin: int, end: int, context: _Context) ->
         expression, aliased = code[:-1], True
     if not expression:
         return None
-    if aliased and nodes[expression[-1]].word in VECTOR_COLUMNS and all(
-        nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in expression
+    if (
+        aliased
+        and nodes[expression[-1]].word in VECTOR_COLUMNS
+        and all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in expression)
     ):
         context.vectors.add(nodes[code[-1]].word)  # i.indkey AS keys: keys is one too
     casts = [k for k in expression if _is(nodes[k], "::")]
@@ -654,18 +674,23 @@ def _alias_needed(nodes: list[Node], begin: int, end: int, context: _Context) ->
         type_word = nodes[type_at].word if type_at < len(nodes) else ""
         tail = [nodes[k] for k in expression if k > type_at]
         whole = _operand_start(nodes, casts[-1]) <= expression[0]
-        if whole and type_word in REG_TYPES and all(
-            isinstance(node, Group) and node.open.text == "[" for node in tail
+        if (
+            whole
+            and type_word in REG_TYPES
+            and all(isinstance(node, Group) and node.open.text == "[" for node in tail)
         ):
             token = nodes[casts[-1]]
             assert isinstance(token, Token)
             context.display_casts.add(id(token))
-    rewritten = len(expression) == 1 and isinstance(nodes[expression[0]], Token)
-    if rewritten and nodes[expression[0]].origin and not aliased:
-        return _column_name(nodes, expression)
-    if aliased or not (casts or _is_call(nodes, expression)):
+    only = nodes[expression[0]] if len(expression) == 1 else None
+    if isinstance(only, Token) and only.origin and not aliased:
+        return only.origin
+    if aliased:
         return None
-    return _column_name(nodes, expression)
+    pure_cast = bool(casts) and _operand_start(nodes, casts[-1]) <= expression[0]
+    if pure_cast or _is_call(nodes, expression):
+        return _column_name(nodes, expression)
+    return None
 
 
 def _bare_alias(prior: Node, last: Node) -> bool:
@@ -678,21 +703,40 @@ def _bare_alias(prior: Node, last: Node) -> bool:
 
 
 def _is_call(nodes: list[Node], code: list[int]) -> bool:
-    """`[q.]f(...)`, the whole item."""
+    """`[q.]f(...)` (with FILTER, OVER, WITHIN GROUP clauses), the whole item."""
+    return _call_name(nodes, code) is not None
+
+
+def _call_name(nodes: list[Node], code: list[int]) -> str | None:
+    # strip trailing FILTER (...), OVER (...)/OVER name, WITHIN GROUP (...)
+    end = len(code)
+    while end >= 2:
+        last, before = nodes[code[end - 1]], nodes[code[end - 2]]
+        if before.word in ("over", "filter") and (
+            isinstance(last, Group) or last.kind in (IDENT, QIDENT)
+        ):
+            end -= 2
+        elif end >= 3 and nodes[code[end - 3]].word == "within" and before.word == "group":
+            end -= 3
+        else:
+            break
+    code = code[:end]
     if len(code) < 2 or not isinstance(nodes[code[-1]], Group):
-        return False
+        return None
     group = nodes[code[-1]]
     assert isinstance(group, Group)
     if group.open.text != "(":
-        return False
+        return None
     names = code[:-1]
     for n, k in enumerate(names):
         expected_name = n % 2 == 0
         if expected_name and nodes[k].kind not in (IDENT, QIDENT):
-            return False
+            return None
         if not expected_name and not _is(nodes[k], "."):
-            return False
-    return len(names) % 2 == 1 and nodes[names[-1]].word not in _OPERATOR_WORDS
+            return None
+    if len(names) % 2 != 1 or nodes[names[-1]].word in _OPERATOR_WORDS:
+        return None
+    return nodes[names[-1]].word or None
 
 
 def _column_name(nodes: list[Node], code: list[int]) -> str | None:
@@ -700,10 +744,11 @@ def _column_name(nodes: list[Node], code: list[int]) -> str | None:
     # strip trailing casts: x::a::b is named by x, or by the last type if x has no name
     first_cast = next((n for n, k in enumerate(code) if _is(nodes[k], "::")), None)
     head = code if first_cast is None else code[:first_cast]
-    if len(head) == 1 and isinstance(nodes[head[0]], Token) and nodes[head[0]].origin:
-        return nodes[head[0]].origin
+    first = nodes[head[0]] if len(head) == 1 else None
+    if isinstance(first, Token) and first.origin:
+        return first.origin
     if head and _is_call(nodes, head):
-        return nodes[head[-2]].word or None
+        return _call_name(nodes, head)
     if head and all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in head):
         last = nodes[head[-1]]
         if last.kind in (IDENT, QIDENT) and last.word not in _OPERATOR_WORDS:
@@ -742,3 +787,89 @@ def _format_calls(nodes: list[Node]) -> None:
             index = group.items.index(first)
             text = first.text.replace("%I", "%s").replace("%L", "'%s'")
             group.items[index] = Token(STRING, text)
+
+
+# -- a scalar function in FROM: string_to_array(...) s → (SELECT string_to_array(...) AS s) s
+
+# Functions that return rows in DuckDB (the rest are scalar: PostgreSQL allows those in FROM,
+# as one row whose column is named after the alias).
+TABLE_FUNCTIONS = frozenset({
+    "generate_series", "generate_subscripts", "unnest", "range", "pg_get_keywords",
+    "pg_partition_ancestors", "json_each", "json_tree", "pg_options_to_table",
+    "regexp_split_to_table", "pg_show_all_settings", "aclexplode", "pg_timezone_names",
+    "pg_timezone_abbrevs", "pg_event_trigger_ddl_commands", "pg_listening_channels",
+})  # fmt: skip
+_FROM_END = _LIST_END - {"from"} | {"on", "using", "natural"}
+
+
+def _from_functions(nodes: list[Node]) -> None:
+    in_from = False
+    item_start = False
+    selecting = False  # FROM in trim(... FROM x) or extract(... FROM x) is no FROM clause
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        word = node.word if node.kind == IDENT else ""
+        if word == "select":
+            selecting = True
+        if word == "from" and selecting:
+            in_from, item_start = True, True
+        elif in_from and (word == "join" or _is(node, ",")):
+            item_start = True
+        elif in_from and word in _FROM_END:
+            in_from = word == "on" or word == "using"  # the join goes on after its condition
+            item_start = False
+        elif (in_from and item_start and node.kind in (WS, COMMENT)) or (
+            in_from and item_start and word == "lateral"
+        ):
+            pass
+        elif in_from and item_start and node.kind in (IDENT, QIDENT):
+            item_start = False
+            call = _next(nodes, i)
+            group = _at(nodes, call)
+            if (
+                isinstance(group, Group)
+                and group.open.text == "("
+                and node.word not in TABLE_FUNCTIONS
+                and node.word not in _NOT_FUNCTIONS
+            ):
+                i = _wrap_scalar(nodes, i, call)
+        else:
+            item_start = False
+        i += 1
+
+
+_NOT_FUNCTIONS = {"select", "values", "with", "lateral", "only"}
+
+
+def _wrap_scalar(nodes: list[Node], name_at: int, call: int) -> int:
+    """Replace `f(...) [AS] alias[(column)]` at name_at with a one-row subquery."""
+    function = nodes[name_at].word
+    end = call
+    alias = function
+    column = function
+    k = _next(nodes, call)
+    if _at(nodes, k) is not None and nodes[k].word == "as":
+        k = _next(nodes, k)
+    candidate = _at(nodes, k)
+    if (
+        candidate is not None
+        and candidate.kind in (IDENT, QIDENT)
+        and candidate.word not in _FROM_END
+        and candidate.word not in ("join", "left", "right", "inner", "full", "cross", "with")
+    ):
+        alias = column = candidate.word
+        end = k
+        columns = _at(nodes, _next(nodes, k))
+        if isinstance(columns, Group) and columns.open.text == "(":
+            names = [t.word for t in columns.items if t.kind in (IDENT, QIDENT)]
+            if names:
+                column = names[0]
+            end = _next(nodes, k)
+    call_text = nodes[name_at].text + nodes[call].text
+    quoted_alias = '"' + alias.replace('"', '""') + '"'
+    quoted_column = '"' + column.replace('"', '""') + '"'
+    nodes[name_at : end + 1] = [
+        Token(IDENT, f"(SELECT {call_text} AS {quoted_column}) AS {quoted_alias}")
+    ]
+    return name_at
