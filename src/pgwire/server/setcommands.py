@@ -142,6 +142,9 @@ def _syntax(text: str) -> PgError:
 
 
 def _show(session: Session, text: str) -> Result:
+    if re.fullmatch(r"SHOW\s+TRANSACTION\s+ISOLATION\s+LEVEL", text, re.IGNORECASE):
+        value = session.settings.get("transaction_isolation")
+        return Rows([Column("transaction_isolation")], [(value,)], command="SHOW")
     match = _SHOW.match(text)
     if not match:
         raise _syntax(text)
