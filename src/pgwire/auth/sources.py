@@ -24,6 +24,9 @@ class DictSource:
     async def secret_for(self, user: str) -> str | None:
         return self._users.get(user)
 
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._users.items())
+
     def __repr__(self) -> str:
         return f"DictSource({len(self._users)} users)"
 

@@ -21,6 +21,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from pgwire.auth.password import is_md5_secret
+from pgwire.auth.scram import ScramSecret, mock_salt
+from pgwire.auth.sources import DictSource
 from pgwire.config import Config
 from pgwire.handler import Handler
 from pgwire.protocol.connection import Connection, Role
@@ -69,12 +72,18 @@ class Server:
             else None
         )
         self.auth_secret = secrets.token_bytes(32)  # keys the fake salts of unknown users
+        # SCRAM verifiers derived from plain passwords: PBKDF2 is deliberately slow, so it
+        # runs once per user and password, off the event loop.
+        self._verifiers: dict[tuple[str, str], str] = {}
 
     # ------------------------------------------------------------------ listening
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         cfg = self.config
+        warming = loop.create_task(self._warm_verifiers())
+        self._tasks.add(warming)
+        warming.add_done_callback(self._tasks.discard)
         if self.worker is not None:
             self.worker.listen(loop, self.cancel)
         if self._sockets is not None:
@@ -164,6 +173,34 @@ class Server:
         self._admitted += 1
         session.admitted = True
         return True
+
+    async def _warm_verifiers(self) -> None:
+        """Derive the verifiers of a users file's plain passwords in the background, so that
+        even a user's first SCRAM attempt costs what an unknown user's does."""
+        if not isinstance(self.credentials, DictSource):
+            return
+        if not any(rule.method == "scram-sha-256" for rule in self.auth_rules):
+            return
+        for user, secret in self.credentials.items():
+            await self.scram_verifier(user, secret)
+
+    async def scram_verifier(self, user: str, secret: str) -> str:
+        """`secret` as a SCRAM verifier: as stored, or derived from a plain password once."""
+        if ScramSecret.parse(secret) is not None or is_md5_secret(secret):
+            return secret
+        key = (user, secret)
+        verifier = self._verifiers.get(key)
+        if verifier is None:
+            salt = mock_salt(self.auth_secret, user)
+            iterations = self.config.scram_iterations
+            derived = await asyncio.get_running_loop().run_in_executor(
+                None, ScramSecret.from_password, secret, salt, iterations
+            )
+            verifier = derived.encode()
+            if len(self._verifiers) >= 10_000:
+                self._verifiers.pop(next(iter(self._verifiers)))
+            self._verifiers[key] = verifier
+        return verifier
 
     def register(self, session: Session, key_length: int) -> tuple[int, bytes]:
         pid = self._next_pid

@@ -312,6 +312,8 @@ class Session:
         secret = None
         if server.credentials is not None:
             secret = await server.credentials.secret_for(user)
+        if secret is not None and rule.method == "scram-sha-256":
+            secret = await server.scram_verifier(user, secret)
         exchange = start_exchange(
             rule.method,
             user,

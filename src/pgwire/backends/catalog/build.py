@@ -555,9 +555,7 @@ def version_string(session: SessionState) -> str:
     )
 
 
-def settings_rows(
-    session: SessionState, backend: Sequence[tuple[str, str, str]] = ()
-) -> list[Row]:
+def settings_rows(session: SessionState, backend: Sequence[tuple[str, str, str]] = ()) -> list[Row]:
     """pg_settings: PostgreSQL's parameters, with the session's values where it set them,
     else the front end's defaults (TimeZone UTC, ...), else PostgreSQL's; then the backend's
     own settings."""
