@@ -15,32 +15,13 @@ import pg8000.native
 import psycopg
 import pytest
 
-from pgwire.auth.password import md5_secret
-from pgwire.auth.scram import ScramSecret
 from pgwire.protocol import messages as m
-from tests.support.certs import Certs, make_certs
+from tests.support.certs import Certs
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.interop
 
 METHODS = ["password", "md5", "scram-sha-256"]
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
-    return make_certs(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture(scope="module")
-def users_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("users") / "users.toml"
-    path.write_text(
-        "[users]\n"
-        'plain = "wonderland"\n'
-        f'hashed = "{md5_secret("builder", "hashed")}"\n'
-        f'verifier = "{ScramSecret.from_password("s3cret").encode()}"\n'
-    )
-    return path
 
 
 PASSWORDS = {"plain": "wonderland", "hashed": "builder", "verifier": "s3cret"}
