@@ -1,8 +1,11 @@
 """`python -m benchmarks`: pgbench against PostgreSQL 15 and pgwire, side by side.
 
-Suites: `query` (SELECT 1 over open connections, per query mode and client count) and
-`connect` (connection set-up rate per authentication method and TLS, benchmarks/connect.py);
-`all` (the default) runs both into one report.
+Suites: `query` (SELECT 1 over open connections, per query mode and client count),
+`connect` (connection set-up rate per authentication method and TLS, benchmarks/connect.py),
+`fetch` (a large result through psycopg and asyncpg, benchmarks/results_fetch.py),
+`pipeline` (psycopg pipeline mode and asyncpg executemany, benchmarks/pipeline.py) and
+`idle` (server memory per idle connection, benchmarks/idle.py); `all` (the default) runs
+them all into one report.
 """
 
 from __future__ import annotations
@@ -15,7 +18,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from benchmarks import connect, inprocess, pgbench, report
+from benchmarks import (
+    clientsuite,
+    connect,
+    idle,
+    inprocess,
+    pgbench,
+    pipeline,
+    report,
+    results_fetch,
+)
 from benchmarks.common import (
     PgwireTarget,
     Pinning,
@@ -32,7 +44,7 @@ TARGETS: dict[str, Callable[[Pinning], Target]] = {
     "pgwire-duckdb": lambda pin: PgwireTarget("pgwire-duckdb", None, pin),
 }
 WARMUP = pgbench.Workload("simple", 1)
-SUITES = ("query", "connect", "all")
+SUITES = ("query", "connect", "fetch", "pipeline", "idle", "all")
 
 
 def _names(choices: Sequence[str]) -> Callable[[str], list[str]]:
@@ -60,15 +72,18 @@ def _ints(text: str) -> list[int]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="pgbench SELECT 1 against PostgreSQL 15 and pgwire servers, interleaved, "
-        "pinned (server on one CPU, client on another), as a markdown table of medians.",
+        description="pgbench and Python drivers against PostgreSQL 15 and pgwire servers, "
+        "interleaved, pinned (server on one CPU, client on another), as markdown tables of "
+        "medians.",
     )
     parser.add_argument(
         "--suite",
         choices=SUITES,
         default="all",
         help="query: SELECT 1 over open connections; connect: connection set-up rate per "
-        "authentication method and TLS (pgbench -C); all: both (default)",
+        "authentication method and TLS (pgbench -C); fetch: a large result through psycopg "
+        "(text) and asyncpg (binary); pipeline: psycopg pipeline mode and asyncpg "
+        "executemany; idle: server memory per idle connection; all: every suite (default)",
     )
     parser.add_argument("--reps", type=int, help="repetitions (default: 3)")
     parser.add_argument("--seconds", type=int, help="pgbench -T per run (default: 5)")
@@ -91,11 +106,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"connect suite: configurations (default: {','.join(connect.CONFIGS)})",
     )
     parser.add_argument(
+        "--rows",
+        type=int,
+        help=f"fetch suite: result rows (default: {results_fetch.ROWS:,}; smoke: "
+        f"{results_fetch.SMOKE_ROWS:,})",
+    )
+    parser.add_argument(
+        "--statements",
+        type=int,
+        help=f"pipeline suite: statements per run (default: {pipeline.STATEMENTS:,}; smoke: "
+        f"{pipeline.SMOKE_STATEMENTS:,})",
+    )
+    parser.add_argument(
+        "--idle-connections",
+        type=int,
+        help=f"idle suite: connections held (default: {idle.CONNECTIONS:,}; smoke: "
+        f"{idle.SMOKE_CONNECTIONS:,})",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="check the harness: 1 rep of 1 s; query suite: simple mode, c=1 and c=8, every "
-        f"target; connect suite: {' and '.join(connect.SMOKE_CONFIGS)} only; fails only when "
-        "the harness breaks, never because a target is slow or failing",
+        f"target; connect suite: {' and '.join(connect.SMOKE_CONFIGS)} only; fetch, pipeline "
+        "and idle suites: the small sizes; fails only when the harness breaks, never because "
+        "a target is slow or failing",
     )
     parser.add_argument("--out", type=Path, help="also write the markdown report to this file")
     parser.add_argument("--no-pin", action="store_true", help="do not pin CPUs with taskset")
@@ -112,8 +146,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.auth_configs = args.auth_configs or list(
         connect.SMOKE_CONFIGS if smoke else connect.CONFIGS
     )
+    args.rows = args.rows or (results_fetch.SMOKE_ROWS if smoke else results_fetch.ROWS)
+    args.statements = args.statements or (
+        pipeline.SMOKE_STATEMENTS if smoke else pipeline.STATEMENTS
+    )
+    args.idle_connections = args.idle_connections or (
+        idle.SMOKE_CONNECTIONS if smoke else idle.CONNECTIONS
+    )
     if args.reps < 1 or args.seconds < 1:
         parser.error("--reps and --seconds must be at least 1")
+    if min(args.rows, args.statements, args.idle_connections) < 1:
+        parser.error("--rows, --statements and --idle-connections must be at least 1")
     return args
 
 
@@ -164,7 +207,7 @@ def _terminate(signum: int, frame: object) -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     args.pgbench = pgbench.find_pgbench()
-    if args.pgbench is None:
+    if args.pgbench is None and args.suite in ("query", "connect", "all"):
         _say("pgbench not found: install postgresql-client-15 or set $PGBENCH")
         return 2
     args.pinning = Pinning() if args.no_pin else detect_pinning()
@@ -192,17 +235,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pg_version = connected.postgres_version
         else:
             _say(f"connect suite skipped: it runs {' and '.join(connect.TARGETS)} only")
+    sections, problems, version = _client_suites(args)
+    if pg_version == "n/a":
+        pg_version = version
     facts = machine_facts(args.pinning, pg_version)
     if outcome is not None:
         outcome.facts = facts
         text = report.render(outcome)
         if connected is not None:
             text += "\n" + connect.section(connected)
-    elif connected is not None:
+    elif connected is not None and not sections:
         text = connect.document(connected, facts)
+    elif connected is not None or sections:
+        text = f"# pgwire benchmarks, {date}\n\n"
+        text += "\n".join(f"- {key}: {value}" for key, value in facts) + "\n"
+        if connected is not None:
+            text += "\n" + connect.section(connected)
     else:
         _say("nothing was measured")
         return 2
+    text += "".join("\n" + section for section in sections)
     print(text)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -212,10 +264,63 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = (_smoke_problem(outcome) if outcome is not None else None) or (
             connect.smoke_problem(connected) if connected is not None else None
         )
+        problem = problem or next(iter(problems), None)
         if problem:
             _say(f"smoke FAILED: {problem}")
             return 1
     return 0
+
+
+def _suite_targets(args: argparse.Namespace, suite: str, names: Sequence[str]) -> list[Target]:
+    """The targets of ``suite`` among those asked for, new and not started."""
+    chosen = [name for name in args.targets if name in names]
+    if not chosen:
+        _say(f"{suite} suite skipped: it runs {', '.join(names)} only")
+    return [TARGETS[name](args.pinning) for name in chosen]
+
+
+def _client_suites(args: argparse.Namespace) -> tuple[list[str], list[str], str]:
+    """The fetch, pipeline and idle suites asked for: their markdown sections, the smoke
+    problems they found (harness failures) and PostgreSQL's version."""
+    sections: list[str] = []
+    problems: list[str | None] = []
+    versions: list[str] = []
+    warmup = args.warmup > 0
+    if args.suite in ("fetch", "all") and (
+        targets := _suite_targets(args, "fetch", results_fetch.TARGETS)
+    ):
+        fetched = results_fetch.run(
+            targets,
+            rows=args.rows,
+            reps=args.reps,
+            warmup=warmup,
+            pinning=args.pinning,
+            say=_say,
+        )
+        sections.append(results_fetch.render(fetched))
+        problems.append(clientsuite.smoke_problem(fetched))
+        versions.append(fetched.postgres_version)
+    if args.suite in ("pipeline", "all") and (
+        targets := _suite_targets(args, "pipeline", pipeline.TARGETS)
+    ):
+        piped = pipeline.run(
+            targets,
+            statements=args.statements,
+            reps=args.reps,
+            warmup=warmup,
+            pinning=args.pinning,
+            say=_say,
+        )
+        sections.append(pipeline.render(piped))
+        problems.append(clientsuite.smoke_problem(piped))
+        versions.append(piped.postgres_version)
+    if args.suite in ("idle", "all") and (targets := _suite_targets(args, "idle", idle.TARGETS)):
+        held = idle.run(targets, connections=args.idle_connections, reps=args.reps, say=_say)
+        sections.append(idle.render(held))
+        problems.append(idle.smoke_problem(held))
+        versions.append(held.postgres_version)
+    found = [p for p in problems if p is not None]
+    return sections, found, next((v for v in versions if v != "n/a"), "n/a")
 
 
 def _query_suite(args: argparse.Namespace, date: str) -> tuple[report.Outcome, str]:

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,14 +142,20 @@ class Target(ABC):
 class PostgresTarget(Target):
     """A throwaway PostgreSQL 15 cluster (tests/support/postgres.py), pinned like the others."""
 
-    def __init__(self, pinning: Pinning, name: str = "postgres") -> None:
+    def __init__(
+        self,
+        pinning: Pinning,
+        name: str = "postgres",
+        settings: Mapping[str, str | int | float | bool] | None = None,
+    ) -> None:
         super().__init__(name, pinning)
         self.version = "n/a"
         self.pinned_pids: list[int] = []
+        self.settings = dict(settings or {})  # postgresql.conf settings, e.g. max_connections
         self._pg: TempPostgres | None = None
 
     def start(self) -> None:
-        pg = TempPostgres()
+        pg = TempPostgres(self.settings)
         try:
             pg.start()
         except (PostgresNotFound, PostgresStartError, OSError) as exc:
