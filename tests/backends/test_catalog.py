@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -140,6 +141,19 @@ def test_operator_and_collate() -> None:
 )  # fmt: skip
 def test_reg_casts_by_context(sql: str, expected: str) -> None:
     assert expected in rewrite(sql)
+
+
+def test_untyped_array_parameters_become_lists() -> None:
+    """psycopg sends a list of str untyped ('{r,p}'): under ANY() it is a list."""
+    out = rewrite(
+        "SELECT 1 FROM pg_class c WHERE c.relkind = ANY('{r,p,\"\"}') AND oid = ANY('{1,2}')"
+    )
+    assert "ANY(['r', 'p', ''])" in out and "ANY([1, 2])" in out
+
+
+def test_collate_as_a_name_stays() -> None:
+    out = rewrite("SELECT d.datcollate as collate, d.datctype FROM pg_database d")
+    assert "as collate, d.datctype" in out
 
 
 def test_array_literals_become_lists() -> None:
@@ -705,5 +719,79 @@ def test_duckdb_session_parameters_reach_the_catalog() -> None:
     async def body(session: DuckDBSession, handler: DuckDBHandler) -> None:
         await session.set_parameter("application_name", "reporter")
         assert await fetch(session, "SELECT current_setting('application_name')") == [("reporter",)]
+
+    run(body)
+
+
+def test_catalog_column_types(catalog: CatalogSession) -> None:
+    """ "char" columns are "char" (asyncpg reads them as bytes); int2vector/oidvector columns
+    keep their types, also renamed."""
+    result = catalog.run(
+        "SELECT t.typtype AS kind, relkind, i.indkey, i.indkey AS keys, t.typname "
+        "FROM pg_type t, pg_class c, pg_index i LIMIT 1",
+        lambda: SNAPSHOT,
+    )
+    assert [c.type_oid for c in result.columns] == [
+        oids.CHAR, oids.CHAR, oids.INT2VECTOR, oids.INT2VECTOR, oids.TEXT,
+    ]  # fmt: skip
+    assert registry.encoder(oids.INT2VECTOR)([1, 2]) == b"1 2"
+
+
+def test_duckdb_settings_reach_pg_settings() -> None:
+    async def body(session: DuckDBSession, handler: DuckDBHandler) -> None:
+        [(threads,)] = await fetch(
+            session, "SELECT value FROM duckdb_settings() WHERE name = 'threads'"
+        )
+        assert await fetch(session, "SELECT current_setting('threads')") == [(threads,)]
+        assert await fetch(
+            session, "SELECT setting, category FROM pg_settings WHERE name = 'threads'"
+        ) == [(threads, "Backend Options")]
+        # PostgreSQL's parameters have pgwire's defaults where the client set none
+        assert await fetch(session, "SELECT current_setting('TimeZone')") == [("UTC",)]
+
+    run(body)
+
+
+def test_duckdb_read_only_database_has_a_catalog(tmp_path: Path) -> None:
+    import duckdb
+
+    path = str(tmp_path / "ro.duckdb")
+    with duckdb.connect(path) as conn:
+        conn.execute("CREATE TABLE kept (a INTEGER PRIMARY KEY, b VARCHAR)")
+
+    async def main() -> None:
+        handler = DuckDBHandler(path, read_only=True)
+        session = await handler.connect(SessionInfo("tester", "ro", 9))
+        try:
+            assert await fetch(
+                session,
+                "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+                "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+                "WHERE c.relname = 'kept' ORDER BY a.attnum",
+            ) == [("kept", "a", "integer"), ("kept", "b", "text")]
+        finally:
+            await session.close()
+            handler.shutdown()
+
+    asyncio.run(main())
+
+
+def test_duckdb_catalog_queries_from_many_sessions_at_once() -> None:
+    async def body(session: DuckDBSession, handler: DuckDBHandler) -> None:
+        sessions = [
+            await handler.connect(SessionInfo(f"user{n}", "testdb", 100 + n)) for n in range(16)
+        ]
+        try:
+            query = (
+                "SELECT current_user, a.attname FROM pg_attribute a JOIN pg_class c "
+                "ON c.oid = a.attrelid WHERE c.relname = 'orders' ORDER BY a.attnum"
+            )
+            for _ in range(2):  # one statement at a time per session, as the front end runs them
+                results = await asyncio.gather(*(fetch(s, query) for s in sessions))
+                for n, rows in enumerate(results):
+                    assert rows == [(f"user{n}", name) for name in ("id", "item", "qty")]
+        finally:
+            for s in sessions:
+                await s.close()
 
     run(body)

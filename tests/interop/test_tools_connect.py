@@ -136,27 +136,14 @@ def test_jdbc_type_info_lists_postgresql_types(jdbc_meta: dict[str, Any]) -> Non
 # SQLAlchemy 2
 
 
-def _front_end_isolation_level(server: ServerProcess) -> bool:
-    with psycopg.connect(server.dsn, autocommit=True) as conn:
-        try:
-            conn.execute("SHOW TRANSACTION ISOLATION LEVEL")
-        except psycopg.Error:
-            return False
-    return True
-
-
 @pytest.fixture
-def inspector(server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """SQLAlchemy's inspector over psycopg, set up around three gaps outside the catalog:
-    DuckDB has no savepoints (psycopg's hstore lookup on connect uses one: use_native_hstore
-    off), the front end reads reg* parameters as OIDs only (client-side binding instead), and
-    it does not yet answer SHOW TRANSACTION ISOLATION LEVEL (stubbed only while it does not).
-    test_sqlalchemy_default_configuration follows those gaps."""
+def inspector(server: ServerProcess) -> Iterator[Any]:
+    """SQLAlchemy's inspector over psycopg, set up around two gaps outside the catalog: DuckDB
+    has no savepoints (psycopg's hstore lookup on connect opens one: use_native_hstore off),
+    and the front end reads reg*-typed parameters (`CAST($1 AS REGCLASS)` in SQLAlchemy's
+    reflection) as OIDs only (client-side binding instead). test_sqlalchemy_default_configuration
+    follows those gaps."""
     sqlalchemy = pytest.importorskip("sqlalchemy")
-    if not _front_end_isolation_level(server):
-        from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-
-        monkeypatch.setattr(PGDialect_psycopg, "get_isolation_level", lambda *_: "READ COMMITTED")
     url = f"postgresql+psycopg://tester@127.0.0.1:{server.port}/testdb"
     engine = sqlalchemy.create_engine(
         url, use_native_hstore=False, connect_args={"cursor_factory": psycopg.ClientCursor}
@@ -200,8 +187,8 @@ def test_sqlalchemy_inspect_keys_and_indexes(inspector: Any) -> None:
 
 
 @pytest.mark.xfail(
-    reason="outside the catalog: SHOW TRANSACTION ISOLATION LEVEL (front end), reg* "
-    "parameters decoded as OIDs (types), savepoints (DuckDB)",
+    reason="outside the catalog: reg* parameters decoded as OIDs only (front end), "
+    "savepoints (DuckDB)",
     strict=False,
 )
 def test_sqlalchemy_default_configuration(server: ServerProcess) -> None:
@@ -219,7 +206,6 @@ def test_sqlalchemy_default_configuration(server: ServerProcess) -> None:
 
 # Not catalog queries, with what keeps them from working today.
 _OUTSIDE = {
-    "show transaction isolation level": "the front end does not answer this SHOW spelling yet",
     'savepoint "_pg3_1"': "DuckDB has no savepoints",
     'release "_pg3_1"': "DuckDB has no savepoints",
 }
@@ -251,3 +237,43 @@ def test_tool_query_over_the_wire(connection: Any, statement: Statement) -> None
     cursor = connection.execute(sql)
     if cursor.description is not None:
         cursor.fetchall()
+
+
+# ---------------------------------------------------------------------------------------------
+# pgcli itself, driven in tmux (optional: pgcli is no test dependency)
+
+
+def test_pgcli_browses(server: ServerProcess, tmp_path: Path) -> None:
+    import time
+
+    pgcli = os.environ.get("PGWIRE_PGCLI") or shutil.which("pgcli")
+    tmux = shutil.which("tmux")
+    if pgcli is None or tmux is None:
+        pytest.skip("optional: pgcli (PGWIRE_PGCLI=path) and tmux")
+    name = f"pgwire-pgcli-{os.getpid()}"
+    command = (f"HOME={tmp_path} {pgcli} -h 127.0.0.1 -p {server.port} -U tester testdb "
+               "--less-chatty")  # fmt: skip
+    subprocess.run([tmux, "new-session", "-d", "-s", name, "-x", "200", "-y", "60", command],
+                   check=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+
+        def screen() -> str:
+            return subprocess.run(
+                [tmux, "capture-pane", "-t", name, "-p", "-S", "-300"],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+
+        while "testdb>" not in screen() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for keys in (r"\dt", r"\d orders", r"\l"):
+            subprocess.run([tmux, "send-keys", "-t", name, keys, "Enter"], check=True)
+            time.sleep(1.5)
+        shown = screen()
+    finally:
+        subprocess.run([tmux, "kill-session", "-t", name], capture_output=True)
+    assert "| main   | items  | table | tester |" in shown, shown
+    assert '"orders_item_id_fkey" FOREIGN KEY (item) REFERENCES items(id)' in shown, shown
+    assert "| testdb | tester | UTF8" in shown, shown
+    assert "Traceback" not in shown and "ERROR" not in shown, shown
+    assert not [line for line in server.log if "catalog query not covered" in line]

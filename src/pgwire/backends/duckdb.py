@@ -691,6 +691,7 @@ class DuckDBSession(Handler):
             # Cancel request or client gone: stop DuckDB, and let the worker finish with the
             # cursor before anyone else uses it.
             self._cursor.interrupt()
+            self._catalog.interrupt()
             with contextlib.suppress(BaseException):
                 await future
             raise

@@ -85,7 +85,28 @@ def is_set_command(sql: str) -> bool:
         return False
     if words[0] in ("SET", "RESET", "SHOW", "DISCARD"):
         return not (words[0] == "SET" and words[1:] in (["CONSTRAINTS"], ["ROLE"]))
-    return words[0] == "SELECT" and _CALL.match(sqltext.strip_comments(sql).strip()) is not None
+    return words[0] == "SELECT" and _single_call(sqltext.strip_comments(sql).strip())
+
+
+def _single_call(text: str) -> bool:
+    """True when the SELECT is one set_config()/current_setting() call and nothing else: the
+    argument list closes exactly where the call ends (no second call, no FROM)."""
+    match = _CALL.match(text)
+    if match is None:
+        return False
+    depth = 0
+    args = match.group(2)
+    for is_code, begin, end in sqltext._spans(args):
+        if not is_code:
+            continue
+        for c in args[begin:end]:
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+                if depth < 0:
+                    return False  # the first call closed before the text's last ')'
+    return depth == 0
 
 
 async def run(session: Session, sql: str) -> Result:

@@ -517,8 +517,19 @@ def register(reg: TypeRegistry) -> None:
     oid_like = (oids.OID, oids.REGPROC, oids.REGPROCEDURE, oids.REGOPER, oids.REGOPERATOR,
                 oids.REGCLASS, oids.REGTYPE, oids.REGCONFIG, oids.REGDICTIONARY,
                 oids.REGNAMESPACE, oids.REGROLE, oids.REGCOLLATION, oids.XID, oids.CID)  # fmt: skip
+    names = frozenset(oid_like) - {oids.OID, oids.XID, oids.CID}
     for oid in oid_like:
-        reg.register(builtin(oid, (int_text_encode, oid_text_decode), uint4_binary))
+        decode = _reg_text_decode if oid in names else oid_text_decode
+        reg.register(builtin(oid, (int_text_encode, decode), uint4_binary))
+
+
+def _reg_text_decode(data: bytes) -> int | str:
+    """A reg* parameter: a number is an OID; anything else is a name ('pg_class', 'int4')
+    for the backend's catalog to resolve, as PostgreSQL's regclassin does."""
+    text = data.decode().strip()
+    if text.isdigit():
+        return int(text)
+    return text
 
 
 register(registry)

@@ -1,9 +1,10 @@
 """The rows of the emulated catalog: PostgreSQL's built-ins, and a backend's snapshot.
 
 Everything here is plain Python, independent of the engine that runs the queries. Rows are
-dicts keyed by column name; `columns_of` turns them into the column order of PostgreSQL's own
-relation (pg15.RELATIONS), with PostgreSQL's "nothing here" values for missing columns
-(false, 0, '' for "char") so that `NOT attisdropped` and `attidentity = ''` behave.
+dicts keyed by column name; `columns_of_rows_for` turns them into the columns of PostgreSQL's
+own relation (`columns_of`, from pg15.RELATIONS), with PostgreSQL's "nothing here" values for
+missing catalog columns (false, 0, '' for "char") so that `NOT attisdropped` and
+`attidentity = ''` behave.
 """
 
 from __future__ import annotations
@@ -34,14 +35,11 @@ PG_CLASS = 1259
 PG_NAMESPACE = 2615
 PG_PROC = 1255
 PG_TYPE = 1247
-PG_CONSTRAINT = 2606
-PG_DATABASE = 1262
 HEAP_AM = 2
 BTREE_AM = 403
 DEFAULT_TABLESPACE = 1663
 SQL_LANGUAGE = 14
 UTF8_ENCODING = 6
-DEFAULT_COLLATION = 100
 
 # Built-in input/output functions of enums and arrays (pg_type.typinput etc.).
 _ENUM_IO = {"typinput": 3504, "typoutput": 3505, "typreceive": 3532, "typsend": 3533}
@@ -54,29 +52,11 @@ _ARRAY_IO = {
     "typsubscript": 6179,
 }
 
-_TYPE_COLUMNS = [
-    "oid",
-    "typname",
-    "typlen",
-    "typbyval",
-    "typtype",
-    "typcategory",
-    "typispreferred",
-    "typdelim",
-    "typelem",
-    "typarray",
-    "typinput",
-    "typoutput",
-    "typreceive",
-    "typsend",
-    "typmodin",
-    "typmodout",
-    "typanalyze",
-    "typsubscript",
-    "typalign",
-    "typstorage",
-    "typcollation",
-]
+# pg15.TYPES's columns, in order
+_TYPE_COLUMNS = ("oid", "typname", "typlen", "typbyval", "typtype", "typcategory",
+                 "typispreferred", "typdelim", "typelem", "typarray", "typinput", "typoutput",
+                 "typreceive", "typsend", "typmodin", "typmodout", "typanalyze", "typsubscript",
+                 "typalign", "typstorage", "typcollation")  # fmt: skip
 
 # How format_type() spells a typmod for each built-in type that takes one.
 _TYPMOD_KINDS = {
@@ -448,7 +428,7 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
         if relation.comment:
             _describe(out, rel_oid, PG_CLASS, 0, relation.comment)
         for number, column in enumerate(relation.columns, start=1):
-            _attribute(out, rel_oid, number, column, all_type_names)
+            _attribute(out, rel_oid, number, column)
             if column.default is not None:
                 out.add("pg_attrdef", {
                     "oid": oid("attrdef", relation.schema, relation.name, column.name),
@@ -468,7 +448,7 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
         for index, index_oid, constraint_kind in planned[key]:
             if constraint_kind is not None:
                 index_of_constraint[index.name] = index_oid
-            _index(out, relation, index, index_oid, rel_oid, namespace, positions, all_type_names)
+            _index(out, relation, index, index_oid, rel_oid, namespace, positions)
 
         for constraint in relation.constraints:
             con_oid = oid("constraint", relation.schema, relation.name, constraint.name)
@@ -656,9 +636,7 @@ def _type_row(type_oid: int) -> tuple[int, bool, str, int]:
 _TYPES_BY_OID = {values[0]: values for values in pg15.TYPES}
 
 
-def _attribute(
-    out: Built, rel_oid: int, number: int, column: model.Column, type_names: dict[int, str]
-) -> None:
+def _attribute(out: Built, rel_oid: int, number: int, column: model.Column) -> None:
     length, byval, align, collation = _type_row(column.type_oid)
     out.add("pg_attribute", {
         "attrelid": rel_oid, "attname": column.name, "atttypid": column.type_oid,
@@ -678,7 +656,6 @@ def _index(
     rel_oid: int,
     namespace: int,
     positions: dict[str, int],
-    type_names: dict[int, str],
 ) -> None:
     row = _class_row(index_oid, index.name, namespace, "i")
     row |= {"relam": BTREE_AM, "relnatts": len(index.columns)}
@@ -697,7 +674,7 @@ def _index(
     columns = {c.name: c for c in relation.columns}
     for number, name in enumerate(index.columns, start=1):
         column = columns.get(name) or model.Column(name, oids.TEXT)
-        _attribute(out, index_oid, number, column, type_names)
+        _attribute(out, index_oid, number, column)
     unique = "UNIQUE " if index.unique else ""
     spelled = ", ".join(
         quote_ident(c) if c in positions else _parenthesize(c) for c in index.columns

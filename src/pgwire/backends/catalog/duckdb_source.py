@@ -210,6 +210,10 @@ class DuckDBCatalog:
             self._session = CatalogEngine.shared().session(self._state)
         return self._session.run(sql, lambda: snapshot(conn, self._type_of))
 
+    def interrupt(self) -> None:
+        if self._session is not None:
+            self._session.interrupt()
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()

@@ -130,9 +130,7 @@ class CatalogEngine:
                            ("barelabel", "BOOLEAN"), ("catdesc", "VARCHAR"),
                            ("baredesc", "VARCHAR"))  # fmt: skip
         _insert(db, f"main.{schema.KEYWORDS_TABLE}", keyword_columns, keywords)
-        views = schema.views()
-        unions, others = views[: len(schema.UNIONS)], views[len(schema.UNIONS) :]
-        for statement in unions + schema.macros() + others:
+        for statement in schema.union_views() + schema.macros() + schema.views():
             db.execute(statement)
 
 
@@ -171,10 +169,18 @@ class CatalogSession:
         columns = []
         for name, duck_type, *_ in description:
             oid = _result_type(duck_type)
-            if name in query.vectors and oid in _VECTORS:
+            shown = query.typed.get(name, name)  # the catalog column it shows, if one
+            if shown in sqltext.VECTOR_COLUMNS and oid in _VECTORS:
                 oid = _VECTORS[oid]  # int2vector/oidvector print as "1 2"
+            elif shown in sqltext.CHAR_COLUMNS and oid == oids.TEXT:
+                oid = oids.CHAR
             columns.append(Column(name, oid))
         return CatalogResult(columns, rows)
+
+    def interrupt(self) -> None:
+        """Stop the query running now, if any (a cancel request): it fails with an error."""
+        with contextlib.suppress(self._engine._duckdb.Error):
+            self._cursor.interrupt()
 
     def close(self) -> None:
         with contextlib.suppress(self._engine._duckdb.Error):

@@ -121,12 +121,17 @@ def temp_tables() -> list[str]:
     return [f"CREATE TEMP TABLE {name} ({_columns_sql(name)})" for name in DYNAMIC]
 
 
+def union_views() -> list[str]:
+    """The relations stored in two parts (before the macros, which read them)."""
+    return [
+        f"CREATE VIEW main.{name} AS SELECT * FROM {left} UNION ALL SELECT * FROM {right}"
+        for name, (left, right) in UNIONS.items()
+    ]
+
+
 def views() -> list[str]:
+    """pg_roles, pg_tables, ... and information_schema's views (after the macros they use)."""
     out = []
-    for name, (left, right) in UNIONS.items():
-        out.append(
-            f"CREATE VIEW main.{name} AS SELECT * FROM {left} UNION ALL SELECT * FROM {right}"
-        )
     for name, (source, expressions) in _VIEW_SOURCES.items():
         select = ", ".join(
             f'{expressions.get(column, f"NULL::{duck_type}")}::{duck_type} AS "{column}"'
@@ -197,6 +202,8 @@ def macros() -> list[str]:
         f"CREATE MACRO pg_postmaster_start_time() AS TIMESTAMPTZ '{started}'",
         f"CREATE MACRO pg_conf_load_time() AS TIMESTAMPTZ '{started}'",
         "CREATE MACRO pg_is_in_recovery() AS false",
+        # the front end owns settings: asyncpg's set_config('jit', 'off', false) changes none
+        "CREATE MACRO set_config(_name, _value, _local) AS _value",
         "CREATE MACRO inet_server_addr() AS NULL::VARCHAR",
         "CREATE MACRO inet_client_addr() AS NULL::VARCHAR",
         "CREATE MACRO inet_server_port() AS NULL::INTEGER",

@@ -305,10 +305,8 @@ def _at(nodes: list[Node], i: int) -> Node | None:
 # rewriting
 
 
-_RENAMED = {"json_build_object": "json_object", "jsonb_build_object": "json_object",
-            "pg_catalog": ""}  # fmt: skip
+_RENAMED = {"json_build_object": "json_object", "jsonb_build_object": "json_object"}
 _TEXT_TYPES = {"text", "varchar", "name", "bpchar", "char"}
-_OID_TYPES = {"oid", "int4", "int8", "integer", "bigint", "int", "int2", "smallint"}
 _SPECIAL_CALLS = {"current_user": "pgwire_current_user()", "user": "pgwire_current_user()",
                   "session_user": "pgwire_current_user()", "current_role": "pgwire_current_user()",
                   "current_catalog": "current_database()",
@@ -317,21 +315,28 @@ _SPECIAL_CALLS = {"current_user": "pgwire_current_user()", "user": "pgwire_curre
 _NOT_VALUE_BEFORE = {".", "as", "::", "table", "from", "join", "into", "update", "to", "role"}
 
 
-# Catalog columns of type int2vector or oidvector: PostgreSQL prints them "1 2", not {1,2}.
+# Catalog columns whose PostgreSQL type DuckDB's result types cannot tell: int2vector and
+# oidvector print "1 2" (not {1,2}), "char" columns are "char" (asyncpg reads them as bytes).
 VECTOR_COLUMNS = frozenset({"indkey", "indclass", "indcollation", "indoption", "proargtypes",
                             "stxkeys", "partattrs", "partclass", "partcollation"})  # fmt: skip
+CHAR_COLUMNS = frozenset(
+    name for columns in pg15.RELATIONS.values() for name, duck in columns if duck == "CHAR"
+)
+TYPED_COLUMNS = VECTOR_COLUMNS | CHAR_COLUMNS
 
 
 @dataclass(slots=True)
 class Rewritten:
     sql: str
-    vectors: set[str]  # result column names that are int2vector/oidvector columns
+    # result column name → the catalog column it shows (so its PostgreSQL type), where an
+    # alias renamed it: `t.typtype AS kind`; unrenamed ones are found by their own name
+    typed: dict[str, str]
 
 
 @dataclass(slots=True)
 class _Context:
     display_casts: set[int] = field(default_factory=set)  # id() of "::" of whole-item casts
-    vectors: set[str] = field(default_factory=set)
+    typed: dict[str, str] = field(default_factory=dict)
 
 
 def rewrite(sql: str) -> str:
@@ -341,7 +346,7 @@ def rewrite(sql: str) -> str:
 
 def rewrite_query(sql: str) -> Rewritten:
     """`rewrite`, and what the result's columns are (see Rewritten)."""
-    context = _Context(vectors=set(VECTOR_COLUMNS))
+    context = _Context()
     nodes = parse(tokenize(sql))
     for items in list(_walk_groups(nodes)):
         _simple_rewrites(items)
@@ -353,7 +358,7 @@ def rewrite_query(sql: str) -> Rewritten:
     for items in list(_walk_groups(nodes)):
         _format_calls(items)
         _from_functions(items)
-    return Rewritten(render(nodes), context.vectors)
+    return Rewritten(render(nodes), context.typed)
 
 
 def _simple_rewrites(nodes: list[Node]) -> None:
@@ -378,7 +383,13 @@ def _simple_rewrites(nodes: list[Node]) -> None:
             if inner and inner[-1].kind == OP:
                 nodes[i : j + 1] = [Token(OP, inner[-1].text)]
                 continue
-        elif word == "collate" and node.kind == IDENT:
+        elif (
+            word == "collate"
+            and node.kind == IDENT
+            and isinstance(after, Token)
+            and after.kind in (IDENT, QIDENT)  # a collation's name: not `AS collate,`
+            and (i == 0 or nodes[_prev(nodes, i)].word != "as")
+        ):
             end = _next(nodes, i)  # the collation's name, qualified perhaps
             while end < len(nodes):
                 following = _next(nodes, end)
@@ -394,7 +405,15 @@ def _simple_rewrites(nodes: list[Node]) -> None:
             called = isinstance(after, Group) and after.open.text == "("
             if not called and not _is(after, ".") and before_word not in _NOT_VALUE_BEFORE:
                 nodes[i] = Token(IDENT, _SPECIAL_CALLS[word], origin=word)
-        elif word in _RENAMED and word != "pg_catalog" and isinstance(after, Group):
+        elif word in ("any", "all", "some") and isinstance(after, Group):
+            # = ANY('{r,p}'): an untyped array parameter (psycopg sends lists of str so)
+            contents = [n for n in after.items if n.kind not in (WS, COMMENT)]
+            only = contents[0] if len(contents) == 1 else None
+            if isinstance(only, Token) and only.kind == STRING and only.text.startswith("'{"):
+                elements = _array_elements(only.text)
+                if elements is not None:
+                    after.items[:] = [Token(IDENT, _list_expression(elements))]
+        elif word in _RENAMED and isinstance(after, Group):
             nodes[i] = Token(IDENT, _RENAMED[word])
         elif node.kind == STRING and node.text.startswith("'{") and _array_context(nodes, i):
             converted = _array_literal(node.text)
@@ -416,6 +435,57 @@ def _array_context(nodes: list[Node], i: int) -> bool:
         group = _at(nodes, k)
         return isinstance(group, Group) and group.open.text == "["
     return False
+
+
+def _list_expression(elements: list[str | None]) -> str:
+    """A DuckDB list of the elements: numbers bare (they compare with OIDs), text quoted."""
+    parts = []
+    for element in elements:
+        if element is None:
+            parts.append("NULL")
+        elif re.fullmatch(r"-?\d+", element):
+            parts.append(element)
+        else:
+            parts.append("'" + element.replace("'", "''") + "'")
+    return "[" + ", ".join(parts) + "]"
+
+
+def _array_elements(text: str) -> list[str | None] | None:
+    """The elements of a '{a,"b c",NULL}' literal (None for NULL); None if not an array."""
+    listed = _array_literal(text)
+    if listed is None:
+        return None
+    body = text[1:-1].replace("''", "'")[1:-1]
+    out: list[str | None] = []
+    current, quoted, was_quoted, i = "", False, False, 0
+    while i < len(body):
+        c = body[i]
+        if quoted:
+            if c == "\\" and i + 1 < len(body):
+                current += body[i + 1]
+                i += 1
+            elif c == '"':
+                quoted = False
+            else:
+                current += c
+        elif c == '"':
+            quoted = was_quoted = True
+        elif c == ",":
+            out.append(_element(current, was_quoted))
+            current, was_quoted = "", False
+        else:
+            current += c
+        i += 1
+    if body:
+        out.append(_element(current, was_quoted))
+    return out
+
+
+def _element(text: str, quoted: bool) -> str | None:
+    if quoted:
+        return text
+    text = text.strip()
+    return None if text.upper() == "NULL" else text
 
 
 def _array_literal(text: str) -> str | None:
@@ -538,11 +608,9 @@ def _casts(nodes: list[Node], context: _Context) -> None:
         if array:
             call = f"pgwire_{reg}_names({operand})"
         elif target in _TEXT_TYPES or id(node) in context.display_casts:
-            call = f"pgwire_{reg}_name({operand})"
-        elif target in _OID_TYPES:
-            call = f"pgwire_{reg}_oid({operand})"
+            call = f"pgwire_{reg}_name({operand})"  # shown: the name
         else:
-            call = f"pgwire_{reg}_oid({operand})"
+            call = f"pgwire_{reg}_oid({operand})"  # compared, joined, cast to oid: the OID
         nodes[start : end + 1] = [Token(IDENT, call)]
         i = start + 1
 
@@ -664,10 +732,10 @@ def _alias_needed(nodes: list[Node], begin: int, end: int, context: _Context) ->
         return None
     if (
         aliased
-        and nodes[expression[-1]].word in VECTOR_COLUMNS
+        and nodes[expression[-1]].word in TYPED_COLUMNS
         and all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in expression)
-    ):
-        context.vectors.add(nodes[code[-1]].word)  # i.indkey AS keys: keys is one too
+    ):  # i.indkey AS keys: keys shows indkey
+        context.typed[nodes[code[-1]].word] = nodes[expression[-1]].word
     casts = [k for k in expression if _is(nodes[k], "::")]
     if casts:
         type_at = _next(nodes, casts[-1])
