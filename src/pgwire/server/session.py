@@ -577,6 +577,11 @@ class Session:
                 "current transaction is aborted, commands ignored until end of transaction block",
                 sqlstate.IN_FAILED_SQL_TRANSACTION,
             )
+        if verb in ("SAVEPOINT", "RELEASE", "ROLLBACK TO") and self.status == "I":
+            raise PgError(
+                f"{verb.split()[0]} can only be used in transaction blocks",
+                sqlstate.NO_ACTIVE_SQL_TRANSACTION,
+            )
         if verb == "BEGIN" and self.status == "T":
             self.send_notice(
                 PgError(
