@@ -17,7 +17,7 @@ _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z_0-9\x80-\uffff]*)?\$")
 _WORD = re.compile(r"[A-Za-z_]+")
 
 
-def _skip_quoted(sql: str, i: int, quote: str, backslashes: bool) -> int:
+def skip_quoted(sql: str, i: int, quote: str, backslashes: bool) -> int:
     """Index just past the closing quote of the literal opening at sql[i]."""
     n = len(sql)
     i += 1
@@ -35,7 +35,7 @@ def _skip_quoted(sql: str, i: int, quote: str, backslashes: bool) -> int:
     return n
 
 
-def _skip_block_comment(sql: str, i: int) -> int:
+def skip_block_comment(sql: str, i: int) -> int:
     depth = 0
     n = len(sql)
     while i < n:
@@ -56,7 +56,7 @@ def _is_ident_char(c: str) -> bool:
     return c.isalnum() or c == "_" or c == "$"
 
 
-def _spans(sql: str) -> Iterator[tuple[bool, int, int]]:
+def spans(sql: str) -> Iterator[tuple[bool, int, int]]:
     """Cut `sql` into (is_code, start, end) spans: code, or a literal/identifier/comment."""
     start = 0
     i = 0
@@ -65,14 +65,14 @@ def _spans(sql: str) -> Iterator[tuple[bool, int, int]]:
         c = sql[i]
         if c == "'":
             escaped = i > 0 and sql[i - 1] in "eE" and (i < 2 or not _is_ident_char(sql[i - 2]))
-            end = _skip_quoted(sql, i, "'", escaped)
+            end = skip_quoted(sql, i, "'", escaped)
         elif c == '"':
-            end = _skip_quoted(sql, i, '"', False)
+            end = skip_quoted(sql, i, '"', False)
         elif c == "-" and sql.startswith("--", i):
             nl = sql.find("\n", i)
             end = n if nl < 0 else nl + 1
         elif c == "/" and sql.startswith("/*", i):
-            end = _skip_block_comment(sql, i)
+            end = skip_block_comment(sql, i)
         elif c == "$" and (i == 0 or not _is_ident_char(sql[i - 1])):
             m = _DOLLAR_TAG.match(sql, i)
             if not m:
@@ -95,7 +95,7 @@ def split_statements(sql: str) -> list[str]:
     """Top-level statements of `sql`, stripped, without their semicolons; empty ones dropped."""
     out: list[str] = []
     start = 0
-    for is_code, begin, end in _spans(sql):
+    for is_code, begin, end in spans(sql):
         if not is_code:
             continue
         semi = sql.find(";", begin, end)
@@ -121,7 +121,7 @@ _CAST_FN = re.compile(
 def parameter_count(sql: str) -> int:
     """The highest $n placeholder outside literals and comments (0: none)."""
     highest = 0
-    for is_code, begin, end in _spans(sql):
+    for is_code, begin, end in spans(sql):
         if is_code:
             for m in _PARAM.finditer(sql, begin, end):
                 if begin == m.start() or not _is_ident_char(sql[m.start() - 1]):
@@ -132,7 +132,7 @@ def parameter_count(sql: str) -> int:
 def parameter_casts(sql: str) -> dict[int, str]:
     """Types the SQL itself gives its parameters: `$1::int4`, `CAST($2 AS text)`."""
     found: dict[int, str] = {}
-    for is_code, begin, end in _spans(sql):
+    for is_code, begin, end in spans(sql):
         if not is_code:
             continue
         code = sql[begin:end]
@@ -145,7 +145,7 @@ def parameter_casts(sql: str) -> dict[int, str]:
 def substitute_parameters(sql: str, replacements: Sequence[str]) -> str:
     """`sql` with each $n outside literals and comments replaced by replacements[n-1]."""
     out: list[str] = []
-    for is_code, begin, end in _spans(sql):
+    for is_code, begin, end in spans(sql):
         if not is_code:
             out.append(sql[begin:end])
             continue
@@ -179,7 +179,7 @@ def strip_comments(sql: str) -> str:
             nl = sql.find("\n", i)
             i = n if nl < 0 else nl + 1
         elif sql.startswith("/*", i):
-            i = _skip_block_comment(sql, i)
+            i = skip_block_comment(sql, i)
         else:
             break
     return sql[i:]

@@ -47,6 +47,7 @@ from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.catalog.duckdb_source import DuckDBCatalog
 from pgwire.backends.duckdb_params import Spliced, infer_parameter_types, returning_query, splice
+from pgwire.backends.offloop import run_interruptible
 from pgwire.errors import PgError
 from pgwire.handler import (
     Column,
@@ -683,18 +684,11 @@ class DuckDBSession(Handler):
     # -- running things off the loop -----------------------------------------------------------
 
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(_EXECUTOR, fn, *args)
-        try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            # Cancel request or client gone: stop DuckDB, and let the worker finish with the
-            # cursor before anyone else uses it.
-            self._cursor.interrupt()
-            self._catalog.interrupt()
-            with contextlib.suppress(BaseException):
-                await future
-            raise
+        return await run_interruptible(_EXECUTOR, self._interrupt, fn, *args)
+
+    def _interrupt(self) -> None:
+        self._cursor.interrupt()
+        self._catalog.interrupt()
 
     # -- the handler API -----------------------------------------------------------------------
 

@@ -98,7 +98,7 @@ def _split_operator(op: str) -> list[str]:
 def tokenize(sql: str) -> list[Token]:
     """The tokens of `sql`, comments dropped; quotes and comments as `pgwire.sql` sees them."""
     tokens: list[Token] = []
-    for is_code, begin, end in sqltext._spans(sql):
+    for is_code, begin, end in sqltext.spans(sql):
         if not is_code:
             first = sql[begin]
             if first == '"':

@@ -62,6 +62,7 @@ from urllib.parse import quote
 from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.duckdb_params import infer_parameter_types
+from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sqlite_sql import STAR, Translation, translate
 from pgwire.backends.sqlite_types import (
     Converter,
@@ -465,17 +466,7 @@ class SQLiteSession(Handler):
     # -- running things off the loop -----------------------------------------------------------
 
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(_EXECUTOR, fn, *args)
-        try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            # Cancel request or client gone: stop SQLite, and let the worker finish with the
-            # connection before anyone else uses it.
-            self._conn.interrupt()
-            with contextlib.suppress(BaseException):
-                await future
-            raise
+        return await run_interruptible(_EXECUTOR, self._conn.interrupt, fn, *args)
 
     # -- the handler API -----------------------------------------------------------------------
 

@@ -310,7 +310,7 @@ class _Parser:
             assert found is not None  # it matches the empty string
             self.pos = found.end()
             if self.sql.startswith("/*", self.pos):
-                self.pos = sqltext._skip_block_comment(self.sql, self.pos)
+                self.pos = sqltext.skip_block_comment(self.sql, self.pos)
             else:
                 return
 
@@ -358,7 +358,7 @@ class _Parser:
         self.space()
         sql = self.sql
         if sql.startswith('"', self.pos):
-            end = sqltext._skip_quoted(sql, self.pos, '"', False)
+            end = sqltext.skip_quoted(sql, self.pos, '"', False)
             if end > len(sql) or sql[end - 1] != '"' or end - self.pos < 2:
                 raise PgError("unterminated quoted identifier", sqlstate.SYNTAX_ERROR)
             name = sql[self.pos + 1 : end - 1].replace('""', '"')
@@ -412,7 +412,7 @@ class _Parser:
         return None
 
     def _closing_quote(self, start: int, *, backslashes: bool) -> int:
-        end = sqltext._skip_quoted(self.sql, start, "'", backslashes)
+        end = sqltext.skip_quoted(self.sql, start, "'", backslashes)
         if end > len(self.sql) or self.sql[end - 1] != "'" or end - start < 2:
             raise PgError("unterminated quoted string", sqlstate.SYNTAX_ERROR)
         return end

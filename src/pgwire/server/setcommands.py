@@ -66,7 +66,7 @@ def _value(text: str) -> str | None:
 
 def _split_commas(text: str) -> list[str]:
     out, start = [], 0
-    for is_code, begin, end in sqltext._spans(text):
+    for is_code, begin, end in sqltext.spans(text):
         if not is_code:
             continue
         comma = text.find(",", begin, end)
@@ -96,7 +96,7 @@ def _single_call(text: str) -> bool:
         return False
     depth = 0
     args = match.group(2)
-    for is_code, begin, end in sqltext._spans(args):
+    for is_code, begin, end in sqltext.spans(args):
         if not is_code:
             continue
         for c in args[begin:end]:

@@ -61,7 +61,7 @@ def _split_args(text: str) -> list[str]:
     args: list[str] = []
     depth = 0
     start = 0
-    for is_code, begin, end in sqltext._spans(text):
+    for is_code, begin, end in sqltext.spans(text):
         if not is_code:
             continue
         for i in range(begin, end):

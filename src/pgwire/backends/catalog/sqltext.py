@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from pgwire.backends.catalog import pg15
 from pgwire.backends.catalog.build import INFORMATION_SCHEMA
+from pgwire.sql import skip_block_comment, skip_quoted
 
 # ---------------------------------------------------------------------------------------------
 # tokens
@@ -73,16 +74,16 @@ def tokenize(sql: str) -> list[Token]:
             j = n if j < 0 else j
             tokens.append(Token(COMMENT, sql[i:j]))
         elif sql.startswith("/*", i):
-            j = _block_comment_end(sql, i)
+            j = skip_block_comment(sql, i)
             tokens.append(Token(COMMENT, sql[i:j]))
         elif c == "'" or (c in "eEbBxXnN" and sql.startswith("'", i + 1)):
             start = i
             escapes = c in "eE"
             i = i + 1 if c != "'" else i
-            j = _quote_end(sql, i, "'", escapes)
+            j = skip_quoted(sql, i, "'", escapes)
             tokens.append(Token(STRING, sql[start:j]))
         elif c == '"':
-            j = _quote_end(sql, i, '"', False)
+            j = skip_quoted(sql, i, '"', False)
             tokens.append(Token(QIDENT, sql[i:j]))
         elif c == "$" and i + 1 < n and sql[i + 1].isdigit():
             j = i + 1
@@ -114,39 +115,6 @@ def tokenize(sql: str) -> list[Token]:
             tokens.append(Token(PUNCT, c))
         i = j
     return tokens
-
-
-def _quote_end(sql: str, i: int, quote: str, backslashes: bool) -> int:
-    n = len(sql)
-    i += 1
-    while i < n:
-        c = sql[i]
-        if backslashes and c == "\\":
-            i += 2
-            continue
-        if c == quote:
-            if i + 1 < n and sql[i + 1] == quote:
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return n
-
-
-def _block_comment_end(sql: str, i: int) -> int:
-    depth, n = 0, len(sql)
-    while i < n:
-        if sql.startswith("/*", i):
-            depth += 1
-            i += 2
-        elif sql.startswith("*/", i):
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    return n
 
 
 # ---------------------------------------------------------------------------------------------
