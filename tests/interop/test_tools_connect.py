@@ -136,18 +136,18 @@ def test_jdbc_type_info_lists_postgresql_types(jdbc_meta: dict[str, Any]) -> Non
 # SQLAlchemy 2
 
 
-@pytest.fixture
-def inspector(server: ServerProcess) -> Iterator[Any]:
-    """SQLAlchemy's inspector over psycopg, set up around two gaps outside the catalog: DuckDB
-    has no savepoints (psycopg's hstore lookup on connect opens one: use_native_hstore off),
-    and the front end reads reg*-typed parameters (`CAST($1 AS REGCLASS)` in SQLAlchemy's
-    reflection) as OIDs only (client-side binding instead). test_sqlalchemy_default_configuration
-    follows those gaps."""
+@pytest.fixture(params=["server-side binding", "client-side binding"])
+def inspector(server: ServerProcess, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """SQLAlchemy's inspector over psycopg, binding parameters both ways (its reflection sends
+    `CAST($1 AS REGCLASS)` with a table name). One gap outside the catalog remains: DuckDB has
+    no savepoints, and psycopg's hstore lookup on connect opens one, so use_native_hstore is
+    off (see test_sqlalchemy_default_configuration)."""
     sqlalchemy = pytest.importorskip("sqlalchemy")
     url = f"postgresql+psycopg://tester@127.0.0.1:{server.port}/testdb"
-    engine = sqlalchemy.create_engine(
-        url, use_native_hstore=False, connect_args={"cursor_factory": psycopg.ClientCursor}
-    )
+    connect_args = {}
+    if request.param == "client-side binding":
+        connect_args = {"cursor_factory": psycopg.ClientCursor}
+    engine = sqlalchemy.create_engine(url, use_native_hstore=False, connect_args=connect_args)
     try:
         yield sqlalchemy.inspect(engine)
     finally:

@@ -519,8 +519,17 @@ def register(reg: TypeRegistry) -> None:
                 oids.REGNAMESPACE, oids.REGROLE, oids.REGCOLLATION, oids.XID, oids.CID)  # fmt: skip
     names = frozenset(oid_like) - {oids.OID, oids.XID, oids.CID}
     for oid in oid_like:
-        decode = _reg_text_decode if oid in names else oid_text_decode
-        reg.register(builtin(oid, (int_text_encode, decode), uint4_binary))
+        if oid in names:
+            reg.register(builtin(oid, (_reg_text_encode, _reg_text_decode), uint4_binary))
+        else:
+            reg.register(builtin(oid, (int_text_encode, oid_text_decode), uint4_binary))
+
+
+def _reg_text_encode(value: Any) -> bytes:
+    """A reg* value: an OID prints as a number, a name ('pg_class') as itself."""
+    if isinstance(value, str):
+        return value.encode()
+    return int_text_encode(value)
 
 
 def _reg_text_decode(data: bytes) -> int | str:
