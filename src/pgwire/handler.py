@@ -196,6 +196,8 @@ class Handler:
         the parameters into the SQL as typed literals and calls `query`; a backend that can
         bind parameters itself should override this and never splice.
         """
+        if not params:
+            return self.query(sql)
         literals = [_literal(value, oid) for value, oid in zip(params, param_types, strict=True)]
         return self.query(sqltext.substitute_parameters(sql, literals))
 

@@ -465,16 +465,18 @@ class Session:
         if self.status == "E" and verb != "ROLLBACK TO":  # COMMIT/ROLLBACK of a failed block
             await self._resolve(self.handler.query("ROLLBACK"))
             result: Result = Command("ROLLBACK")
-        elif sqlcommands.is_front_end_command(sql):
-            result = await sqlcommands.run(self, sql, params, types)
-        elif setcommands.is_set_command(sql):
-            result = await setcommands.run(self, sql)
-        elif copy_command.is_copy(sql):
-            result = await self._with_timeout(copy_command.run(self, sql))
-        elif notify.is_notify_command(sql):
-            result = notify.run(self, sql, params)
         else:
-            result = await self._with_timeout(self._backend_call(sql, params, types))
+            kind = _front_end_kind(sql)
+            if kind is None:
+                result = await self._with_timeout(self._backend_call(sql, params, types))
+            elif kind == "sql":
+                result = await sqlcommands.run(self, sql, params, types)
+            elif kind == "set":
+                result = await setcommands.run(self, sql)
+            elif kind == "copy":
+                result = await self._with_timeout(copy_command.run(self, sql))
+            else:
+                result = notify.run(self, sql, params)
         if verb is not None and self.notifications is not None:
             self.notifications.transaction_control(verb, sql)  # sees the status before it
         if verb == "BEGIN":
@@ -931,6 +933,20 @@ class Session:
             PgError("the function call protocol is not supported", sqlstate.FEATURE_NOT_SUPPORTED)
         )
         self.send(m.ReadyForQuery(self.status))
+
+
+@functools.lru_cache(maxsize=4096)  # asked of every statement: decide once per text
+def _front_end_kind(sql: str) -> str | None:
+    """Which front-end module answers `sql` itself, or None for the backend."""
+    if sqlcommands.is_front_end_command(sql):
+        return "sql"
+    if setcommands.is_set_command(sql):
+        return "set"
+    if copy_command.is_copy(sql):
+        return "copy"
+    if notify.is_notify_command(sql):
+        return "notify"
+    return None
 
 
 @functools.lru_cache(maxsize=1024)
