@@ -201,6 +201,21 @@ class Handler:
         literals = [_literal(value, oid) for value, oid in zip(params, param_types, strict=True)]
         return self.query(sqltext.substitute_parameters(sql, literals))
 
+    def can_execute_many(self, sql: str) -> bool:
+        """True when `execute_many` runs this statement for many parameter rows at once.
+
+        A client pipelining the same INSERT (asyncpg executemany, JDBC batches, psycopg
+        pipelines) then costs one backend call per batch instead of one per row.
+        """
+        return False
+
+    def execute_many(
+        self, sql: str, rows: Sequence[Sequence[Any]], param_types: Sequence[int]
+    ) -> int | Awaitable[int]:
+        """Run `sql` once per parameter row, as one all-or-nothing step; return the rows
+        affected. Only called for statements `can_execute_many` accepted."""
+        raise NotImplementedError
+
     def describe(
         self, sql: str, param_types: Sequence[int]
     ) -> Description | Awaitable[Description | None] | None:

@@ -253,3 +253,48 @@ def test_bad_format_codes_are_errors_not_fatal(
     got = both(postgres15, duckdb_server, scenario)
     assert [x for x in got if x.startswith("E:")] == ["E:22023", "E:08P01"]
     assert "D:37" in got
+
+
+def test_pipelined_inserts_answer_each_row(
+    postgres15: TempPostgres, duckdb_server: ServerProcess
+) -> None:
+    """Bind/Execute runs of one INSERT (asyncpg executemany, JDBC batches) may be run by the
+    backend at once; the client still gets PostgreSQL's answer for every row."""
+
+    def scenario(c: RawClient) -> list[str]:
+        out = summary(c.query("create temp table bt (a int, b text)"))
+        c.send(m.Parse("ins", "insert into bt values ($1, $2)", [23, 25]), m.Sync())
+        out += summary(c.until())
+        for n in range(40):
+            c.send(m.Bind("", "ins", [], [str(n).encode(), b"x"], []))
+            if n % 2:
+                c.send(m.Describe("P", ""))
+            c.send(m.Execute("", 0))
+        c.send(m.Sync())
+        out += summary(c.until())
+        out += summary(c.query("select count(*) as n, sum(a) as s from bt"))
+        return out
+
+    got = both(postgres15, duckdb_server, scenario)
+    assert got.count("C:INSERT 0 1") == 40 and got.count("NoData") == 20
+
+
+def test_pipelined_inserts_with_an_error_keep_nothing(
+    postgres15: TempPostgres, duckdb_server: ServerProcess
+) -> None:
+    def scenario(c: RawClient) -> list[str]:
+        c.query("create temp table bt2 (a int primary key)")
+        c.send(m.Parse("ins2", "insert into bt2 values ($1)", [23]))
+        for n in (1, 2, 2, 3):
+            c.send(m.Bind("", "ins2", [], [str(n).encode()], []), m.Execute("", 0))
+        c.send(m.Sync())
+        errors = [x for x in summary(c.until()) if x.startswith("E:")]
+        return errors + summary(c.query("select count(*) as n from bt2"))
+
+    assert both(postgres15, duckdb_server, scenario) == [
+        "E:23505",
+        "T:n/0",
+        "D:30",
+        "C:SELECT 1",
+        "Z:I",
+    ]

@@ -62,6 +62,7 @@ class Session:
         self._cancel_requested = False
         self._task: asyncio.Task[Any] | None = None
         self.statements: dict[str, PreparedStatement] = {}
+        self._batch_describes: list[bool] = []  # rows taken by _pipelined_rows: Describe too
         self.settings = Settings({})
         self.portals: dict[str, Portal] = {}
         self._implicit = False  # a hidden BEGIN is open for extended-query statements
@@ -801,6 +802,11 @@ class Session:
 
     async def _execute(self, msg: m.Execute) -> None:
         portal = self.portal(msg.portal)
+        if not portal.started and self._batchable(portal, msg):
+            batch = self._pipelined_rows(portal)
+            if batch:
+                await self._execute_batch(portal, batch)
+                return
         if not portal.started and not await self._implicit_begin(portal):
             await self.start_portal(portal)
         if not portal.statement.sql:
@@ -817,6 +823,97 @@ class Session:
         else:
             assert isinstance(portal.result, Rows)
             self.send(m.CommandComplete(portal.result.tag(count)))
+
+    # A client that pipelines the same INSERT many times (asyncpg executemany, JDBC batches,
+    # psycopg pipelines) sends Bind/Execute pairs for one statement back to back. When the
+    # handler can run such a statement for many rows at once, the pairs already received are
+    # taken together and answered as PostgreSQL would answer each (BindComplete, NoData,
+    # CommandComplete), after one backend call. Batches never cross a Sync, so they stay
+    # inside the implicit transaction PostgreSQL would run them in: an error leaves nothing of
+    # the batch, as it would leave nothing of the pipeline.
+
+    def _batchable(self, portal: Portal, msg: m.Execute) -> bool:
+        assert self.handler is not None
+        return (
+            msg.portal == ""
+            and msg.max_rows == 0
+            and self.status != "E"
+            and self.handler.can_execute_many(portal.statement.sql)
+        )
+
+    def _pipelined_rows(self, portal: Portal, limit: int = 5000) -> list[list[Any]]:
+        """Parameter rows of the Bind(/Describe)/Execute runs for the same statement already
+        received after this Execute; the frames are consumed only when they are taken."""
+        statement = portal.statement
+        peek = self.conn.peek
+        buffered = self.conn.buffered
+        offset = 0
+        rows: list[list[Any]] = []
+        frames = 0
+        self._batch_describes = []
+        while len(rows) < limit:
+            pattern_start = offset
+            kinds: list[bytes] = []
+            bind: m.Bind | None = None
+            while True:
+                if offset + 5 > buffered:
+                    break
+                header = peek(offset + 5)[offset:]
+                kind, length = header[:1], int.from_bytes(header[1:5], "big")
+                if offset + 1 + length > buffered:
+                    break
+                body = peek(offset + 1 + length)[offset + 5 :]
+                if kind == b"B" and not kinds:
+                    try:
+                        bind = m.Bind.decode(body)
+                    except PgError:
+                        break
+                    if bind.portal or bind.statement != statement.name:
+                        break
+                elif kind == b"D" and kinds == [b"B"]:
+                    if body != b"P\0":
+                        break
+                elif kind == b"E" and kinds and kinds[0] == b"B":
+                    if body != b"\0\0\0\0\0":  # unnamed portal, no row limit
+                        break
+                    kinds.append(kind)
+                    offset += 1 + length
+                    break
+                else:
+                    break
+                kinds.append(kind)
+                offset += 1 + length
+            if not kinds or kinds[-1] != b"E" or bind is None:
+                offset = pattern_start
+                break
+            try:
+                rows.append(decode_params(statement, bind.param_formats, bind.params))
+            except PgError:
+                offset = pattern_start
+                break  # answered in the usual way, when its turn comes
+            frames += len(kinds)
+            self._batch_describes.append(b"D" in kinds)
+        for _ in range(frames):  # through the state machine, as every message goes
+            self.conn.next_event()
+        return rows
+
+    async def _execute_batch(self, portal: Portal, rows: list[list[Any]]) -> None:
+        assert self.handler is not None
+        statement = portal.statement
+        types = [t or oids.TEXT for t in statement.param_types]
+        if not await self._implicit_begin(portal):
+            await self._with_timeout(
+                self._resolve(
+                    self.handler.execute_many(statement.sql, [portal.params, *rows], types)
+                )
+            )
+        portal.attach(Command("INSERT 0 1"), self.settings.formats)
+        self.send(m.CommandComplete("INSERT 0 1"))
+        for described in self._batch_describes:
+            self.send(m.BindComplete())
+            if described:
+                self.send(m.NoData())
+            self.send(m.CommandComplete("INSERT 0 1"))
 
     # Extended-query statements up to a Sync run as one implicit transaction in PostgreSQL: an
     # error undoes the statements before it (a pipelining client sees all or nothing). With a
