@@ -358,10 +358,10 @@ class Session:
             if msg is None or isinstance(msg, m.Terminate):
                 return
             step = guarded.get(type(msg))
-            if step is not None:
-                await self._extended_step(step, msg)
-            else:
+            if step is None:
                 await direct[type(msg)](msg)
+            elif not await self._guarded(step, msg) and self._implicit:
+                await self._end_implicit(commit=False)  # the rest is skipped until Sync
 
     async def _guarded(self, step: Callable[..., Awaitable[None]], *args: Any) -> bool:
         """Run one step; an error is sent (and the step reported failed) instead of raised."""
@@ -626,10 +626,6 @@ class Session:
         return sent
 
     # ------------------------------------------------------------------ extended query
-
-    async def _extended_step(self, step: Callable[[Any], Awaitable[None]], msg: m.Message) -> None:
-        if not await self._guarded(step, msg) and self._implicit:
-            await self._end_implicit(commit=False)  # the rest is skipped until Sync
 
     async def _parse(self, msg: m.Parse) -> None:
         if msg.name and msg.name in self.statements:
