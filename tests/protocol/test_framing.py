@@ -91,3 +91,12 @@ def test_buffer_is_compacted() -> None:
         reader.feed(SYNC)
         assert reader.next_frame() == (b"S", b"")
     assert len(reader._buf) < 1024
+
+
+def test_lookahead_sees_complete_frames_and_leaves_them() -> None:
+    reader = FrameReader()
+    reader.feed(QUERY + SYNC + QUERY[:7])  # the last frame is incomplete
+    assert list(reader.lookahead(10)) == [(b"Q", b"select 1\0"), (b"S", b"")]
+    assert list(reader.lookahead(1)) == [(b"Q", b"select 1\0")]
+    assert frames(reader) == [(b"Q", b"select 1\0"), (b"S", b"")]  # nothing was consumed
+    assert list(reader.lookahead(10)) == []

@@ -18,6 +18,7 @@ mode the server side discards frontend messages until Sync, as PostgreSQL does.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from typing import Final
 
 from pgwire import sqlstate
@@ -250,6 +251,11 @@ class Connection:
     def peek(self, n: int) -> bytes:
         """The next `n` received bytes, left in place (to spot a direct TLS ClientHello)."""
         return self._reader.peek(n)
+
+    def lookahead(self, limit: int) -> Iterator[tuple[bytes, bytes]]:
+        """(type byte, payload) of complete messages received but not yet returned, left in
+        place; they still go through next_event and the state machine in their turn."""
+        return self._reader.lookahead(limit)
 
     def take_buffered(self) -> bytes:
         """Hand every received byte to a layer below us: only before the startup packet."""

@@ -8,6 +8,7 @@ complete, before the payload is waited for or copied, so a hostile length costs 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 from pgwire.errors import ProtocolViolation
 
@@ -44,6 +45,21 @@ class FrameReader:
 
     def peek(self, n: int) -> bytes:
         return bytes(self._buf[self._pos : self._pos + n])
+
+    def lookahead(self, limit: int) -> Iterator[tuple[bytes, bytes]]:
+        """The complete typed frames already received after the next one to be returned, up
+        to `limit`, left in place: a server can see what a pipelining client sends next."""
+        buf = self._buf
+        pos = self._pos
+        end = len(buf)
+        for _ in range(limit):
+            if self.untyped or end - pos < 5:
+                return
+            type_byte, length = _HEADER.unpack_from(buf, pos)
+            if length < 4 or end < pos + 1 + length:
+                return
+            yield type_byte, bytes(buf[pos + 5 : pos + 1 + length])
+            pos += 1 + length
 
     def take(self) -> bytes:
         """Every buffered byte, removed: for a layer (TLS) that must see them instead."""

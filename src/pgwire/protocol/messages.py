@@ -672,23 +672,31 @@ def _read_kind(r: _Reader, what: str) -> str:
 
 
 @dataclass(slots=True)
-class Describe(Message):
-    """Describe a prepared statement ('S') or a portal ('P')."""
+class _Target(Message):
+    """Describe and Close: a kind ('S' statement, 'P' portal) and a name."""
 
-    type_byte: ClassVar[bytes] = b"D"
+    _what: ClassVar[str] = ""
     kind: str
     name: str
 
     def encode(self) -> bytes:
-        return _frame(b"D", _kind_byte(self.kind, "Describe") + _cstr(self.name))
+        return _frame(self.type_byte, _kind_byte(self.kind, self._what) + _cstr(self.name))
 
     @classmethod
     def decode(cls, payload: bytes) -> Self:
         r = _Reader(payload)
-        kind = _read_kind(r, "DESCRIBE")
+        kind = _read_kind(r, cls._what.upper())
         name = r.cstring()
         r.end()
         return cls(kind, name)
+
+
+@dataclass(slots=True)
+class Describe(_Target):
+    """Describe a prepared statement ('S') or a portal ('P')."""
+
+    type_byte: ClassVar[bytes] = b"D"
+    _what: ClassVar[str] = "Describe"
 
 
 @dataclass(slots=True)
@@ -715,23 +723,11 @@ class Execute(Message):
 
 
 @dataclass(slots=True)
-class Close(Message):
+class Close(_Target):
     """Close a prepared statement ('S') or a portal ('P')."""
 
     type_byte: ClassVar[bytes] = b"C"
-    kind: str
-    name: str
-
-    def encode(self) -> bytes:
-        return _frame(b"C", _kind_byte(self.kind, "Close") + _cstr(self.name))
-
-    @classmethod
-    def decode(cls, payload: bytes) -> Self:
-        r = _Reader(payload)
-        kind = _read_kind(r, "CLOSE")
-        name = r.cstring()
-        r.end()
-        return cls(kind, name)
+    _what: ClassVar[str] = "Close"
 
 
 @dataclass(slots=True)

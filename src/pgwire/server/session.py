@@ -571,15 +571,19 @@ class Session:
         if self.notifications is not None:
             self.notifications.unlisten_all()  # DISCARD ALL includes UNLISTEN *
 
-    def _transaction_shortcut(self, verb: str | None) -> Result | None:
-        """Answer transaction control the backend must not see, as PostgreSQL would."""
-        if self.status == "E":
-            if verb in ("COMMIT", "ROLLBACK", "ROLLBACK TO"):
-                return None
+    def _refuse_in_failed_block(self, verb: str | None) -> None:
+        """In a failed transaction block only its end may run: anything else is 25P02."""
+        if self.status == "E" and verb not in ("COMMIT", "ROLLBACK", "ROLLBACK TO"):
             raise PgError(
                 "current transaction is aborted, commands ignored until end of transaction block",
                 sqlstate.IN_FAILED_SQL_TRANSACTION,
             )
+
+    def _transaction_shortcut(self, verb: str | None) -> Result | None:
+        """Answer transaction control the backend must not see, as PostgreSQL would."""
+        if self.status == "E":
+            self._refuse_in_failed_block(verb)
+            return None
         if verb in ("SAVEPOINT", "RELEASE", "ROLLBACK TO") and self.status == "I":
             raise PgError(
                 f"{verb.split()[0]} can only be used in transaction blocks",
@@ -667,15 +671,8 @@ class Session:
 
     async def _bind(self, msg: m.Bind) -> None:
         statement = self.statement(msg.statement)
-        if self.status == "E" and sqltext.transaction_verb(statement.sql) not in (
-            "COMMIT",
-            "ROLLBACK",
-            "ROLLBACK TO",
-        ):
-            raise PgError(
-                "current transaction is aborted, commands ignored until end of transaction block",
-                sqlstate.IN_FAILED_SQL_TRANSACTION,
-            )
+        if self.status == "E":
+            self._refuse_in_failed_block(sqltext.transaction_verb(statement.sql))
         if msg.portal:
             if msg.portal in self.portals:
                 raise PgError(f'portal "{msg.portal}" already exists', sqlstate.DUPLICATE_CURSOR)
@@ -838,58 +835,40 @@ class Session:
         )
 
     def _pipelined_rows(self, portal: Portal, limit: int = 5000) -> list[list[Any]]:
-        """Parameter rows of the Bind(/Describe)/Execute runs for the same statement already
-        received after this Execute; the frames are consumed only when they are taken."""
+        """Parameter rows of the Bind/[Describe]/Execute runs for the same statement already
+        received after this Execute; their frames are consumed only when they are taken."""
         statement = portal.statement
-        peek = self.conn.peek
-        buffered = self.conn.buffered
-        offset = 0
         rows: list[list[Any]] = []
-        frames = 0
+        taken = 0  # frames of complete runs
+        run: list[bytes] = []  # the kinds of the run being read
+        bind: m.Bind | None = None
         self._batch_describes = []
-        while len(rows) < limit:
-            pattern_start = offset
-            kinds: list[bytes] = []
-            bind: m.Bind | None = None
-            while True:
-                if offset + 5 > buffered:
+        for kind, body in self.conn.lookahead(3 * limit):
+            if kind == b"B" and not run:
+                try:
+                    bind = m.Bind.decode(body)
+                except PgError:
                     break
-                header = peek(offset + 5)[offset:]
-                kind, length = header[:1], int.from_bytes(header[1:5], "big")
-                if offset + 1 + length > buffered:
+                if bind.portal or bind.statement != statement.name:
                     break
-                body = peek(offset + 1 + length)[offset + 5 :]
-                if kind == b"B" and not kinds:
-                    try:
-                        bind = m.Bind.decode(body)
-                    except PgError:
-                        break
-                    if bind.portal or bind.statement != statement.name:
-                        break
-                elif kind == b"D" and kinds == [b"B"]:
-                    if body != b"P\0":
-                        break
-                elif kind == b"E" and kinds and kinds[0] == b"B":
-                    if body != b"\0\0\0\0\0":  # unnamed portal, no row limit
-                        break
-                    kinds.append(kind)
-                    offset += 1 + length
+            elif kind == b"D" and run == [b"B"]:
+                if body != b"P\0":
                     break
-                else:
+            elif kind == b"E" and run[:1] == [b"B"] and bind is not None:
+                if body != b"\0\0\0\0\0":  # unnamed portal, no row limit
                     break
-                kinds.append(kind)
-                offset += 1 + length
-            if not kinds or kinds[-1] != b"E" or bind is None:
-                offset = pattern_start
+                try:
+                    rows.append(decode_params(statement, bind.param_formats, bind.params))
+                except PgError:
+                    break  # answered in the usual way, when its turn comes
+                self._batch_describes.append(b"D" in run)
+                taken += len(run) + 1
+                run, bind = [], None
+                continue
+            else:
                 break
-            try:
-                rows.append(decode_params(statement, bind.param_formats, bind.params))
-            except PgError:
-                offset = pattern_start
-                break  # answered in the usual way, when its turn comes
-            frames += len(kinds)
-            self._batch_describes.append(b"D" in kinds)
-        for _ in range(frames):  # through the state machine, as every message goes
+            run.append(kind)
+        for _ in range(taken):  # through the state machine, as every message goes
             self.conn.next_event()
         return rows
 
@@ -959,26 +938,17 @@ class Session:
     def _runs_alone(self, portal: str) -> bool:
         """True when the input already received holds, before the next Sync, nothing but
         Describe/Execute of this portal, Close and Flush: no other statement joins it."""
-        peek = self.conn.peek
         name = portal.encode() + b"\0"
-        offset = 0
-        for _ in range(8):
-            header = peek(offset + 5)[offset:]
-            if len(header) < 5:
-                return False
-            kind = header[:1]
+        for kind, body in self.conn.lookahead(8):
             if kind == b"S":
                 return True
-            length = int.from_bytes(header[1:], "big")
+            if kind == b"D" and body[:1] == b"S":
+                continue  # describing a statement runs nothing
             if kind in (b"E", b"D"):
-                body = peek(offset + 1 + length)[offset + 5 :]
-                if kind == b"D" and body[:1] == b"S":
-                    pass  # describing a statement runs nothing
-                elif (body[1:] if kind == b"D" else body)[: len(name)] != name:
+                if (body[1:] if kind == b"D" else body)[: len(name)] != name:
                     return False
             elif kind not in (b"C", b"H"):
                 return False
-            offset += 1 + length
         return False
 
     async def _close(self, msg: m.Close) -> None:
