@@ -48,7 +48,7 @@ from benchmarks.common import (
     process_tree,
     ratio,
 )
-from benchmarks.pgbench import MAX_THREADS, SCRIPT, first_error
+from benchmarks.pgbench import MAX_THREADS, SCRIPT, first_error, pgbench_command, run_pgbench
 from tests.support.certs import Certs, make_certs
 from tests.support.postgres import TempPostgres
 
@@ -377,26 +377,7 @@ class ConnectResult:
 
 
 def command(pgbench: str, target: Target, workload: ConnectWorkload, seconds: int) -> list[str]:
-    return [
-        pgbench,
-        "-n",
-        "-C",
-        "-c",
-        str(workload.clients),
-        "-j",
-        str(workload.threads),
-        "-T",
-        str(seconds),
-        "-f",
-        str(SCRIPT),
-        "-h",
-        HOST,
-        "-p",
-        str(target.port),
-        "-U",
-        target.user,
-        target.dbname,
-    ]
+    return pgbench_command(pgbench, target, workload.clients, workload.threads, seconds, "-C")
 
 
 def run(
@@ -417,18 +398,9 @@ def run(
     server = target.server_pid()
     busy, server_cpu, client_cpu = machine_busy(), tree_cpu(server), children_cpu()
     start = time.monotonic()
-    try:
-        done = subprocess.run(
-            cmd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=seconds + 60,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return ConnectResult(error=f"pgbench did not finish within {seconds + 60} s")
+    done = run_pgbench(cmd, env, seconds)
+    if isinstance(done, str):
+        return ConnectResult(error=done)
     wall = time.monotonic() - start
     server_cpu = tree_cpu(server) - server_cpu
     client_cpu = children_cpu() - client_cpu

@@ -56,16 +56,18 @@ class RunResult:
         return self.error is None
 
 
-def command(pgbench: str, target: Target, workload: Workload, seconds: int) -> list[str]:
+def pgbench_command(
+    pgbench: str, target: Target, clients: int, threads: int, seconds: int, *options: str
+) -> list[str]:
+    """pgbench on select1.sql against `target`, with `options` (-M mode, -C, ...)."""
     return [
         pgbench,
         "-n",  # no vacuum of pgbench_* tables, which do not exist
-        "-M",
-        workload.mode,
+        *options,
         "-c",
-        str(workload.clients),
+        str(clients),
         "-j",
-        str(workload.threads),
+        str(threads),
         "-T",
         str(seconds),
         "-f",
@@ -80,16 +82,12 @@ def command(pgbench: str, target: Target, workload: Workload, seconds: int) -> l
     ]
 
 
-def run(
-    pgbench: str, target: Target, workload: Workload, seconds: int, pinning: Pinning
-) -> RunResult:
-    """Run pgbench pinned to the client CPU; a failing run is a result, never an exception."""
-    if not target.alive():
-        return RunResult(error=f"{target.name} is not running")
-    cmd = [*pinning.client_prefix(), *command(pgbench, target, workload, seconds)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+def run_pgbench(
+    cmd: list[str], env: dict[str, str], seconds: int
+) -> subprocess.CompletedProcess[str] | str:
+    """The finished run, or why it did not finish."""
     try:
-        done = subprocess.run(
+        return subprocess.run(
             cmd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -99,7 +97,26 @@ def run(
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return RunResult(error=f"pgbench did not finish within {seconds + 60} s")
+        return f"pgbench did not finish within {seconds + 60} s"
+
+
+def command(pgbench: str, target: Target, workload: Workload, seconds: int) -> list[str]:
+    return pgbench_command(
+        pgbench, target, workload.clients, workload.threads, seconds, "-M", workload.mode
+    )
+
+
+def run(
+    pgbench: str, target: Target, workload: Workload, seconds: int, pinning: Pinning
+) -> RunResult:
+    """Run pgbench pinned to the client CPU; a failing run is a result, never an exception."""
+    if not target.alive():
+        return RunResult(error=f"{target.name} is not running")
+    cmd = [*pinning.client_prefix(), *command(pgbench, target, workload, seconds)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    done = run_pgbench(cmd, env, seconds)
+    if isinstance(done, str):
+        return RunResult(error=done)
     return parse(done.returncode, done.stdout, done.stderr)
 
 
