@@ -11,10 +11,10 @@ import pytest
 
 from pgwire import Column, Command, Config, Handler, PgError, Rows, Server
 from pgwire.backends.duckdb import DuckDBHandler
-from pgwire.copyformat import BINARY_SIGNATURE
+from pgwire.copy.format import BINARY_SIGNATURE
+from pgwire.copy.statement import parse
 from pgwire.protocol import messages as m
 from pgwire.protocol.connection import NEED_DATA, Connection, Role
-from pgwire.server.copy import parse
 
 
 class Client:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pgwire import sqlstate
-from pgwire.copyformat import (
+from pgwire.copy.format import (
     BINARY_SIGNATURE,
     CopyColumn,
     CopyOptions,

@@ -20,6 +20,7 @@ from pgwire import sql as sqltext
 from pgwire import sqlstate
 from pgwire.auth import rules
 from pgwire.auth.exchange import start_exchange
+from pgwire.copy.statement import is_copy
 from pgwire.errors import PgError, ProtocolViolation
 from pgwire.handler import Command, Handler, Result, Rows, SessionInfo
 from pgwire.protocol import messages as m
@@ -28,9 +29,9 @@ from pgwire.server import copy as copy_command
 from pgwire.server import notify, setcommands, sqlcommands
 from pgwire.server.portals import UNKNOWN_COLUMNS, Portal, PreparedStatement, decode_params
 from pgwire.server.results import CHUNK, ResultStream, encode_rows, expand_formats, row_description
-from pgwire.server.settings import Settings
 from pgwire.server.tls import ALPN, TLSLayer
 from pgwire.server.transport import StreamTransport
+from pgwire.settings import Settings
 from pgwire.types import oids
 from pgwire.types.registry import registry
 
@@ -651,7 +652,7 @@ class Session:
             if index <= count and not types[index - 1]:
                 types[index - 1] = oid
         prepared = PreparedStatement(name, text, types)
-        if copy_command.is_copy(text):
+        if is_copy(text):
             prepared.columns = None  # no RowDescription: its data travels in CopyData
         return prepared
 
@@ -724,7 +725,7 @@ class Session:
             return
         described = notify.describe(statement.sql)
         if described is None and not (  # the handler never sees these: it cannot describe them
-            setcommands.is_set_command(statement.sql) or copy_command.is_copy(statement.sql)
+            setcommands.is_set_command(statement.sql) or is_copy(statement.sql)
         ):
             described = await self._resolve(
                 self.handler.describe(statement.sql, list(statement.param_types))
@@ -1005,7 +1006,7 @@ def _front_end_kind(sql: str) -> str | None:
         return "sql"
     if setcommands.is_set_command(sql):
         return "set"
-    if copy_command.is_copy(sql):
+    if is_copy(sql):
         return "copy"
     if notify.is_notify_command(sql):
         return "notify"

@@ -17,7 +17,7 @@ from pgwire import sql as sqltext
 from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Result, Rows
-from pgwire.server.settings import PARAMETERS
+from pgwire.settings import PARAMETERS
 
 if TYPE_CHECKING:
     from pgwire.server.session import Session

@@ -26,6 +26,7 @@ from pgwire.backends.catalog.model import (
     Snapshot,
     stable_oid,
 )
+from pgwire.settings import PARAMETERS  # the front end's defaults
 from pgwire.types import oids
 
 Row = dict[str, Any]
@@ -539,8 +540,6 @@ def settings_rows(session: SessionState, backend: Sequence[tuple[str, str, str]]
     """pg_settings: PostgreSQL's parameters, with the session's values where it set them,
     else the front end's defaults (TimeZone UTC, ...), else PostgreSQL's; then the backend's
     own settings."""
-    from pgwire.server.settings import PARAMETERS  # the front end's defaults
-
     defaults = {key: parameter.default for key, parameter in PARAMETERS.items()}
     values = {name.lower(): value for name, value in session.settings.items()}
     values |= {
