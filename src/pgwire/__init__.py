@@ -17,7 +17,8 @@ __version__ = "0.1.0"
 from pgwire.config import Config
 from pgwire.errors import PgError, ProtocolViolation
 from pgwire.handler import Column, Command, Handler, Result, Rows, SessionInfo, command_tag
-from pgwire.server.server import Server, serve
+from pgwire.server.run import serve
+from pgwire.server.server import Server
 
 __all__ = [
     "Column",

@@ -14,7 +14,7 @@ from pgwire import __version__
 from pgwire.auth.rules import METHODS
 from pgwire.config import Config
 from pgwire.handler import Handler
-from pgwire.server.server import serve
+from pgwire.server.run import serve
 
 _MODULE_ATTR = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 

@@ -4,7 +4,8 @@
     await server.start()
     await server.serve_forever()
 
-`serve()` runs that on a fresh event loop (uvloop when installed) until SIGINT/SIGTERM.
+`run_server()` runs that on a fresh event loop (uvloop when installed) until SIGINT/SIGTERM;
+`pgwire.server.run.serve()` chooses between it and `--workers` processes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import signal
 import socket
 import stat
 from pathlib import Path
-from typing import Any
 
 from pgwire.auth.password import is_md5_secret
 from pgwire.auth.scram import ScramSecret, mock_salt
@@ -114,7 +114,7 @@ class Server:
     def _new_protocol(self) -> StreamTransport:
         conn = Connection(Role.SERVER, max_message_size=self.config.max_message_size)
         transport = StreamTransport(conn)
-        session = Session(self, conn, transport)
+        session = Session(self, conn, transport, self.notifications)
         task = asyncio.get_running_loop().create_task(self._run_session(session))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -205,8 +205,10 @@ class Server:
     def register(self, session: Session, key_length: int) -> tuple[int, bytes]:
         pid = self._next_pid
         self._next_pid += self._pid_step
+        key = secrets.token_bytes(key_length)
         self.sessions[pid] = session
-        return pid, secrets.token_bytes(key_length)
+        session.process_id, session.secret_key = pid, key
+        return pid, key
 
     def cancel(self, process_id: int, secret_key: bytes) -> None:
         if self.worker is not None and not self.worker.mine(process_id):
@@ -248,20 +250,6 @@ def new_event_loop(use_uvloop: bool = True) -> asyncio.AbstractEventLoop:
             loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
             return loop
     return asyncio.new_event_loop()
-
-
-def serve(handler: Handler, config: Config | None = None, **options: Any) -> None:
-    """Serve `handler` until SIGINT or SIGTERM. Options are Config fields."""
-    if config is None:
-        config = Config(**options)
-    elif options:
-        raise TypeError("give either a Config or keyword options, not both")
-    if config.workers > 1:
-        from pgwire.server.workers import serve_workers
-
-        serve_workers(handler, config)
-        return
-    run_server(handler, config)
 
 
 def run_server(
