@@ -23,12 +23,14 @@ import contextlib
 import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
 from pgwire.errors import LocalProtocolError, PgError
 from pgwire.types.registry import TEXT, registry
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -249,10 +251,10 @@ class Handler:
         The default describes (or, failing that, runs) `SELECT * FROM table LIMIT 0`.
         """
         sql = f"SELECT * FROM {table} LIMIT 0"
-        described: Description | None = await _resolved(self.describe(sql, []))
+        described: Description | None = await resolve(self.describe(sql, []))
         if described is not None and described.columns is not None:
             return described.columns
-        result = await _resolved(self.query(sql))
+        result = await resolve(self.query(sql))
         if not isinstance(result, Rows):
             raise PgError(f'relation "{table}" does not exist', sqlstate.UNDEFINED_TABLE)
         for closer in (
@@ -260,7 +262,7 @@ class Handler:
             getattr(result.rows, "close", None),
         ):
             if closer is not None:
-                await _resolved(closer())
+                await resolve(closer())
         return list(result.columns)
 
     async def copy_in(
@@ -292,7 +294,7 @@ class Handler:
                 part = batch[start : start + per_statement]
                 if not width:
                     for _ in part:
-                        await _resolved(self.query(f"INSERT INTO {table} DEFAULT VALUES"))
+                        await resolve(self.query(f"INSERT INTO {table} DEFAULT VALUES"))
                     continue
                 groups = []
                 params: list[Any] = []
@@ -303,7 +305,7 @@ class Handler:
                     )
                     params.extend(row)
                 sql = f"INSERT INTO {table} ({names}) VALUES {', '.join(groups)}"
-                await _resolved(self.execute(sql, params, types * len(part)))
+                await resolve(self.execute(sql, params, types * len(part)))
             count += len(batch)
         return count
 
@@ -311,7 +313,8 @@ class Handler:
         """Called when the connection ends, however it ends."""
 
 
-async def _resolved(value: Any) -> Any:
+async def resolve(value: T | Awaitable[T]) -> T:
+    """A handler method's result, awaited when the method was written `async`."""
     if inspect.isawaitable(value):
         return await value
     return value

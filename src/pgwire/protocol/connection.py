@@ -249,8 +249,14 @@ class Connection:
         return self._reader.buffered
 
     def peek(self, n: int) -> bytes:
-        """The next `n` received bytes, left in place (to spot a direct TLS ClientHello)."""
+        """The next `n` received bytes, left in place."""
         return self._reader.peek(n)
+
+    @property
+    def direct_tls(self) -> bool:
+        """The first packet received is a TLS handshake record, not a startup packet:
+        PostgreSQL 17's direct TLS (the bytes go to a TLS layer with `take_buffered`)."""
+        return self.state is S.STARTUP and self._reader.peek(1) == b"\x16"
 
     def lookahead(self, limit: int) -> Iterator[tuple[bytes, bytes]]:
         """(type byte, payload) of complete messages received but not yet returned, left in

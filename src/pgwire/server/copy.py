@@ -25,18 +25,16 @@ import operator
 import struct
 from collections.abc import AsyncIterator, Sequence
 from itertools import chain, repeat
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pgwire import sqlstate
 from pgwire.copy.format import CopyColumn, CopyOptions, CopyReader, reader_for, writer_for
 from pgwire.copy.statement import CopyStatement, parse
 from pgwire.errors import PgError
-from pgwire.handler import Column, Command, Rows
+from pgwire.handler import Column, Command, Rows, resolve
 from pgwire.protocol import messages as m
+from pgwire.server.context import CopyContext
 from pgwire.server.results import ResultStream
-
-if TYPE_CHECKING:
-    from pgwire.server.session import Session
 
 __all__ = ["run"]
 
@@ -51,7 +49,7 @@ _FILE_HINT = "Anyone can COPY to stdout or from stdin. psql's \\copy command als
 # running it
 
 
-async def run(session: Session, sql: str) -> Command:
+async def run(ctx: CopyContext, sql: str) -> Command:
     """Run one COPY statement over the session's connection; its CommandComplete tag."""
     stmt = parse(sql)
     if stmt.target != "stdio":
@@ -63,8 +61,8 @@ async def run(session: Session, sql: str) -> Command:
             hint="Load into a staging table, then INSERT ... SELECT ... WHERE.",
         )
     if stmt.is_from:
-        return await _copy_from(session, stmt)
-    return await _copy_to(session, stmt)
+        return await _copy_from(ctx, stmt)
+    return await _copy_to(ctx, stmt)
 
 
 def _refuse_server_side(stmt: CopyStatement) -> None:
@@ -86,11 +84,11 @@ def _refuse_server_side(stmt: CopyStatement) -> None:
     raise PgError(message, sqlstate.INSUFFICIENT_PRIVILEGE, hint=_FILE_HINT)
 
 
-async def _target_columns(session: Session, stmt: CopyStatement) -> list[Column]:
+async def _target_columns(ctx: CopyContext, stmt: CopyStatement) -> list[Column]:
     """The table's columns the COPY names (all, in order, without a list), from the handler."""
-    assert session.handler is not None and stmt.table is not None
+    assert ctx.handler is not None and stmt.table is not None
     try:
-        table_columns = list(await session.handler.table_columns(stmt.table))
+        table_columns = list(await ctx.handler.table_columns(stmt.table))
     except PgError as err:
         # Its cursor and hint point into SQL the client never wrote.
         err.position = None
@@ -155,37 +153,37 @@ def _formats(options: CopyOptions, count: int) -> tuple[int, list[int]]:
     return fmt, [fmt] * count
 
 
-async def _copy_from(session: Session, stmt: CopyStatement) -> Command:
-    handler = session.handler
+async def _copy_from(ctx: CopyContext, stmt: CopyStatement) -> Command:
+    handler = ctx.handler
     assert handler is not None and stmt.table is not None
-    columns = await _target_columns(session, stmt)
+    columns = await _target_columns(ctx, stmt)
     reader = reader_for(stmt.relname, _copy_columns(columns, stmt.options), stmt.options)
     fmt, formats = _formats(stmt.options, len(columns))
     # Outside any transaction, the load is all or nothing in a hidden transaction of its own.
-    wrap = handler.implicit_transactions and not session.in_transaction
+    wrap = handler.implicit_transactions and not ctx.transaction.in_transaction
     if wrap:
-        await session._resolve(handler.query("BEGIN"))
-    incoming = _CopyIn(session, reader, stmt.relname)
+        await resolve(handler.query("BEGIN"))
+    incoming = _CopyIn(ctx, reader, stmt.relname)
     try:
-        session.send(m.CopyInResponse(fmt, formats))
+        ctx.send(m.CopyInResponse(fmt, formats))
         count = await handler.copy_in(stmt.table, columns, incoming.batches())
         await incoming.drain()
     except BaseException:
         await incoming.close()
         if wrap:
             with contextlib.suppress(Exception):
-                await session._resolve(handler.query("ROLLBACK"))
+                await resolve(handler.query("ROLLBACK"))
         raise
     if wrap:
-        await session._resolve(handler.query("COMMIT"))
+        await resolve(handler.query("COMMIT"))
     return Command(f"COPY {count}")
 
 
 class _CopyIn:
     """The client's CopyData, parsed as it arrives, as batches of rows."""
 
-    def __init__(self, session: Session, reader: CopyReader, relname: str) -> None:
-        self.session = session
+    def __init__(self, ctx: CopyContext, reader: CopyReader, relname: str) -> None:
+        self.ctx = ctx
         self.reader = reader
         self.relname = relname
         self.finished = False  # CopyDone (or CopyFail) has been read
@@ -196,13 +194,13 @@ class _CopyIn:
         return self._gen
 
     async def _batches(self) -> AsyncIterator[list[tuple[Any, ...]]]:
-        session = self.session
+        ctx = self.ctx
         reader = self.reader
         batch: list[tuple[Any, ...]] = []
         pending: list[bytes] = []
         size = 0
         while True:
-            msg = await session.next_message()
+            msg = await ctx.next_message()
             if msg is None:
                 self.finished = True
                 raise ConnectionError("client closed the connection during COPY FROM STDIN")
@@ -280,8 +278,8 @@ def _frames(payloads: list[bytes]) -> bytes:
     return b"".join(chain.from_iterable(zip(headers, payloads, strict=True)))
 
 
-async def _copy_to(session: Session, stmt: CopyStatement) -> Command:
-    handler = session.handler
+async def _copy_to(ctx: CopyContext, stmt: CopyStatement) -> Command:
+    handler = ctx.handler
     assert handler is not None
     if stmt.query is not None:
         sql = stmt.query
@@ -289,11 +287,11 @@ async def _copy_to(session: Session, stmt: CopyStatement) -> Command:
         assert stmt.table is not None
         select = "*"
         if stmt.columns is not None:
-            await _target_columns(session, stmt)  # PostgreSQL's errors for a bad column list
+            await _target_columns(ctx, stmt)  # PostgreSQL's errors for a bad column list
             select = ", ".join(stmt.columns)
         sql = f"SELECT {select} FROM {stmt.table}"
     try:
-        result = await session._resolve(handler.query(sql))
+        result = await resolve(handler.query(sql))
     except PgError as err:
         if stmt.query is None:
             err.position = err.hint = None
@@ -305,9 +303,9 @@ async def _copy_to(session: Session, stmt: CopyStatement) -> Command:
     stream = ResultStream(result, ())
     try:
         copy_columns = _copy_columns(result.columns, stmt.options)
-        writer = writer_for(copy_columns, stmt.options, session.settings.formats)
+        writer = writer_for(copy_columns, stmt.options, ctx.settings.formats)
         fmt, formats = _formats(stmt.options, len(copy_columns))
-        session.send(m.CopyOutResponse(fmt, formats))
+        ctx.send(m.CopyOutResponse(fmt, formats))
         # A text or CSV header line is a message of its own; the binary header travels in
         # the first row's message (or the trailer's), as PostgreSQL sends them.
         header = writer.header()
@@ -316,7 +314,7 @@ async def _copy_to(session: Session, stmt: CopyStatement) -> Command:
             if stmt.options.format == "binary":
                 prefix = header
             else:
-                session.send_encoded(_frames([header]))
+                ctx.send_encoded(_frames([header]))
         count = 0
         while not stream.done:
             rows = await stream.take(OUT_ROWS)
@@ -325,13 +323,13 @@ async def _copy_to(session: Session, stmt: CopyStatement) -> Command:
                 if prefix:
                     payloads[0] = prefix + payloads[0]
                     prefix = b""
-                session.send_encoded(_frames(payloads))
+                ctx.send_encoded(_frames(payloads))
                 count += len(rows)
-            await session.flush_if_full()
+            await ctx.flush_if_full()
         trailer = writer.trailer()
         if trailer is not None or prefix:
-            session.send_encoded(_frames([prefix + (trailer or b"")]))
-        session.send(m.CopyDone())
+            ctx.send_encoded(_frames([prefix + (trailer or b"")]))
+        ctx.send(m.CopyDone())
     finally:
         await stream.close()
     return Command(f"COPY {count}")

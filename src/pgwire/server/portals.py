@@ -59,6 +59,64 @@ class Portal:
             await self.stream.close()
 
 
+class Prepared:
+    """A session's prepared statements and portals (cursors), by name."""
+
+    __slots__ = ("portals", "statements")
+
+    def __init__(self) -> None:
+        self.statements: dict[str, PreparedStatement] = {}
+        self.portals: dict[str, Portal] = {}
+
+    def statement(self, name: str) -> PreparedStatement:
+        found = self.statements.get(name)
+        if found is None:
+            raise PgError(
+                f'prepared statement "{name}" does not exist', sqlstate.UNDEFINED_PSTATEMENT
+            )
+        return found
+
+    def portal(self, name: str) -> Portal:
+        found = self.portals.get(name)
+        if found is None:
+            raise PgError(f'portal "{name}" does not exist', sqlstate.UNDEFINED_CURSOR)
+        return found
+
+    def add_statement(self, statement: PreparedStatement) -> None:
+        """A named statement must be closed before its name is used again."""
+        if statement.name and statement.name in self.statements:
+            raise PgError(
+                f'prepared statement "{statement.name}" already exists',
+                sqlstate.DUPLICATE_PSTATEMENT,
+            )
+        self.statements[statement.name] = statement
+
+    async def close_statement(self, name: str) -> None:
+        statement = self.statements.pop(name, None)
+        if statement is not None:
+            # Closing a statement closes the portals made from it.
+            for portal_name, portal in list(self.portals.items()):
+                if portal.statement is statement:
+                    await self.close_portal(portal_name)
+
+    async def close_portal(self, name: str) -> None:
+        portal = self.portals.pop(name, None)
+        if portal is not None:
+            await portal.close()
+
+    async def close_all(self) -> None:
+        for name in list(self.portals):
+            await self.close_portal(name)
+        for name in list(self.statements):
+            await self.close_statement(name)
+
+    async def transaction_ended(self) -> None:
+        """Outside a transaction block only WITH HOLD cursors outlive their transaction."""
+        for name, portal in list(self.portals.items()):
+            if not portal.hold:
+                await self.close_portal(name)
+
+
 def decode_params(
     statement: PreparedStatement, formats: Sequence[int], values: Sequence[bytes | None]
 ) -> list[Any]:

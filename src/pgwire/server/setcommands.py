@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Result, Rows
+from pgwire.server.context import ParameterContext
+from pgwire.server.transaction import IDLE
 from pgwire.settings import PARAMETERS
-
-if TYPE_CHECKING:
-    from pgwire.server.session import Session
 
 _NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*(?:\.[A-Za-z_][A-Za-z_0-9$]*)*)'
 _SET = re.compile(
@@ -109,25 +107,25 @@ def _single_call(text: str) -> bool:
     return depth == 0
 
 
-async def run(session: Session, sql: str) -> Result:
+async def run(ctx: ParameterContext, sql: str) -> Result:
     text = sqltext.strip_comments(sql).strip().rstrip(";").strip()
     verb = sqltext.leading_words(text, 1)[0]
-    local_tx = session.status != "I"
+    local_tx = ctx.transaction.status != IDLE
     if verb == "SHOW":
-        return _show(session, text)
+        return _show(ctx, text)
     if verb == "DISCARD":
-        return await _discard(session, text)
+        return await _discard(ctx, text)
     if verb == "RESET":
         if sqltext.leading_words(text, 2)[1:] == ["ALL"]:
-            await session.reset_all_parameters()
+            await ctx.parameters.reset_all(in_block=ctx.transaction.status != IDLE)
             return Command("RESET")
         match = _RESET.match(text)
         if not match:
             raise _syntax(text)
-        await session.set_parameter(_unquote(match.group(1)), None, local=False)
+        await ctx.parameters.set(_unquote(match.group(1)), None, local=False, in_block=local_tx)
         return Command("RESET")
     if verb == "SELECT":
-        return await _call(session, text)
+        return await _call(ctx, text)
     words = sqltext.leading_words(text, 3)
     if "TRANSACTION" in words[1:] or words[1:3] == ["SESSION", "CHARACTERISTICS"]:
         return Command("SET")  # isolation and access modes: accepted, DuckDB is serializable
@@ -146,7 +144,7 @@ async def run(session: Session, sql: str) -> Result:
     else:
         name, value = _unquote(match.group(2)), _value(match.group(3))
     if scope == "LOCAL" and not local_tx:
-        session.send_notice(
+        ctx.send_notice(
             PgError(
                 "SET LOCAL can only be used in transaction blocks",
                 sqlstate.NO_ACTIVE_SQL_TRANSACTION,
@@ -154,7 +152,7 @@ async def run(session: Session, sql: str) -> Result:
             )
         )
         return Command("SET")
-    await session.set_parameter(name, value, local=scope == "LOCAL")
+    await ctx.parameters.set(name, value, local=scope == "LOCAL", in_block=local_tx)
     return Command("SET")
 
 
@@ -162,15 +160,15 @@ def _syntax(text: str) -> PgError:
     return PgError(f'syntax error at or near "{text.split()[0]}"', sqlstate.SYNTAX_ERROR)
 
 
-def _show(session: Session, text: str) -> Result:
+def _show(ctx: ParameterContext, text: str) -> Result:
     if re.fullmatch(r"SHOW\s+TRANSACTION\s+ISOLATION\s+LEVEL", text, re.IGNORECASE):
-        value = session.settings.get("transaction_isolation")
+        value = ctx.settings.get("transaction_isolation")
         return Rows([Column("transaction_isolation")], [(value,)], command="SHOW")
     match = _SHOW.match(text)
     if not match:
         raise _syntax(text)
     raw = match.group(1)
-    settings = session.settings
+    settings = ctx.settings
     if raw.upper() == "ALL":
         rows = [
             (settings.display_name(key), settings.values[key], PARAMETERS[key].description)
@@ -184,18 +182,18 @@ def _show(session: Session, text: str) -> Result:
     return Rows([Column(settings.display_name(name))], [(value,)], command="SHOW")
 
 
-async def _discard(session: Session, text: str) -> Result:
+async def _discard(ctx: ParameterContext, text: str) -> Result:
     words = sqltext.leading_words(text, 2)
     what = words[1] if len(words) > 1 else ""
     if what not in ("ALL", "PLANS", "SEQUENCES", "TEMP", "TEMPORARY"):
         raise _syntax(text)
     if what == "ALL":
-        if session.status != "I":
+        if ctx.transaction.status != IDLE:
             raise PgError(
                 "DISCARD ALL cannot run inside a transaction block",
                 sqlstate.ACTIVE_SQL_TRANSACTION,
             )
-        await session.discard_all()
+        await ctx.discard_all()
     return Command(f"DISCARD {'TEMP' if what == 'TEMPORARY' else what}")
 
 
@@ -213,7 +211,7 @@ def _literal_args(text: str) -> list[str | None]:
     return args
 
 
-async def _call(session: Session, text: str) -> Result:
+async def _call(ctx: ParameterContext, text: str) -> Result:
     match = _CALL.match(text)
     assert match is not None
     function = match.group(1).lower()
@@ -224,7 +222,7 @@ async def _call(session: Session, text: str) -> Result:
             raise PgError("function current_setting needs a name", sqlstate.UNDEFINED_FUNCTION)
         missing_ok = len(args) == 2 and args[1] in ("true", "t", "on")
         try:
-            value: str | None = session.settings.get(args[0])
+            value: str | None = ctx.settings.get(args[0])
         except PgError:
             if not missing_ok:
                 raise
@@ -233,7 +231,8 @@ async def _call(session: Session, text: str) -> Result:
     if len(args) != 3 or args[0] is None:
         raise PgError("function set_config needs three arguments", sqlstate.UNDEFINED_FUNCTION)
     local = args[2] in ("true", "t", "on")
-    if local and session.status == "I":
+    if local and ctx.transaction.status == IDLE:
         return Rows([Column(label)], [(args[1] or "",)])  # lasts only this statement
-    await session.set_parameter(args[0], args[1] or "", local=local)
-    return Rows([Column(label)], [(session.settings.get(args[0]),)])
+    in_block = ctx.transaction.status != IDLE
+    await ctx.parameters.set(args[0], args[1] or "", local=local, in_block=in_block)
+    return Rows([Column(label)], [(ctx.settings.get(args[0]),)])

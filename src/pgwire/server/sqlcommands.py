@@ -10,18 +10,17 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
 from pgwire.errors import PgError
-from pgwire.handler import Command, Result, Rows
+from pgwire.handler import Column, Command, Result, Rows
+from pgwire.server.context import PortalContext
 from pgwire.server.portals import Portal
 from pgwire.server.results import CHUNK
+from pgwire.server.transaction import IN_BLOCK
 from pgwire.types.registry import registry
-
-if TYPE_CHECKING:
-    from pgwire.server.session import Session
 
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*)'
 _PREPARE = re.compile(
@@ -80,47 +79,47 @@ def _split_args(text: str) -> list[str]:
 
 
 async def run(
-    session: Session, sql: str, params: Sequence[Any] | None, types: Sequence[int]
+    ctx: PortalContext, sql: str, params: Sequence[Any] | None, types: Sequence[int]
 ) -> Result:
     text = sqltext.strip_comments(sql).strip()
     verb = sqltext.leading_words(text, 1)[0]
     if verb == "PREPARE":
-        return _prepare(session, text)
+        return _prepare(ctx, text)
     if verb == "EXECUTE":
-        return await _execute(session, text)
+        return await _execute(ctx, text)
     if verb == "DEALLOCATE":
-        return await _deallocate(session, text)
+        return await _deallocate(ctx, text)
     if verb == "DECLARE":
-        return _declare(session, text, params, types)
+        return _declare(ctx, text, params, types)
     if verb in ("FETCH", "MOVE"):
-        return await _fetch(session, text)
-    return await _close(session, text)
+        return await _fetch(ctx, text)
+    return await _close(ctx, text)
 
 
 def _syntax(sql: str) -> PgError:
     return PgError(f"syntax error in {sql.split()[0].upper()} statement", sqlstate.SYNTAX_ERROR)
 
 
-def _prepare(session: Session, sql: str) -> Result:
+def _prepare(ctx: PortalContext, sql: str) -> Result:
     match = _PREPARE.match(sql)
     if not match:
         raise _syntax(sql)
     name = _name(match.group(1))
-    if name in session.statements:
+    if name in ctx.prepared.statements:
         raise PgError(f'prepared statement "{name}" already exists', sqlstate.DUPLICATE_PSTATEMENT)
     declared = [registry.by_name(t.strip()).oid for t in _split_args(match.group(2) or "")]
-    statement = session.prepare(name, match.group(3), declared)
+    statement = ctx.prepare(name, match.group(3), declared)
     statement.sql_level = True
-    session.statements[name] = statement
+    ctx.prepared.statements[name] = statement
     return Command("PREPARE")
 
 
-async def _execute(session: Session, sql: str) -> Result:
+async def _execute(ctx: PortalContext, sql: str) -> Result:
     match = _EXECUTE.match(sql)
     if not match:
         raise _syntax(sql)
     name = _name(match.group(1))
-    statement = session.statement(name)
+    statement = ctx.prepared.statement(name)
     args = _split_args(match.group(2) or "")
     if len(args) != len(statement.param_types):
         raise PgError(
@@ -133,26 +132,26 @@ async def _execute(session: Session, sql: str) -> Result:
     for arg, oid in zip(args, statement.param_types, strict=True):
         info = registry.get(oid) if oid else None
         replacements.append(f"({arg})::{info.name}" if info else f"({arg})")
-    return await session.run_statement(sqltext.substitute_parameters(statement.sql, replacements))
+    return await ctx.run_statement(sqltext.substitute_parameters(statement.sql, replacements))
 
 
-async def _deallocate(session: Session, sql: str) -> Result:
+async def _deallocate(ctx: PortalContext, sql: str) -> Result:
     words = sqltext.leading_words(sql, 3)
     if words[1:] in (["ALL"], ["PREPARE", "ALL"]):
-        for name in list(session.statements):
-            await session.close_statement(name)
+        for name in list(ctx.prepared.statements):
+            await ctx.prepared.close_statement(name)
         return Command("DEALLOCATE ALL")
     match = _DEALLOCATE.match(sql)
     if not match:
         raise _syntax(sql)
     name = _name(match.group(1))
-    session.statement(name)  # 26000 when it does not exist
-    await session.close_statement(name)
+    ctx.prepared.statement(name)  # 26000 when it does not exist
+    await ctx.prepared.close_statement(name)
     return Command("DEALLOCATE")
 
 
 def _declare(
-    session: Session, sql: str, params: Sequence[Any] | None, types: Sequence[int]
+    ctx: PortalContext, sql: str, params: Sequence[Any] | None, types: Sequence[int]
 ) -> Result:
     match = _DECLARE.match(sql)
     if not match:
@@ -168,16 +167,16 @@ def _declare(
             sqlstate.FEATURE_NOT_SUPPORTED,
             hint="Declare it with NO SCROLL, or fetch forward only.",
         )
-    if not hold and session.status != "T":
+    if not hold and ctx.transaction.status != IN_BLOCK:
         raise PgError(
             "DECLARE CURSOR can only be used in transaction blocks",
             sqlstate.NO_ACTIVE_SQL_TRANSACTION,
         )
-    if name in session.portals:
+    if name in ctx.prepared.portals:
         raise PgError(f'cursor "{name}" already exists', sqlstate.DUPLICATE_CURSOR)
-    statement = session.prepare("", match.group(4), list(types))
+    statement = ctx.prepare("", match.group(4), list(types))
     portal = Portal(name, statement, list(params or []), [], hold=hold)
-    session.portals[name] = portal
+    ctx.prepared.portals[name] = portal
     return Command("DECLARE CURSOR")
 
 
@@ -201,19 +200,19 @@ def _count(direction: str) -> int | None:
     )
 
 
-async def _fetch(session: Session, sql: str) -> Result:
+async def _fetch(ctx: PortalContext, sql: str) -> Result:
     match = _FETCH.match(sql)
     if not match:
         raise _syntax(sql)
     verb = match.group(1).upper()
     direction = match.group(2) or ""
     name = _name(match.group(3))
-    portal = session.portals.get(name)
+    portal = ctx.prepared.portals.get(name)
     if portal is None:
         raise PgError(f'cursor "{name}" does not exist', sqlstate.UNDEFINED_CURSOR)
     wanted = _count(direction)
     if not portal.started:
-        await session.start_portal(portal)
+        await ctx.start_portal(portal)
     stream = portal.stream
     if stream is None:
         raise PgError(f'cursor "{name}" does not return rows', sqlstate.INVALID_CURSOR_STATE)
@@ -234,16 +233,35 @@ async def _fetch(session: Session, sql: str) -> Result:
     return Rows(portal.result.columns, rows, command="FETCH")
 
 
-async def _close(session: Session, sql: str) -> Result:
+async def _close(ctx: PortalContext, sql: str) -> Result:
     if sqltext.leading_words(sql, 2) == ["CLOSE", "ALL"]:
-        for name in list(session.portals):
-            await session.close_portal(name)
+        for name in list(ctx.prepared.portals):
+            await ctx.prepared.close_portal(name)
         return Command("CLOSE CURSOR ALL")
     match = _CLOSE.match(sql)
     if not match:
         raise _syntax(sql)
     name = _name(match.group(1))
-    if name not in session.portals:
+    if name not in ctx.prepared.portals:
         raise PgError(f'cursor "{name}" does not exist', sqlstate.UNDEFINED_CURSOR)
-    await session.close_portal(name)
+    await ctx.prepared.close_portal(name)
     return Command("CLOSE CURSOR")
+
+
+async def described_columns(ctx: PortalContext, sql: str) -> list[Column] | None:
+    """The columns of EXECUTE and FETCH: those of the statement or cursor they name
+    (described, not run: a FETCH run to learn them would move the cursor); None for the
+    other SQL-level commands (PREPARE, DECLARE, MOVE, CLOSE, DEALLOCATE)."""
+    text = sqltext.strip_comments(sql).strip()
+    target = None
+    if (found := _FETCH.match(text)) and found.group(1).upper() == "FETCH":
+        portal = ctx.prepared.portals.get(_name(found.group(3)))
+        if portal is not None and portal.started:
+            return list(portal.result.columns) if isinstance(portal.result, Rows) else None
+        target = portal.statement if portal is not None else None
+    elif found := _EXECUTE.match(text):
+        target = ctx.prepared.statements.get(_name(found.group(1)))
+    if target is None:  # no such cursor or statement (yet): running it will tell
+        return None
+    await ctx.describe_statement(target)
+    return target.columns  # type: ignore[no-any-return]
