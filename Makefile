@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make serve      run pgwire on an in-memory DuckDB at 127.0.0.1:5432 (SERVE_ARGS=...)"
 	@echo "make test       run the test suite (PYTEST_ARGS=...)"
-	@echo "make lint       ruff check, ruff format --check, mypy"
+	@echo "make lint       ruff check, ruff format --check, mypy, lint-imports (layers)"
 	@echo "make format     ruff format and ruff check --fix"
 	@echo "make check      lint, then test (what CI runs)"
 	@echo "make venv       create/update $(VENV) only"
@@ -43,6 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
