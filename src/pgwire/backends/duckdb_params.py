@@ -26,13 +26,12 @@ so that a DML statement's result columns can be described without running it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from pgwire import sql as sqltext
 from pgwire import sqlstate
 from pgwire.errors import PgError
+from pgwire.sql import lexer
 from pgwire.types import oids
 
 __all__ = [
@@ -69,64 +68,25 @@ class Token:
         return self.kind == "punct" and self.value == char
 
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-    |(?P<param>\$[0-9]+)
-    |(?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-    |(?P<word>[A-Za-z_\x80-\uffff][A-Za-z_0-9$\x80-\uffff]*)
-    |(?P<op>::|[+\-*/<>=~!@#%^&|`?]+)
-    |(?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_OP_SPECIAL = set("~!@#%^&|`?")
-_STRING_PREFIXES = {"e", "b", "x", "n"}
-
-
-def _split_operator(op: str) -> list[str]:
-    """PostgreSQL's lexer rule: a multi-character operator ends in + or - only when it holds
-    one of ~!@#%^&|`? (so `=-1` is `=` then `-1`)."""
-    if op == "::" or len(op) == 1 or _OP_SPECIAL & set(op):
-        return [op]
-    head = op
-    while len(head) > 1 and head[-1] in "+-":
-        head = head[:-1]
-    return [head, *op[len(head) :]]
+_KINDS = {
+    lexer.WORD: "word", lexer.IDENT: "ident", lexer.PARAM: "param", lexer.NUMBER: "number",
+    lexer.STRING: "string", lexer.OP: "op", lexer.PUNCT: "punct",
+}  # fmt: skip
 
 
 def tokenize(sql: str) -> list[Token]:
-    """The tokens of `sql`, comments dropped; quotes and comments as `pgwire.sql` sees them."""
+    """The tokens of `sql` as `pgwire.sql.lexer` reads them, comments and white space dropped;
+    words lower-cased, quoted identifiers unquoted, parameters their number."""
     tokens: list[Token] = []
-    for is_code, begin, end in sqltext.spans(sql):
-        if not is_code:
-            first = sql[begin]
-            if first == '"':
-                value = sql[begin + 1 : end - 1].replace('""', '"')
-                tokens.append(Token("ident", value, begin, end))
-            elif first in "'$":
-                # E'...', B'...', X'...': the prefix letter is part of the literal.
-                if tokens and tokens[-1].end == begin and tokens[-1].value in _STRING_PREFIXES:
-                    begin = tokens.pop().start
-                tokens.append(Token("string", sql[begin:end], begin, end))
-            continue  # a comment
-        for match in _TOKEN.finditer(sql, begin, end):
-            kind = match.lastgroup
-            assert kind is not None
-            if kind == "ws":
-                continue
-            text = match.group()
-            start = match.start()
-            if kind == "word":
-                tokens.append(Token(kind, text.lower(), start, match.end()))
-            elif kind == "param":
-                tokens.append(Token(kind, text[1:], start, match.end()))
-            elif kind == "op":
-                for part in _split_operator(text):
-                    tokens.append(Token(kind, part, start, start + len(part)))
-                    start += len(part)
-            else:
-                tokens.append(Token(kind, text, start, match.end()))
+    for token in lexer.code(sql):
+        kind = _KINDS[token.kind]
+        if kind in ("word", "ident"):
+            value = token.value
+        elif kind == "param":
+            value = token.text[1:]
+        else:
+            value = token.text
+        tokens.append(Token(kind, value, token.start, token.end))
     return tokens
 
 
