@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from tests.support.postgres import PostgresNotFound, PostgresStartError, TempPos
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+TICK = os.sysconf("SC_CLK_TCK")
 DASH, TIMES = "\u2013", "\u00d7"  # for "median (min-max)" and "0.42x"
 
 # --- CPU pinning ------------------------------------------------------------------------
@@ -103,6 +104,71 @@ def pin_tree(root: int, cpu: int) -> list[int]:
         elif pid == root:
             raise RuntimeError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
     return pinned
+
+
+# --- CPU time of a server's process tree ------------------------------------------------
+
+
+def tree_cpu(root: int | None) -> float:
+    """CPU seconds used by ``root``, its descendants and the children they have reaped.
+
+    PostgreSQL's postmaster reaps its backends, so their time lands in its cutime/cstime.
+    """
+    if root is None:
+        return 0.0
+    total = 0
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / TICK
+
+
+def tree_on_cpu(root: int | None) -> float:
+    """On-CPU seconds of every thread of ``root``'s process tree so far.
+
+    From /proc/PID/task/TID/schedstat (nanoseconds, user + system) where the kernel has it;
+    else from clock ticks (/proc/PID/stat, 10 ms). Threads and processes that exit in the
+    interval are lost to the first (the workloads here start and stop none).
+    """
+    if root is None:
+        return 0.0
+    total = 0
+    for pid in process_tree(root):
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue  # exited meanwhile
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except FileNotFoundError:
+                if not os.path.exists("/proc/self/schedstat"):
+                    return tree_cpu(root)  # a kernel without schedstat
+            except (OSError, ValueError, IndexError):
+                continue
+    return total / 1e9
+
+
+def client_backends(pids: Iterable[int]) -> list[int]:
+    """PostgreSQL processes serving a TCP client ("postgres: USER DB 127.0.0.1(PORT) ...")."""
+    backends = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if f"{HOST}(".encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                backends.append(pid)
+    return backends
+
+
+def wait_backends_gone(root: int, timeout: float = 30.0) -> None:
+    """Wait until no PostgreSQL backend serves a TCP client under ``root``."""
+    deadline = time.monotonic() + timeout
+    while client_backends(process_tree(root)) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 # --- targets: the servers under test ----------------------------------------------------

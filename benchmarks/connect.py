@@ -38,6 +38,7 @@ from pathlib import Path
 from benchmarks.common import (
     DASH,
     HOST,
+    TICK,
     PgwireTarget,
     Pinning,
     PostgresTarget,
@@ -45,8 +46,8 @@ from benchmarks.common import (
     Target,
     TargetStartError,
     markdown_table,
-    process_tree,
     ratio,
+    tree_cpu,
 )
 from benchmarks.pgbench import MAX_THREADS, SCRIPT, first_error, pgbench_command, run_pgbench
 from tests.support.certs import Certs, make_certs
@@ -66,7 +67,6 @@ _LATENCY = re.compile(r"^latency average = ([\d.]+) ms", re.MULTILINE)
 _CONNECT = re.compile(r"^average connection time = ([\d.]+) ms", re.MULTILINE)
 _SSL = re.compile(r"SSL connection \(protocol: ([^,]+), cipher: ([^,]+),")
 _PROCESSED = re.compile(r"^number of transactions actually processed: (\d+)", re.MULTILINE)
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
 # --- configurations ---------------------------------------------------------------------
@@ -315,25 +315,7 @@ def machine_busy() -> float:
     with open("/proc/stat") as f:
         fields = [int(x) for x in f.readline().split()[1:9]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / _TICK
-
-
-def tree_cpu(root: int | None) -> float:
-    """CPU seconds used by ``root``, its descendants and the children they have reaped.
-
-    PostgreSQL's postmaster reaps its backends, so their time lands in its cutime/cstime.
-    """
-    if root is None:
-        return 0.0
-    total = 0
-    for pid in process_tree(root):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited meanwhile
-        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    return total / _TICK
+    return (user + nice + system + irq + softirq + steal) / TICK
 
 
 def children_cpu() -> float:

@@ -39,9 +39,11 @@ from benchmarks.common import (
     Summary,
     Target,
     TargetStartError,
+    client_backends,
     markdown_table,
     process_tree,
     ratio,
+    wait_backends_gone,
 )
 
 CONNECTIONS = 1_000
@@ -223,22 +225,6 @@ class IdleResult:
         return self.error is None
 
 
-def _client_backends(pids: Iterable[int]) -> list[int]:
-    """PostgreSQL processes serving a TCP client ("postgres: USER DB 127.0.0.1(PORT) ...")."""
-    backends = []
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            if f"{HOST}(".encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-                backends.append(pid)
-    return backends
-
-
-def _wait_backends_gone(root: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while _client_backends(process_tree(root)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 def measure(target: Target, connections: int) -> IdleResult:
     """Open ``connections`` on a running, warmed-up target and read the server's memory."""
     root = target.server_pid()
@@ -263,7 +249,7 @@ def measure(target: Target, connections: int) -> IdleResult:
         if held != connections:
             return IdleResult(error=f"the server closed {connections - held} idle connections")
         if postgres:
-            backends = _client_backends(after_pids - before_pids)
+            backends = client_backends(after_pids - before_pids)
             if len(backends) != connections:
                 return IdleResult(
                     error=f"{len(backends)} new backends for {connections} connections"
@@ -286,7 +272,7 @@ def measure(target: Target, connections: int) -> IdleResult:
     finally:
         close_all(sockets)
         if postgres:
-            _wait_backends_gone(root)
+            wait_backends_gone(root)
 
 
 def warm_up(target: Target) -> None:
@@ -296,7 +282,7 @@ def warm_up(target: Target) -> None:
     close_all(sockets)
     root = target.server_pid()
     if isinstance(target, PostgresTarget) and root is not None:
-        _wait_backends_gone(root)
+        wait_backends_gone(root)
     time.sleep(0.2)
 
 
