@@ -182,7 +182,8 @@ def _describe(result: pgbench.RunResult) -> str:
     if result.error is not None:
         return f"failed: {result.error}"
     latency = f", {result.latency_ms:.3f} ms" if result.latency_ms is not None else ""
-    return f"{result.tps:,.0f} tps{latency}"
+    server = f", server {result.server_us:,.2f} µs/stmt" if result.server_us is not None else ""
+    return f"{result.tps:,.0f} tps{latency}{server}"
 
 
 def _measure(targets: Sequence[Target], outcome: report.Outcome, args: argparse.Namespace) -> None:

@@ -154,6 +154,36 @@ def tree_on_cpu(root: int | None) -> float:
     return total / 1e9
 
 
+def server_cpu(root: int | None) -> float:
+    """On-CPU seconds of ``root``'s process tree so far, processes it has reaped included.
+
+    tree_on_cpu() for the running processes, plus the time of the children they have
+    waited for (cutime + cstime in /proc/PID/stat, clock ticks): PostgreSQL's backends that
+    served a run and exited. Read it when no process of the tree is exiting (settle()).
+    """
+    if root is None:
+        return 0.0
+    if not os.path.exists("/proc/self/schedstat"):
+        return tree_cpu(root)  # ticks for all of it
+    reaped = 0
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        reaped += int(fields[13]) + int(fields[14])  # cutime cstime
+    return tree_on_cpu(root) + reaped / TICK
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def client_backends(pids: Iterable[int]) -> list[int]:
     """PostgreSQL processes serving a TCP client ("postgres: USER DB 127.0.0.1(PORT) ...")."""
     backends = []
@@ -165,9 +195,13 @@ def client_backends(pids: Iterable[int]) -> list[int]:
 
 
 def wait_backends_gone(root: int, timeout: float = 30.0) -> None:
-    """Wait until no PostgreSQL backend serves a TCP client under ``root``."""
+    """Wait until no PostgreSQL backend serves a TCP client under ``root`` and every
+    process of its tree that exited has been reaped."""
     deadline = time.monotonic() + timeout
-    while client_backends(process_tree(root)) and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        tree = process_tree(root)
+        if not client_backends(tree) and not any(_zombie(pid) for pid in tree):
+            return
         time.sleep(0.05)
 
 
@@ -203,6 +237,10 @@ class Target(ABC):
     def server_pid(self) -> int | None:
         """The server's root process (its children are the server too), when running."""
         return None
+
+    def settle(self) -> None:
+        """Wait until the server has finished with the connections clients have closed."""
+        return None  # a pgwire server is one process: nothing to reap
 
 
 class PostgresTarget(Target):
@@ -254,6 +292,10 @@ class PostgresTarget(Target):
         with contextlib.suppress(OSError, ValueError, IndexError):
             return self._postmaster_pid()
         return None
+
+    def settle(self) -> None:
+        if (pid := self.server_pid()) is not None:
+            wait_backends_gone(pid, timeout=10.0)
 
     def alive(self) -> bool:
         if self._pg is None:

@@ -49,7 +49,14 @@ from benchmarks.common import (
     ratio,
     tree_cpu,
 )
-from benchmarks.pgbench import MAX_THREADS, SCRIPT, first_error, pgbench_command, run_pgbench
+from benchmarks.pgbench import (
+    MAX_THREADS,
+    PROCESSED,
+    SCRIPT,
+    first_error,
+    pgbench_command,
+    run_pgbench,
+)
 from tests.support.certs import Certs, make_certs
 from tests.support.postgres import TempPostgres
 
@@ -66,7 +73,6 @@ _TPS = re.compile(
 _LATENCY = re.compile(r"^latency average = ([\d.]+) ms", re.MULTILINE)
 _CONNECT = re.compile(r"^average connection time = ([\d.]+) ms", re.MULTILINE)
 _SSL = re.compile(r"SSL connection \(protocol: ([^,]+), cipher: ([^,]+),")
-_PROCESSED = re.compile(r"^number of transactions actually processed: (\d+)", re.MULTILINE)
 
 
 # --- configurations ---------------------------------------------------------------------
@@ -388,7 +394,7 @@ def run(
     client_cpu = children_cpu() - client_cpu
     other = machine_busy() - busy - server_cpu - client_cpu
     result = parse(done.returncode, done.stdout, done.stderr)
-    processed = _PROCESSED.search(done.stdout)
+    processed = PROCESSED.search(done.stdout)
     return dataclasses.replace(
         result,
         connections=int(processed.group(1)) if processed else 0,
