@@ -308,11 +308,20 @@ class PostgresTarget(Target):
 
 
 class PgwireTarget(Target):
-    """`python -m pgwire serve [spec]` in a child process on a free loopback port."""
+    """`python -m pgwire serve [spec]` in a child process on a free loopback port.
 
-    def __init__(self, name: str, spec: str | None, pinning: Pinning) -> None:
+    ``source_root`` holds the `src/` and `examples/` it runs: the working tree (ROOT) by
+    default, or another revision's copy of them. The server runs in that directory with its
+    `src` and itself first on PYTHONPATH, and start() checks that pgwire and the spec's
+    module are imported from there.
+    """
+
+    def __init__(
+        self, name: str, spec: str | None, pinning: Pinning, source_root: Path = ROOT
+    ) -> None:
         super().__init__(name, pinning)
         self.spec = spec
+        self.source_root = source_root
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Path | None = None
 
@@ -321,17 +330,55 @@ class PgwireTarget(Target):
         options = ["--host", HOST, "--port", str(self.port), "--log-level", "warning"]
         return [*self.pinning.server_prefix(), *serve, *options]
 
-    def start(self, timeout: float = 60.0) -> None:
-        self.port = free_port()
+    def environment(self) -> dict[str, str]:
         env = dict(os.environ)
+        root = self.source_root
         env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH")) if p
+            p for p in (str(root / "src"), str(root), env.get("PYTHONPATH")) if p
         )
+        return env
+
+    def check_sources(self, env: Mapping[str, str]) -> None:
+        """TargetStartError unless pgwire and the spec's module come from source_root."""
+        modules = ["pgwire", *([self.spec.split(":")[0].split(".")[0]] if self.spec else [])]
+        code = (
+            "import importlib.util as u, sys\nfor m in sys.argv[1:]: print(u.find_spec(m).origin)"
+        )
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", code, *modules],
+                cwd=self.source_root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise TargetStartError(f"{self.name}: cannot locate {modules}: {exc}") from exc
+        origins = done.stdout.splitlines()
+        if done.returncode != 0 or len(origins) != len(modules):
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise TargetStartError(f"{self.name}: cannot locate {modules}: {last}")
+        root = self.source_root.resolve()
+        for module, origin in zip(modules, origins, strict=True):
+            if not Path(origin).resolve().is_relative_to(root):
+                raise TargetStartError(f"{self.name}: {module} comes from {origin}, not {root}")
+
+    def start(self, timeout: float = 60.0) -> None:
+        env = self.environment()
+        self.check_sources(env)
+        self.port = free_port()
         fd, log = tempfile.mkstemp(prefix=f"{self.name}-", suffix=".log")
         self._log = Path(log)
         with os.fdopen(fd, "wb") as out:
             self._proc = subprocess.Popen(
-                self.command(), stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=ROOT, env=env
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                cwd=self.source_root,
+                env=env,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
