@@ -35,6 +35,7 @@ from benchmarks.common import (
     Summary,
     Target,
     TargetStartError,
+    base_name,
     markdown_table,
     ratio,
     tree_on_cpu,
@@ -244,13 +245,13 @@ def run_suite(
                 continue
             running.append(target)
             for workload in workloads:
-                if warmup_size and target.name in workload.targets:
+                if warmup_size and base_name(target.name) in workload.targets:
                     warm = run_client(workload, target, warmup_size, pinning)
                     say(f"  warm-up {workload.label}: {describe(warm, unit)}")
         for rep in range(1, reps + 1):
             for workload in workloads:
                 for target in running:
-                    if target.name not in workload.targets:
+                    if base_name(target.name) not in workload.targets:
                         continue
                     result = run_client(workload, target, size, pinning)
                     outcome.add(workload, target.name, result)
@@ -326,7 +327,7 @@ def table(outcome: ClientOutcome) -> str:
         _row(outcome, workload, target)
         for workload in outcome.workloads
         for target in outcome.targets
-        if target in workload.targets and target not in outcome.skipped
+        if base_name(target) in workload.targets and target not in outcome.skipped
     ]
     return markdown_table(headers, rows)
 

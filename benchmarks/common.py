@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -418,6 +418,81 @@ class PgwireTarget(Target):
 
     def server_pid(self) -> int | None:
         return self._proc.pid if self.alive() and self._proc is not None else None
+
+
+# --- another revision of pgwire, measured side by side ------------------------------------
+
+
+class BaselineError(RuntimeError):
+    """The revision asked for cannot be exported."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Another revision's `src/` and `examples/`, exported for the twin targets that run it.
+
+    A twin of target NAME is named NAME@SHORT and runs the same command with this tree's
+    sources instead of the working tree's.
+    """
+
+    rev: str  # as given, e.g. HEAD~3
+    commit: str
+    short: str
+    subject: str
+    root: Path  # the exported tree
+
+    def twin_name(self, name: str) -> str:
+        return f"{name}@{self.short}"
+
+    def describe(self) -> str:
+        return (
+            f"{self.short} ({self.subject}; `--baseline {self.rev}`): targets named "
+            f"NAME@{self.short} run that revision's src/ and examples/ (`git archive`), the "
+            "others the working tree"
+        )
+
+
+def base_name(name: str) -> str:
+    """The target a twin is of: ``pgwire-fixed@94a586f`` -> ``pgwire-fixed``."""
+    return name.partition("@")[0]
+
+
+def source_root(name: str, baseline: Baseline | None) -> Path:
+    """Where the sources of target ``name`` are: the baseline's for a twin, else ROOT."""
+    return baseline.root if baseline is not None and base_name(name) != name else ROOT
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BaselineError(f"git {' '.join(args)}: {done.stderr.strip() or done.returncode}")
+    return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def exported_revision(rev: str) -> Iterator[Baseline]:
+    """``rev``'s `src/` and `examples/` in a temporary directory, removed afterwards:
+    `git archive REV src examples | tar -x -C DIR`."""
+    commit = _git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+    short = _git("rev-parse", "--short", commit)
+    subject = _git("log", "-1", "--format=%s", commit)
+    paths = [p for p in ("src", "examples") if _git("ls-tree", "--name-only", commit, p)]
+    if "src" not in paths:
+        raise BaselineError(f"{rev} ({short}) has no src/")
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "--", *paths], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise BaselineError(f"git archive {rev}: {archive.stderr.decode(errors='replace')}")
+    with tempfile.TemporaryDirectory(prefix=f"pgwire-baseline-{short}-") as tmp:
+        untar = subprocess.run(
+            ["tar", "-x", "-C", tmp], input=archive.stdout, capture_output=True, check=False
+        )
+        if untar.returncode != 0:
+            raise BaselineError(f"tar -x: {untar.stderr.decode(errors='replace').strip()}")
+        yield Baseline(rev, commit, short, subject, Path(tmp))
 
 
 def free_port() -> int:

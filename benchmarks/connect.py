@@ -38,7 +38,9 @@ from pathlib import Path
 from benchmarks.common import (
     DASH,
     HOST,
+    ROOT,
     TICK,
+    Baseline,
     PgwireTarget,
     Pinning,
     PostgresTarget,
@@ -47,6 +49,7 @@ from benchmarks.common import (
     TargetStartError,
     markdown_table,
     ratio,
+    source_root,
     tree_cpu,
 )
 from benchmarks.pgbench import (
@@ -193,9 +196,15 @@ class ConnectPgwire(PgwireTarget):
     """`pgwire serve examples.fixed:handler --users FILE` with the config's method and TLS."""
 
     def __init__(
-        self, pinning: Pinning, config: AuthConfig, password: str, certs: Certs | None
+        self,
+        pinning: Pinning,
+        config: AuthConfig,
+        password: str,
+        certs: Certs | None,
+        name: str = "pgwire-fixed",
+        sources: Path = ROOT,
     ) -> None:
-        super().__init__("pgwire-fixed", "examples.fixed:handler", pinning)
+        super().__init__(name, "examples.fixed:handler", pinning, sources)
         self.config = config
         self.secret = stored_secret(config, password, self.user)
         self.certs = certs
@@ -463,10 +472,17 @@ def run_suite(
     warmup: int,
     date: str,
     say: Callable[[str], None],
+    baseline: Baseline | None = None,
 ) -> ConnectOutcome:
-    """Start every server of every configuration, check them, then measure, interleaved."""
+    """Start every server of every configuration, check them, then measure, interleaved.
+
+    With a ``baseline``, pgwire-fixed has a twin running that revision, configured alike.
+    """
     chosen = [CONFIGS[name] for name in configs]
     names = [t for t in TARGETS if t in targets]
+    if baseline is not None:
+        twins = {t: [t] if t == REFERENCE else [t, baseline.twin_name(t)] for t in names}
+        names = [n for t in names for n in twins[t]]
     outcome = ConnectOutcome(
         date, reps, seconds, chosen, [ConnectWorkload(c) for c in CLIENTS], names
     )
@@ -483,7 +499,8 @@ def run_suite(
                     if name == "postgres":
                         target = ConnectPostgres(pinning, config, password, certs)
                     else:
-                        target = ConnectPgwire(pinning, config, password, certs)
+                        root = source_root(name, baseline)
+                        target = ConnectPgwire(pinning, config, password, certs, name, root)
                     servers[config.name, name] = target
                     _start(target, config, password, psql, pgbench, pinning, outcome, warmup, say)
             for rep in range(1, reps + 1):

@@ -39,6 +39,7 @@ from benchmarks.common import (
     Summary,
     Target,
     TargetStartError,
+    base_name,
     client_backends,
     markdown_table,
     process_tree,
@@ -184,7 +185,7 @@ class IdlePgwire(PgwireTarget):
     """`pgwire serve` allowing the N connections and some to spare."""
 
     def __init__(self, base: PgwireTarget, max_connections: int) -> None:
-        super().__init__(base.name, base.spec, base.pinning)
+        super().__init__(base.name, base.spec, base.pinning, base.source_root)
         self.max_connections = max_connections
 
     def command(self) -> list[str]:
@@ -319,7 +320,7 @@ def run(
     say: Callable[[str], None],
 ) -> IdleOutcome:
     """Each repetition: each target started fresh, warmed up, measured, stopped."""
-    chosen = [for_idle(t, connections) for t in targets if t.name in TARGETS]
+    chosen = [for_idle(t, connections) for t in targets if base_name(t.name) in TARGETS]
     outcome = IdleOutcome(connections, reps, [t.name for t in chosen])
     problem = raise_fd_limit(connections + 256)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
