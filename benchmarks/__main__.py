@@ -5,12 +5,14 @@ Suites: `query` (SELECT 1 over open connections, per query mode and client count
 `fetch` (a large result through psycopg and asyncpg, benchmarks/results_fetch.py),
 `pipeline` (psycopg pipeline mode and asyncpg executemany, benchmarks/pipeline.py) and
 `idle` (server memory per idle connection, benchmarks/idle.py); `all` (the default) runs
-them all into one report.
+them all into one report. `--baseline REV` measures another git revision's pgwire beside the
+working tree's in the same run: a twin target per selected pgwire target.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import signal
 import sys
@@ -29,12 +31,15 @@ from benchmarks import (
     results_fetch,
 )
 from benchmarks.common import (
+    Baseline,
+    BaselineError,
     PgwireTarget,
     Pinning,
     PostgresTarget,
     Target,
     TargetStartError,
     detect_pinning,
+    exported_revision,
     machine_facts,
 )
 
@@ -131,6 +136,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "and idle suites: the small sizes; fails only when the harness breaks, never because "
         "a target is slow or failing",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also measure pgwire at git revision REV (a commit, HEAD~3, a branch): its src/ "
+        "and examples/ are exported to a temporary directory and every selected pgwire target "
+        "gets a twin, TARGET@SHORTREV, running the same command on them; twins are "
+        "interleaved with the other targets and shown next to their counterparts, in every "
+        "suite (connect: pgwire-fixed's twin, configured alike)",
+    )
     parser.add_argument("--out", type=Path, help="also write the markdown report to this file")
     parser.add_argument("--no-pin", action="store_true", help="do not pin CPUs with taskset")
     parser.add_argument(
@@ -182,7 +196,8 @@ def _describe(result: pgbench.RunResult) -> str:
     if result.error is not None:
         return f"failed: {result.error}"
     latency = f", {result.latency_ms:.3f} ms" if result.latency_ms is not None else ""
-    return f"{result.tps:,.0f} tps{latency}"
+    server = f", server {result.server_us:,.2f} µs/stmt" if result.server_us is not None else ""
+    return f"{result.tps:,.0f} tps{latency}{server}"
 
 
 def _measure(targets: Sequence[Target], outcome: report.Outcome, args: argparse.Namespace) -> None:
@@ -212,6 +227,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args.pinning = Pinning() if args.no_pin else detect_pinning()
     signal.signal(signal.SIGTERM, _terminate)
+    with contextlib.ExitStack() as stack:  # the baseline's export is removed on the way out
+        rev, args.baseline = args.baseline, None
+        if rev is not None:
+            try:
+                args.baseline = stack.enter_context(exported_revision(rev))
+            except BaselineError as exc:
+                _say(f"--baseline {rev}: {exc}")
+                return 2
+            _say(f"baseline: {args.baseline.short} {args.baseline.subject}")
+            if not any(
+                isinstance(TARGETS[name](args.pinning), PgwireTarget) for name in args.targets
+            ):
+                _say("--baseline: no pgwire target selected, so no twins")
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     date = datetime.date.today().isoformat()
     outcome, pg_version = None, "n/a"
     if args.suite in ("query", "all"):
@@ -230,6 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warmup=args.warmup,
                 date=date,
                 say=_say,
+                baseline=args.baseline,
             )
             if pg_version == "n/a":
                 pg_version = connected.postgres_version
@@ -239,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if pg_version == "n/a":
         pg_version = version
     facts = machine_facts(args.pinning, pg_version)
+    if args.baseline is not None:
+        facts.append(("baseline", args.baseline.describe()))
     if outcome is not None:
         outcome.facts = facts
         text = report.render(outcome)
@@ -271,12 +306,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _targets(names: Sequence[str], pinning: Pinning, baseline: Baseline | None) -> list[Target]:
+    """New targets, not started; with a baseline, each pgwire one followed by its twin."""
+    targets = []
+    for name in names:
+        target = TARGETS[name](pinning)
+        targets.append(target)
+        if baseline is not None and isinstance(target, PgwireTarget):
+            twin = baseline.twin_name(name)
+            targets.append(PgwireTarget(twin, target.spec, pinning, baseline.root))
+    return targets
+
+
 def _suite_targets(args: argparse.Namespace, suite: str, names: Sequence[str]) -> list[Target]:
-    """The targets of ``suite`` among those asked for, new and not started."""
+    """The targets of ``suite`` among those asked for (and their twins), new and not started."""
     chosen = [name for name in args.targets if name in names]
     if not chosen:
         _say(f"{suite} suite skipped: it runs {', '.join(names)} only")
-    return [TARGETS[name](args.pinning) for name in chosen]
+    return _targets(chosen, args.pinning, args.baseline)
 
 
 def _client_suites(args: argparse.Namespace) -> tuple[list[str], list[str], str]:
@@ -325,14 +372,14 @@ def _client_suites(args: argparse.Namespace) -> tuple[list[str], list[str], str]
 
 def _query_suite(args: argparse.Namespace, date: str) -> tuple[report.Outcome, str]:
     """SELECT 1 over open connections: every target, mode and client count, interleaved."""
-    targets = [TARGETS[name](args.pinning) for name in args.targets]
+    targets = _targets(args.targets, args.pinning, args.baseline)
     workloads = [pgbench.Workload(m, c) for m in args.modes for c in args.clients]
     outcome = report.Outcome(
         date=date,
         reps=args.reps,
         seconds=args.seconds,
         workloads=workloads,
-        targets=args.targets,
+        targets=[t.name for t in targets],
         facts=[],
     )
     try:

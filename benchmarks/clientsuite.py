@@ -35,11 +35,11 @@ from benchmarks.common import (
     Summary,
     Target,
     TargetStartError,
+    base_name,
     markdown_table,
-    process_tree,
     ratio,
+    tree_on_cpu,
 )
-from benchmarks.connect import tree_cpu
 
 REFERENCE = "postgres"
 CLIENT_TIMEOUT = 600  # seconds for one run, connecting included
@@ -85,33 +85,6 @@ class Timer:
         self.seconds = wall - started
         self.client_cpu = cpu - own
         self.server_cpu = tree_on_cpu(self.server_pid) - server
-
-
-def tree_on_cpu(root: int | None) -> float:
-    """On-CPU seconds of every thread of ``root``'s process tree so far.
-
-    From /proc/PID/task/TID/schedstat (nanoseconds, user + system) where the kernel has it;
-    else from clock ticks (/proc/PID/stat, 10 ms). Threads and processes that exit in the
-    interval are lost to the first (the workloads here start and stop none).
-    """
-    if root is None:
-        return 0.0
-    total = 0
-    for pid in process_tree(root):
-        try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue  # exited meanwhile
-        for tid in tasks:
-            try:
-                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                    total += int(f.read().split()[0])
-            except FileNotFoundError:
-                if not os.path.exists("/proc/self/schedstat"):
-                    return tree_cpu(root)  # a kernel without schedstat
-            except (OSError, ValueError, IndexError):
-                continue
-    return total / 1e9
 
 
 def _own_cpu() -> float:
@@ -272,13 +245,13 @@ def run_suite(
                 continue
             running.append(target)
             for workload in workloads:
-                if warmup_size and target.name in workload.targets:
+                if warmup_size and base_name(target.name) in workload.targets:
                     warm = run_client(workload, target, warmup_size, pinning)
                     say(f"  warm-up {workload.label}: {describe(warm, unit)}")
         for rep in range(1, reps + 1):
             for workload in workloads:
                 for target in running:
-                    if target.name not in workload.targets:
+                    if base_name(target.name) not in workload.targets:
                         continue
                     result = run_client(workload, target, size, pinning)
                     outcome.add(workload, target.name, result)
@@ -354,7 +327,7 @@ def table(outcome: ClientOutcome) -> str:
         _row(outcome, workload, target)
         for workload in outcome.workloads
         for target in outcome.targets
-        if target in workload.targets and target not in outcome.skipped
+        if base_name(target) in workload.targets and target not in outcome.skipped
     ]
     return markdown_table(headers, rows)
 

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from tests.support.postgres import PostgresNotFound, PostgresStartError, TempPos
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+TICK = os.sysconf("SC_CLK_TCK")
 DASH, TIMES = "\u2013", "\u00d7"  # for "median (min-max)" and "0.42x"
 
 # --- CPU pinning ------------------------------------------------------------------------
@@ -105,6 +106,105 @@ def pin_tree(root: int, cpu: int) -> list[int]:
     return pinned
 
 
+# --- CPU time of a server's process tree ------------------------------------------------
+
+
+def tree_cpu(root: int | None) -> float:
+    """CPU seconds used by ``root``, its descendants and the children they have reaped.
+
+    PostgreSQL's postmaster reaps its backends, so their time lands in its cutime/cstime.
+    """
+    if root is None:
+        return 0.0
+    total = 0
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / TICK
+
+
+def tree_on_cpu(root: int | None) -> float:
+    """On-CPU seconds of every thread of ``root``'s process tree so far.
+
+    From /proc/PID/task/TID/schedstat (nanoseconds, user + system) where the kernel has it;
+    else from clock ticks (/proc/PID/stat, 10 ms). Threads and processes that exit in the
+    interval are lost to the first (the workloads here start and stop none).
+    """
+    if root is None:
+        return 0.0
+    total = 0
+    for pid in process_tree(root):
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue  # exited meanwhile
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except FileNotFoundError:
+                if not os.path.exists("/proc/self/schedstat"):
+                    return tree_cpu(root)  # a kernel without schedstat
+            except (OSError, ValueError, IndexError):
+                continue
+    return total / 1e9
+
+
+def server_cpu(root: int | None) -> float:
+    """On-CPU seconds of ``root``'s process tree so far, processes it has reaped included.
+
+    tree_on_cpu() for the running processes, plus the time of the children they have
+    waited for (cutime + cstime in /proc/PID/stat, clock ticks): PostgreSQL's backends that
+    served a run and exited. Read it when no process of the tree is exiting (settle()).
+    """
+    if root is None:
+        return 0.0
+    if not os.path.exists("/proc/self/schedstat"):
+        return tree_cpu(root)  # ticks for all of it
+    reaped = 0
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        reaped += int(fields[13]) + int(fields[14])  # cutime cstime
+    return tree_on_cpu(root) + reaped / TICK
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def client_backends(pids: Iterable[int]) -> list[int]:
+    """PostgreSQL processes serving a TCP client ("postgres: USER DB 127.0.0.1(PORT) ...")."""
+    backends = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if f"{HOST}(".encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                backends.append(pid)
+    return backends
+
+
+def wait_backends_gone(root: int, timeout: float = 30.0) -> None:
+    """Wait until no PostgreSQL backend serves a TCP client under ``root`` and every
+    process of its tree that exited has been reaped."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tree = process_tree(root)
+        if not client_backends(tree) and not any(_zombie(pid) for pid in tree):
+            return
+        time.sleep(0.05)
+
+
 # --- targets: the servers under test ----------------------------------------------------
 
 
@@ -137,6 +237,10 @@ class Target(ABC):
     def server_pid(self) -> int | None:
         """The server's root process (its children are the server too), when running."""
         return None
+
+    def settle(self) -> None:
+        """Wait until the server has finished with the connections clients have closed."""
+        return None  # a pgwire server is one process: nothing to reap
 
 
 class PostgresTarget(Target):
@@ -189,6 +293,10 @@ class PostgresTarget(Target):
             return self._postmaster_pid()
         return None
 
+    def settle(self) -> None:
+        if (pid := self.server_pid()) is not None:
+            wait_backends_gone(pid, timeout=10.0)
+
     def alive(self) -> bool:
         if self._pg is None:
             return False
@@ -200,11 +308,20 @@ class PostgresTarget(Target):
 
 
 class PgwireTarget(Target):
-    """`python -m pgwire serve [spec]` in a child process on a free loopback port."""
+    """`python -m pgwire serve [spec]` in a child process on a free loopback port.
 
-    def __init__(self, name: str, spec: str | None, pinning: Pinning) -> None:
+    ``source_root`` holds the `src/` and `examples/` it runs: the working tree (ROOT) by
+    default, or another revision's copy of them. The server runs in that directory with its
+    `src` and itself first on PYTHONPATH, and start() checks that pgwire and the spec's
+    module are imported from there.
+    """
+
+    def __init__(
+        self, name: str, spec: str | None, pinning: Pinning, source_root: Path = ROOT
+    ) -> None:
         super().__init__(name, pinning)
         self.spec = spec
+        self.source_root = source_root
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Path | None = None
 
@@ -213,17 +330,55 @@ class PgwireTarget(Target):
         options = ["--host", HOST, "--port", str(self.port), "--log-level", "warning"]
         return [*self.pinning.server_prefix(), *serve, *options]
 
-    def start(self, timeout: float = 60.0) -> None:
-        self.port = free_port()
+    def environment(self) -> dict[str, str]:
         env = dict(os.environ)
+        root = self.source_root
         env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH")) if p
+            p for p in (str(root / "src"), str(root), env.get("PYTHONPATH")) if p
         )
+        return env
+
+    def check_sources(self, env: Mapping[str, str]) -> None:
+        """TargetStartError unless pgwire and the spec's module come from source_root."""
+        modules = ["pgwire", *([self.spec.split(":")[0].split(".")[0]] if self.spec else [])]
+        code = (
+            "import importlib.util as u, sys\nfor m in sys.argv[1:]: print(u.find_spec(m).origin)"
+        )
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", code, *modules],
+                cwd=self.source_root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise TargetStartError(f"{self.name}: cannot locate {modules}: {exc}") from exc
+        origins = done.stdout.splitlines()
+        if done.returncode != 0 or len(origins) != len(modules):
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise TargetStartError(f"{self.name}: cannot locate {modules}: {last}")
+        root = self.source_root.resolve()
+        for module, origin in zip(modules, origins, strict=True):
+            if not Path(origin).resolve().is_relative_to(root):
+                raise TargetStartError(f"{self.name}: {module} comes from {origin}, not {root}")
+
+    def start(self, timeout: float = 60.0) -> None:
+        env = self.environment()
+        self.check_sources(env)
+        self.port = free_port()
         fd, log = tempfile.mkstemp(prefix=f"{self.name}-", suffix=".log")
         self._log = Path(log)
         with os.fdopen(fd, "wb") as out:
             self._proc = subprocess.Popen(
-                self.command(), stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=ROOT, env=env
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                cwd=self.source_root,
+                env=env,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -263,6 +418,81 @@ class PgwireTarget(Target):
 
     def server_pid(self) -> int | None:
         return self._proc.pid if self.alive() and self._proc is not None else None
+
+
+# --- another revision of pgwire, measured side by side ------------------------------------
+
+
+class BaselineError(RuntimeError):
+    """The revision asked for cannot be exported."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Another revision's `src/` and `examples/`, exported for the twin targets that run it.
+
+    A twin of target NAME is named NAME@SHORT and runs the same command with this tree's
+    sources instead of the working tree's.
+    """
+
+    rev: str  # as given, e.g. HEAD~3
+    commit: str
+    short: str
+    subject: str
+    root: Path  # the exported tree
+
+    def twin_name(self, name: str) -> str:
+        return f"{name}@{self.short}"
+
+    def describe(self) -> str:
+        return (
+            f"{self.short} ({self.subject}; `--baseline {self.rev}`): targets named "
+            f"NAME@{self.short} run that revision's src/ and examples/ (`git archive`), the "
+            "others the working tree"
+        )
+
+
+def base_name(name: str) -> str:
+    """The target a twin is of: ``pgwire-fixed@94a586f`` -> ``pgwire-fixed``."""
+    return name.partition("@")[0]
+
+
+def source_root(name: str, baseline: Baseline | None) -> Path:
+    """Where the sources of target ``name`` are: the baseline's for a twin, else ROOT."""
+    return baseline.root if baseline is not None and base_name(name) != name else ROOT
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BaselineError(f"git {' '.join(args)}: {done.stderr.strip() or done.returncode}")
+    return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def exported_revision(rev: str) -> Iterator[Baseline]:
+    """``rev``'s `src/` and `examples/` in a temporary directory, removed afterwards:
+    `git archive REV src examples | tar -x -C DIR`."""
+    commit = _git("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+    short = _git("rev-parse", "--short", commit)
+    subject = _git("log", "-1", "--format=%s", commit)
+    paths = [p for p in ("src", "examples") if _git("ls-tree", "--name-only", commit, p)]
+    if "src" not in paths:
+        raise BaselineError(f"{rev} ({short}) has no src/")
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "--", *paths], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise BaselineError(f"git archive {rev}: {archive.stderr.decode(errors='replace')}")
+    with tempfile.TemporaryDirectory(prefix=f"pgwire-baseline-{short}-") as tmp:
+        untar = subprocess.run(
+            ["tar", "-x", "-C", tmp], input=archive.stdout, capture_output=True, check=False
+        )
+        if untar.returncode != 0:
+            raise BaselineError(f"tar -x: {untar.stderr.decode(errors='replace').strip()}")
+        yield Baseline(rev, commit, short, subject, Path(tmp))
 
 
 def free_port() -> int:

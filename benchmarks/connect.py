@@ -38,6 +38,9 @@ from pathlib import Path
 from benchmarks.common import (
     DASH,
     HOST,
+    ROOT,
+    TICK,
+    Baseline,
     PgwireTarget,
     Pinning,
     PostgresTarget,
@@ -45,10 +48,18 @@ from benchmarks.common import (
     Target,
     TargetStartError,
     markdown_table,
-    process_tree,
     ratio,
+    source_root,
+    tree_cpu,
 )
-from benchmarks.pgbench import MAX_THREADS, SCRIPT, first_error, pgbench_command, run_pgbench
+from benchmarks.pgbench import (
+    MAX_THREADS,
+    PROCESSED,
+    SCRIPT,
+    first_error,
+    pgbench_command,
+    run_pgbench,
+)
 from tests.support.certs import Certs, make_certs
 from tests.support.postgres import TempPostgres
 
@@ -65,8 +76,6 @@ _TPS = re.compile(
 _LATENCY = re.compile(r"^latency average = ([\d.]+) ms", re.MULTILINE)
 _CONNECT = re.compile(r"^average connection time = ([\d.]+) ms", re.MULTILINE)
 _SSL = re.compile(r"SSL connection \(protocol: ([^,]+), cipher: ([^,]+),")
-_PROCESSED = re.compile(r"^number of transactions actually processed: (\d+)", re.MULTILINE)
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
 # --- configurations ---------------------------------------------------------------------
@@ -187,9 +196,15 @@ class ConnectPgwire(PgwireTarget):
     """`pgwire serve examples.fixed:handler --users FILE` with the config's method and TLS."""
 
     def __init__(
-        self, pinning: Pinning, config: AuthConfig, password: str, certs: Certs | None
+        self,
+        pinning: Pinning,
+        config: AuthConfig,
+        password: str,
+        certs: Certs | None,
+        name: str = "pgwire-fixed",
+        sources: Path = ROOT,
     ) -> None:
-        super().__init__("pgwire-fixed", "examples.fixed:handler", pinning)
+        super().__init__(name, "examples.fixed:handler", pinning, sources)
         self.config = config
         self.secret = stored_secret(config, password, self.user)
         self.certs = certs
@@ -315,25 +330,7 @@ def machine_busy() -> float:
     with open("/proc/stat") as f:
         fields = [int(x) for x in f.readline().split()[1:9]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / _TICK
-
-
-def tree_cpu(root: int | None) -> float:
-    """CPU seconds used by ``root``, its descendants and the children they have reaped.
-
-    PostgreSQL's postmaster reaps its backends, so their time lands in its cutime/cstime.
-    """
-    if root is None:
-        return 0.0
-    total = 0
-    for pid in process_tree(root):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited meanwhile
-        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    return total / _TICK
+    return (user + nice + system + irq + softirq + steal) / TICK
 
 
 def children_cpu() -> float:
@@ -406,7 +403,7 @@ def run(
     client_cpu = children_cpu() - client_cpu
     other = machine_busy() - busy - server_cpu - client_cpu
     result = parse(done.returncode, done.stdout, done.stderr)
-    processed = _PROCESSED.search(done.stdout)
+    processed = PROCESSED.search(done.stdout)
     return dataclasses.replace(
         result,
         connections=int(processed.group(1)) if processed else 0,
@@ -475,10 +472,17 @@ def run_suite(
     warmup: int,
     date: str,
     say: Callable[[str], None],
+    baseline: Baseline | None = None,
 ) -> ConnectOutcome:
-    """Start every server of every configuration, check them, then measure, interleaved."""
+    """Start every server of every configuration, check them, then measure, interleaved.
+
+    With a ``baseline``, pgwire-fixed has a twin running that revision, configured alike.
+    """
     chosen = [CONFIGS[name] for name in configs]
     names = [t for t in TARGETS if t in targets]
+    if baseline is not None:
+        twins = {t: [t] if t == REFERENCE else [t, baseline.twin_name(t)] for t in names}
+        names = [n for t in names for n in twins[t]]
     outcome = ConnectOutcome(
         date, reps, seconds, chosen, [ConnectWorkload(c) for c in CLIENTS], names
     )
@@ -495,7 +499,8 @@ def run_suite(
                     if name == "postgres":
                         target = ConnectPostgres(pinning, config, password, certs)
                     else:
-                        target = ConnectPgwire(pinning, config, password, certs)
+                        root = source_root(name, baseline)
+                        target = ConnectPgwire(pinning, config, password, certs, name, root)
                     servers[config.name, name] = target
                     _start(target, config, password, psql, pgbench, pinning, outcome, warmup, say)
             for rep in range(1, reps + 1):

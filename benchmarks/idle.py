@@ -39,9 +39,12 @@ from benchmarks.common import (
     Summary,
     Target,
     TargetStartError,
+    base_name,
+    client_backends,
     markdown_table,
     process_tree,
     ratio,
+    wait_backends_gone,
 )
 
 CONNECTIONS = 1_000
@@ -182,7 +185,7 @@ class IdlePgwire(PgwireTarget):
     """`pgwire serve` allowing the N connections and some to spare."""
 
     def __init__(self, base: PgwireTarget, max_connections: int) -> None:
-        super().__init__(base.name, base.spec, base.pinning)
+        super().__init__(base.name, base.spec, base.pinning, base.source_root)
         self.max_connections = max_connections
 
     def command(self) -> list[str]:
@@ -223,22 +226,6 @@ class IdleResult:
         return self.error is None
 
 
-def _client_backends(pids: Iterable[int]) -> list[int]:
-    """PostgreSQL processes serving a TCP client ("postgres: USER DB 127.0.0.1(PORT) ...")."""
-    backends = []
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            if f"{HOST}(".encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-                backends.append(pid)
-    return backends
-
-
-def _wait_backends_gone(root: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while _client_backends(process_tree(root)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 def measure(target: Target, connections: int) -> IdleResult:
     """Open ``connections`` on a running, warmed-up target and read the server's memory."""
     root = target.server_pid()
@@ -263,7 +250,7 @@ def measure(target: Target, connections: int) -> IdleResult:
         if held != connections:
             return IdleResult(error=f"the server closed {connections - held} idle connections")
         if postgres:
-            backends = _client_backends(after_pids - before_pids)
+            backends = client_backends(after_pids - before_pids)
             if len(backends) != connections:
                 return IdleResult(
                     error=f"{len(backends)} new backends for {connections} connections"
@@ -286,7 +273,7 @@ def measure(target: Target, connections: int) -> IdleResult:
     finally:
         close_all(sockets)
         if postgres:
-            _wait_backends_gone(root)
+            wait_backends_gone(root)
 
 
 def warm_up(target: Target) -> None:
@@ -296,7 +283,7 @@ def warm_up(target: Target) -> None:
     close_all(sockets)
     root = target.server_pid()
     if isinstance(target, PostgresTarget) and root is not None:
-        _wait_backends_gone(root)
+        wait_backends_gone(root)
     time.sleep(0.2)
 
 
@@ -333,7 +320,7 @@ def run(
     say: Callable[[str], None],
 ) -> IdleOutcome:
     """Each repetition: each target started fresh, warmed up, measured, stopped."""
-    chosen = [for_idle(t, connections) for t in targets if t.name in TARGETS]
+    chosen = [for_idle(t, connections) for t in targets if base_name(t.name) in TARGETS]
     outcome = IdleOutcome(connections, reps, [t.name for t in chosen])
     problem = raise_fd_limit(connections + 256)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

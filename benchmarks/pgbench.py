@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -9,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import HOST, Pinning, Target
+from benchmarks.common import HOST, Pinning, Target, server_cpu
 
 SCRIPT = Path(__file__).with_name("select1.sql")
 MODES = ("simple", "extended", "prepared")
@@ -18,6 +19,7 @@ MAX_THREADS = 2  # one per CPU of the machine this was written for; `-c 8 -j 2`
 
 _TPS = re.compile(r"^tps = ([\d.]+) \(without initial connection time\)", re.MULTILINE)
 _LATENCY = re.compile(r"^latency average = ([\d.]+) ms", re.MULTILINE)
+PROCESSED = re.compile(r"^number of transactions actually processed: (\d+)", re.MULTILINE)
 
 
 def find_pgbench() -> str | None:
@@ -45,15 +47,24 @@ class Workload:
 
 @dataclass(frozen=True)
 class RunResult:
-    """One pgbench run: tps and average latency, or the first line of what went wrong."""
+    """One pgbench run: tps, average latency and the server's CPU time over the run (its
+    process tree, connecting and disconnecting included), or the first line of what went
+    wrong."""
 
     tps: float | None = None
     latency_ms: float | None = None
     error: str | None = None
+    transactions: int = 0  # one `SELECT 1` each
+    server_cpu: float = 0.0  # seconds
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def server_us(self) -> float | None:
+        """Server CPU microseconds per statement."""
+        return self.server_cpu * 1e6 / self.transactions if self.ok and self.transactions else None
 
 
 def pgbench_command(
@@ -114,10 +125,19 @@ def run(
         return RunResult(error=f"{target.name} is not running")
     cmd = [*pinning.client_prefix(), *command(pgbench, target, workload, seconds)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    root = target.server_pid()
+    target.settle()
+    before = server_cpu(root)
     done = run_pgbench(cmd, env, seconds)
     if isinstance(done, str):
         return RunResult(error=done)
-    return parse(done.returncode, done.stdout, done.stderr)
+    target.settle()  # PostgreSQL's backends exit and are reaped: their time is counted
+    used = server_cpu(root) - before
+    result = parse(done.returncode, done.stdout, done.stderr)
+    processed = PROCESSED.search(done.stdout)
+    if not result.ok or processed is None:
+        return result
+    return dataclasses.replace(result, transactions=int(processed.group(1)), server_cpu=used)
 
 
 def parse(returncode: int, stdout: str, stderr: str) -> RunResult:

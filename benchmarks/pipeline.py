@@ -24,7 +24,7 @@ from benchmarks.clientsuite import (
     run_suite,
     section,
 )
-from benchmarks.common import Pinning, Target
+from benchmarks.common import Pinning, Target, base_name
 
 STATEMENTS = 10_000
 SMOKE_STATEMENTS = 200
@@ -94,7 +94,7 @@ def run(
         title=TITLE,
         unit="statement",
         workloads=WORKLOADS,
-        targets=[t for t in targets if t.name in TARGETS],
+        targets=[t for t in targets if base_name(t.name) in TARGETS],
         size=statements,
         warmup_size=min(WARMUP_STATEMENTS, statements) if warmup else 0,
         reps=reps,

@@ -15,6 +15,8 @@ HEADERS = (
     "target",
     f"tps median (min{DASH}max)",
     "tps vs PG",
+    "server CPU µs/stmt",
+    "srv. vs PG",
     "latency ms",
     "lat. vs PG",
 )
@@ -52,7 +54,15 @@ def _row(outcome: Outcome, workload: Workload, target: str) -> list[str]:
         cell = "failed"
     else:
         cell = tps.format() + (f" ({failed}/{len(results)} failed)" if failed else "")
-    row = [workload.label, target, cell, ratio(tps, ref_tps)]
+    server, ref_server = _summary(results, "server_us"), _summary(reference, "server_us")
+    row = [
+        workload.label,
+        target,
+        cell,
+        ratio(tps, ref_tps),
+        server.format(",.2f") if server else "n/a",
+        ratio(server, ref_server),
+    ]
     if workload.clients != 1:
         return [*row, "", ""]
     lat, ref_lat = _summary(results, "latency_ms"), _summary(reference, "latency_ms")
@@ -97,9 +107,14 @@ def render(outcome: Outcome) -> str:
         f"# pgwire benchmarks, {outcome.date}",
         f"pgbench `SELECT 1` (`benchmarks/{SCRIPT.name}`, `-n -T {outcome.seconds}`), "
         f"{outcome.reps} repetition(s) with the targets interleaved in each. tps is the median "
-        f"(min{DASH}max) over the repetitions; latency is pgbench's average, shown for c=1. Ratios "
-        "are to PostgreSQL's median in the same run (tps: higher is better; latency: lower is "
-        "better); ratios within ±10% are noise.",
+        f"(min{DASH}max) over the repetitions; server CPU µs/stmt is the on-CPU time of the "
+        "server's whole process tree over the pgbench run (/proc/PID/task/TID/schedstat; "
+        "PostgreSQL's backends, reaped when they exit, in clock ticks from the postmaster's "
+        "cutime and cstime) divided by the statements pgbench completed, connecting and "
+        "disconnecting included: less disturbed by other work on the machine than tps; "
+        "latency is pgbench's average, shown for c=1. Ratios are to PostgreSQL's median in "
+        "the same run (tps: higher is better; server CPU and latency: lower is better); "
+        "ratios within ±10% are noise.",
         "\n".join(f"- {key}: {value}" for key, value in outcome.facts),
         table(outcome),
     ]

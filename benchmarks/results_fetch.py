@@ -26,7 +26,7 @@ from benchmarks.clientsuite import (
     run_suite,
     section,
 )
-from benchmarks.common import Pinning, Target
+from benchmarks.common import Pinning, Target, base_name
 
 ROWS = 1_000_000
 SMOKE_ROWS = 10_000
@@ -93,7 +93,7 @@ def run(
         title=TITLE,
         unit="row",
         workloads=WORKLOADS,
-        targets=[t for t in targets if t.name in TARGETS],
+        targets=[t for t in targets if base_name(t.name) in TARGETS],
         size=rows,
         warmup_size=min(WARMUP_ROWS, rows) if warmup else 0,
         reps=reps,
