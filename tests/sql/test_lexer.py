@@ -33,11 +33,15 @@ def kinds(sql: str) -> list[tuple[str, str]]:
         ('"A""b"."c"', [(IDENT, '"A""b"'), (PUNCT, "."), (IDENT, '"c"')]),
         ("a$1 $2", [(WORD, "a$1"), (PARAM, "$2")]),
         ("1.5e3 .5 7.", [(NUMBER, "1.5e3"), (NUMBER, ".5"), (NUMBER, "7.")]),
-        ("b'101' x'ff' n'x' u&'d'", [(STRING, "b'101'"), (STRING, "x'ff'"), (STRING, "n'x'"),
-                                     (STRING, "u&'d'")]),  # fmt: skip
+        (
+            "b'101' x'ff' n'x' u&'d'",
+            [(STRING, "b'101'"), (STRING, "x'ff'"), (STRING, "n'x'"), (STRING, "u&'d'")],
+        ),
         ("'open", [(STRING, "'open")]),
-        ("f(a := 1)", [(WORD, "f"), (PUNCT, "("), (WORD, "a"), (OP, ":="), (NUMBER, "1"),
-                       (PUNCT, ")")]),  # fmt: skip
+        (
+            "f(a := 1)",
+            [(WORD, "f"), (PUNCT, "("), (WORD, "a"), (OP, ":="), (NUMBER, "1"), (PUNCT, ")")],
+        ),
         ("é\xa0x", [(WORD, "é\xa0x")]),  # non-ASCII characters are identifier characters
     ],
 )
