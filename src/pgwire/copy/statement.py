@@ -7,7 +7,6 @@ options. Sans-IO: `pgwire.server.copy` runs the statement over a connection.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +14,7 @@ from pgwire import sql as sqltext
 from pgwire import sqlstate
 from pgwire.copy.format import CopyOptions
 from pgwire.errors import PgError
+from pgwire.sql import lexer
 
 __all__ = ["CopyStatement", "is_copy", "parse"]
 
@@ -40,20 +40,6 @@ class CopyStatement:
     text: str = ""  # the statement as given
 
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+|--[^\n]*|/\*.*?\*/)
-    |(?P<estring>[Ee]'(?:[^'\\]|\\.|'')*')
-    |(?P<string>'(?:[^']|'')*')
-    |(?P<ident>"(?:[^"]|"")*")
-    |(?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*)
-    |(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
-    |(?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
 @dataclass(frozen=True, slots=True)
 class _Tok:
     kind: str  # word, ident, string, number, punct
@@ -62,46 +48,33 @@ class _Tok:
     start: int
 
 
+_KINDS = {lexer.WORD: "word", lexer.IDENT: "ident", lexer.STRING: "string", lexer.NUMBER: "number"}
+
+
 def _tokens(sql: str) -> list[_Tok]:
-    out = []
-    for match in _TOKEN.finditer(sql):
-        kind = match.lastgroup or "punct"
-        text = match.group()
-        if kind == "ws":
-            continue
+    """The statement's tokens as the lexer reads them; a sign joins the number after it."""
+    out: list[_Tok] = []
+    tokens = lexer.code(sql)
+    for i, token in enumerate(tokens):
+        kind = _KINDS.get(token.kind, "punct")
         if kind == "word":
-            value = text.upper()
-        elif kind == "ident":
-            value = text[1:-1].replace('""', '"')
-        elif kind == "string":
-            value = text[1:-1].replace("''", "'")
-        elif kind == "estring":
-            kind = "string"
-            value = _unescape_estring(text[2:-1])
+            value = token.text.upper()
+        elif kind in ("ident", "string"):
+            value = token.value
         else:
-            value = text
-        out.append(_Tok(kind, text, value, match.start()))
+            value = token.text
+        if (
+            kind == "number"
+            and out
+            and out[-1].text in ("+", "-")
+            and tokens[i - 1].end == token.start
+            and (i < 2 or tokens[i - 2].kind != lexer.NUMBER)
+        ):
+            sign = out.pop()
+            out.append(_Tok("number", sign.text + token.text, sign.text + value, sign.start))
+            continue
+        out.append(_Tok(kind, token.text, value, token.start))
     return out
-
-
-_E_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-
-
-def _unescape_estring(body: str) -> str:
-    def repl(match: re.Match[str]) -> str:
-        text = match.group(1)
-        if text in _E_ESCAPES:
-            return _E_ESCAPES[text]
-        if text[0] in "01234567":
-            return chr(int(text, 8))
-        if text[0] == "x":
-            return chr(int(text[1:], 16))
-        if text[0] in "uU":
-            return chr(int(text[1:], 16))
-        return text
-
-    body = body.replace("''", "'")
-    return re.sub(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0-7]{1,3}|.)", repl, body)
 
 
 class _Parser:

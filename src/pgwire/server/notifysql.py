@@ -6,27 +6,28 @@ NOTIFY's transaction rules need), with PostgreSQL's errors; `pgwire.server.notif
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pgwire import sql as sqltext
 from pgwire import sqlstate
 from pgwire.errors import PgError
+from pgwire.sql import lexer
+from pgwire.sql.lexer import Token
 
 NAMEDATALEN = 64  # a channel name has at most NAMEDATALEN - 1 bytes
 
-_START = re.compile(
-    r"\s*(?:(?:LISTEN|UNLISTEN|NOTIFY)\b|SELECT\s+(?:pg_catalog\s*\.\s*)?pg_notify\s*\()",
-    re.IGNORECASE,
-)
 
-
+@functools.lru_cache(maxsize=4096)  # asked of every statement: decide once per text
 def is_notify_command(sql: str) -> bool:
     """True for LISTEN, UNLISTEN, NOTIFY and SELECT pg_notify(...): the front end runs them."""
-    if sql[:1] in ("-", "/"):
-        sql = sqltext.strip_comments(sql)
-    return _START.match(sql) is not None
+    words = [t.keyword or t.text for t in lexer.code(sql)[:5]]
+    if words[:1] in (["LISTEN"], ["UNLISTEN"], ["NOTIFY"]):
+        return True
+    if words[:1] != ["SELECT"]:
+        return False
+    rest = words[3:] if words[1:3] == ["PG_CATALOG", "."] else words[1:]
+    return rest[:2] == ["PG_NOTIFY", "("]
 
 
 # ---------------------------------------------------------------------------- statements
@@ -49,64 +50,45 @@ class Arg:
 
 # ---------------------------------------------------------------------------- parsing
 
-_SPACE = re.compile(r"(?:\s+|--[^\n]*(?:\n|\Z))*")
-_WORD = re.compile(r"[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*")
-_PARAM = re.compile(r"\$([0-9]+)")
-_TYPE = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(?:\s*\.\s*[A-Za-z_][A-Za-z_0-9]*)?")
-_DOLLAR = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*)?\$")
-_ESCAPE = re.compile(
-    r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S
-)
-_SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
 Notice = Callable[[PgError], None] | None
 
 
 class _Parser:
-    """Just enough of PostgreSQL's grammar for the four statements, comments included."""
+    """Just enough of PostgreSQL's grammar for the four statements, over the lexer's tokens."""
 
     def __init__(self, sql: str, notice: Notice) -> None:
         self.sql = sql
-        self.pos = 0
+        self.tokens = lexer.code(sql)
+        self.i = 0
         self.notice = notice
 
-    def space(self) -> None:
-        while True:
-            found = _SPACE.match(self.sql, self.pos)
-            assert found is not None  # it matches the empty string
-            self.pos = found.end()
-            if self.sql.startswith("/*", self.pos):
-                self.pos = sqltext.skip_block_comment(self.sql, self.pos)
-            else:
-                return
+    def peek(self) -> Token | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
 
     def at_end(self) -> bool:
-        self.space()
-        return self.pos >= len(self.sql)
+        return self.i >= len(self.tokens)
 
     def error(self) -> PgError:
-        self.space()
-        if self.pos >= len(self.sql):
+        token = self.peek()
+        if token is None:
             return PgError("syntax error at end of input", sqlstate.SYNTAX_ERROR)
-        token = _WORD.match(self.sql, self.pos)
-        near = token.group(0) if token else self.sql[self.pos]
         return PgError(
-            f'syntax error at or near "{near}"', sqlstate.SYNTAX_ERROR, position=self.pos + 1
+            f'syntax error at or near "{token.text}"',
+            sqlstate.SYNTAX_ERROR,
+            position=token.start + 1,
         )
 
     def keyword(self, *words: str) -> str | None:
-        self.space()
-        found = _WORD.match(self.sql, self.pos)
-        if found and found.group(0).upper() in words:
-            self.pos = found.end()
-            return found.group(0).upper()
+        token = self.peek()
+        if token is not None and token.keyword in words:
+            self.i += 1
+            return token.keyword
         return None
 
     def char(self, c: str) -> bool:
-        self.space()
-        if self.sql.startswith(c, self.pos):
-            self.pos += len(c)
+        token = self.peek()
+        if token is not None and token.kind in (lexer.PUNCT, lexer.OP) and token.text == c:
+            self.i += 1
             return True
         return False
 
@@ -116,31 +98,24 @@ class _Parser:
             raise (error or self.error)()
 
     def at_identifier(self) -> bool:
-        self.space()
-        return self.sql.startswith('"', self.pos) or _WORD.match(self.sql, self.pos) is not None
+        token = self.peek()
+        return token is not None and token.kind in (lexer.WORD, lexer.IDENT)
 
     def identifier(self) -> str:
         """An identifier as PostgreSQL folds it: quoted kept, unquoted lower-cased; names
         over NAMEDATALEN - 1 bytes are truncated with a NOTICE."""
-        self.space()
-        sql = self.sql
-        if sql.startswith('"', self.pos):
-            end = sqltext.skip_quoted(sql, self.pos, '"', False)
-            if end > len(sql) or sql[end - 1] != '"' or end - self.pos < 2:
+        token = self.peek()
+        if token is None or token.kind not in (lexer.WORD, lexer.IDENT):
+            raise self.error()
+        if token.kind == lexer.IDENT:
+            if not lexer.closed(token):
                 raise PgError("unterminated quoted identifier", sqlstate.SYNTAX_ERROR)
-            name = sql[self.pos + 1 : end - 1].replace('""', '"')
-            if not name:
+            if not token.value:
                 raise PgError(
                     'zero-length delimited identifier at or near """"', sqlstate.SYNTAX_ERROR
                 )
-            self.pos = end
-        else:
-            found = _WORD.match(sql, self.pos)
-            if not found:
-                raise self.error()
-            name = found.group(0).translate(_ASCII_LOWER)
-            self.pos = found.end()
-        return self._truncate(name)
+        self.i += 1
+        return self._truncate(token.value)
 
     def _truncate(self, name: str) -> str:
         data = name.encode()
@@ -159,38 +134,24 @@ class _Parser:
 
     def string(self) -> str | None:
         """A string constant ('...', E'...', $tag$...$tag$), or None when there is none."""
-        self.space()
-        sql, pos = self.sql, self.pos
-        if sql.startswith("'", pos):
-            end = self._closing_quote(pos, backslashes=False)
-            self.pos = end
-            return sql[pos + 1 : end - 1].replace("''", "'")
-        if sql[pos : pos + 2] in ("E'", "e'"):
-            end = self._closing_quote(pos + 1, backslashes=True)
-            self.pos = end
-            return _unescape(sql[pos + 2 : end - 1])
-        dollar = _DOLLAR.match(sql, pos)
-        if dollar:
-            close = sql.find(dollar.group(0), dollar.end())
-            if close < 0:
-                raise PgError("unterminated dollar-quoted string", sqlstate.SYNTAX_ERROR)
-            self.pos = close + len(dollar.group(0))
-            return sql[dollar.end() : close]
-        return None
-
-    def _closing_quote(self, start: int, *, backslashes: bool) -> int:
-        end = sqltext.skip_quoted(self.sql, start, "'", backslashes)
-        if end > len(self.sql) or self.sql[end - 1] != "'" or end - start < 2:
-            raise PgError("unterminated quoted string", sqlstate.SYNTAX_ERROR)
-        return end
+        token = self.peek()
+        if token is None or token.kind != lexer.STRING or token.text[:1] not in "'eE$":
+            return None
+        if not lexer.closed(token):
+            dollar = token.text.startswith("$")
+            raise PgError(
+                f"unterminated {'dollar-quoted' if dollar else 'quoted'} string",
+                sqlstate.SYNTAX_ERROR,
+            )
+        self.i += 1
+        return token.value
 
     def argument(self) -> Arg:
         """A pg_notify argument: a string constant, $n or NULL, with optional ::casts."""
-        self.space()
-        param = _PARAM.match(self.sql, self.pos)
-        if param:
-            self.pos = param.end()
-            arg = Arg(param=int(param.group(1)))
+        token = self.peek()
+        if token is not None and token.kind == lexer.PARAM:
+            self.i += 1
+            arg = Arg(param=int(token.text[1:]))
         elif self.keyword("NULL"):
             arg = Arg()
         else:
@@ -203,26 +164,16 @@ class _Parser:
                 )
             arg = Arg(value)
         while self.char("::"):
-            self.space()
-            cast = _TYPE.match(self.sql, self.pos)
-            if not cast:
+            name = self.peek()
+            if name is None or name.kind != lexer.WORD:
                 raise self.error()
-            self.pos = cast.end()
+            self.i += 1
+            if self.char("."):  # schema.type
+                name = self.peek()
+                if name is None or name.kind != lexer.WORD:
+                    raise self.error()
+                self.i += 1
         return arg
-
-
-def _unescape(body: str) -> str:
-    """The value of an E'...' string body."""
-
-    def one(found: re.Match[str]) -> str:
-        octal, hex2, u4, u8, other = found.groups()
-        if octal:
-            return chr(int(octal, 8) & 0xFF)
-        if hex2 or u4 or u8:
-            return chr(int(hex2 or u4 or u8, 16))
-        return _SIMPLE_ESCAPES.get(other, other)
-
-    return _ESCAPE.sub(one, body.replace("''", "'"))
 
 
 def parse(sql: str, notice: Notice) -> NotifyStatement:

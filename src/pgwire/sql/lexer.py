@@ -176,6 +176,10 @@ def _operator_length(op: str) -> int:
 
 def skip_block_comment(sql: str, i: int) -> int:
     """Index just past the (nested) block comment opening at sql[i]; len(sql) if open."""
+    return _block_comment(sql, i)[0]
+
+
+def _block_comment(sql: str, i: int) -> tuple[int, bool]:
     depth = 0
     n = len(sql)
     while i < n:
@@ -186,10 +190,10 @@ def skip_block_comment(sql: str, i: int) -> int:
             depth -= 1
             i += 2
             if depth == 0:
-                return i
+                return i, True
         else:
             i += 1
-    return n
+    return n, False
 
 
 def skip_quoted(sql: str, i: int, quote: str, backslashes: bool) -> int:
@@ -214,9 +218,7 @@ def ident_value(text: str) -> str:
     """A quoted identifier's name (`"a""b"` is `a"b`)."""
     if text[:1] in "uU":  # U&"...": its escapes are rare in names, kept as written
         text = text[2:]
-    found = _IDENT_BODY.match(text, 1)
-    assert found is not None
-    return found.group(1).replace('""', '"')
+    return _body(_IDENT_BODY, text, 1)[0].replace('""', '"')
 
 
 def string_value(text: str) -> str:
@@ -228,17 +230,37 @@ def string_value(text: str) -> str:
         return body[: -len(tag)] if body.endswith(tag) else body
     quote = text.index("'")
     if text[:quote] in ("e", "E"):
-        found = _ESTRING_BODY.match(text, quote + 1)
-        assert found is not None
-        return unescape(found.group(1))
-    found = _STRING_BODY.match(text, quote + 1)
+        return unescape(_body(_ESTRING_BODY, text, quote + 1)[0])
+    return _body(_STRING_BODY, text, quote + 1)[0].replace("''", "'")
+
+
+def closed(token: Token) -> bool:
+    """False for a literal, quoted identifier or block comment left open at the end."""
+    text = token.text
+    if token.kind == STRING:
+        if text.startswith("$"):
+            tag = text[: text.index("$", 1) + 1]
+            return len(text) >= 2 * len(tag) and text.endswith(tag)
+        quote = text.index("'")
+        pattern = _ESTRING_BODY if text[:quote] in ("e", "E") else _STRING_BODY
+        return _body(pattern, text, quote + 1)[1]
+    if token.kind == IDENT:
+        return _body(_IDENT_BODY, text, text.index('"') + 1)[1]
+    if token.kind == COMMENT and text.startswith("/*"):
+        return _block_comment(text, 0)[1]
+    return True
+
+
+def _body(pattern: re.Pattern[str], text: str, start: int) -> tuple[str, bool]:
+    """A quoted token's body and whether its closing quote is there."""
+    found = pattern.match(text, start)
     assert found is not None
-    return found.group(1).replace("''", "'")
+    return found.group(1), bool(found.group(2))
 
 
-_STRING_BODY = re.compile(r"((?:[^']|'')*)'?\Z", re.S)
-_ESTRING_BODY = re.compile(r"((?:[^'\\]|\\.|'')*)'?\Z", re.S)
-_IDENT_BODY = re.compile(r'((?:[^"]|"")*)"?\Z', re.S)
+_STRING_BODY = re.compile(r"((?:[^']|'')*)(')?\Z", re.S)
+_ESTRING_BODY = re.compile(r"((?:[^'\\]|\\.|'')*)(')?\Z", re.S)
+_IDENT_BODY = re.compile(r'((?:[^"]|"")*)(")?\Z', re.S)
 
 
 def unescape(body: str) -> str:
