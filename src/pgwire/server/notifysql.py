@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.sql import lexer
-from pgwire.sql.lexer import Token
+from pgwire.sql.reader import TokenReader
 
 NAMEDATALEN = 64  # a channel name has at most NAMEDATALEN - 1 bytes
 
@@ -53,53 +53,18 @@ class Arg:
 Notice = Callable[[PgError], None] | None
 
 
-class _Parser:
-    """Just enough of PostgreSQL's grammar for the four statements, over the lexer's tokens."""
+class _Parser(TokenReader):
+    """Just enough of PostgreSQL's grammar for the four statements."""
+
+    __slots__ = ("notice",)
 
     def __init__(self, sql: str, notice: Notice) -> None:
-        self.sql = sql
-        self.tokens = lexer.code(sql)
-        self.i = 0
+        super().__init__(sql)
         self.notice = notice
 
-    def peek(self) -> Token | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def at_end(self) -> bool:
-        return self.i >= len(self.tokens)
-
-    def error(self) -> PgError:
-        token = self.peek()
-        if token is None:
-            return PgError("syntax error at end of input", sqlstate.SYNTAX_ERROR)
-        return PgError(
-            f'syntax error at or near "{token.text}"',
-            sqlstate.SYNTAX_ERROR,
-            position=token.start + 1,
-        )
-
-    def keyword(self, *words: str) -> str | None:
-        token = self.peek()
-        if token is not None and token.keyword in words:
-            self.i += 1
-            return token.keyword
-        return None
-
-    def char(self, c: str) -> bool:
-        token = self.peek()
-        if token is not None and token.kind in (lexer.PUNCT, lexer.OP) and token.text == c:
-            self.i += 1
-            return True
-        return False
-
     def end(self, error: Callable[[], PgError] | None = None) -> None:
-        self.char(";")
         if not self.at_end():
             raise (error or self.error)()
-
-    def at_identifier(self) -> bool:
-        token = self.peek()
-        return token is not None and token.kind in (lexer.WORD, lexer.IDENT)
 
     def identifier(self) -> str:
         """An identifier as PostgreSQL folds it: quoted kept, unquoted lower-cased; names
@@ -208,7 +173,7 @@ def parse(sql: str, notice: Notice) -> NotifyStatement:
             )
         channel, payload_arg = args
         statement = NotifyStatement("PG_NOTIFY", args=(channel, payload_arg))
-        if p.keyword("AS") or p.at_identifier():
+        if p.keyword("AS") or p.at_name():
             statement.alias = p.identifier()
         p.end(_whole_statement_only)
         return statement

@@ -10,7 +10,6 @@ SELECT set_config('name', 'value', is_local) · SELECT current_setting('name'[, 
 from __future__ import annotations
 
 import functools
-import re
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
@@ -19,61 +18,25 @@ from pgwire.handler import Column, Command, Result, Rows
 from pgwire.server.context import ParameterContext
 from pgwire.server.transaction import IDLE
 from pgwire.settings import PARAMETERS
+from pgwire.sql import lexer
+from pgwire.sql.reader import TokenReader
 
-_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*(?:\.[A-Za-z_][A-Za-z_0-9$]*)*)'
-_SET = re.compile(
-    rf"SET\s+(?:(SESSION|LOCAL)\s+)?({_NAME})\s*(?:TO|=)\s*(.*?)\s*\Z", re.IGNORECASE | re.DOTALL
-)
-_SET_TZ = re.compile(
-    r"SET\s+(?:(SESSION|LOCAL)\s+)?TIME\s+ZONE\s+(.*?)\s*\Z", re.IGNORECASE | re.DOTALL
-)
-_SET_ALIAS = re.compile(
-    r"SET\s+(?:(SESSION|LOCAL)\s+)?(SCHEMA|NAMES)\s+(.*?)\s*\Z", re.IGNORECASE | re.DOTALL
-)
-_RESET = re.compile(rf"RESET\s+({_NAME})\s*\Z", re.IGNORECASE)
-_SHOW = re.compile(rf"SHOW\s+({_NAME}|TIME\s+ZONE)\s*\Z", re.IGNORECASE)
-_CALL = re.compile(
-    r"SELECT\s+(?:pg_catalog\.)?(set_config|current_setting)\s*\((.*)\)\s*(?:AS\s+(\w+|\"[^\"]+\"))?\s*\Z",
-    re.IGNORECASE | re.DOTALL,
-)
 _ALIASES = {"SCHEMA": "search_path", "NAMES": "client_encoding"}
+_CALLS = ("SET_CONFIG", "CURRENT_SETTING")
 
 
-def _unquote(name: str) -> str:
-    if name.startswith('"'):
-        return name[1:-1].replace('""', '"')
-    return name.lower()
-
-
-def _value(text: str) -> str | None:
+def _value(r: TokenReader, items: list[tuple[int, int]]) -> str | None:
     """A SET value list as PostgreSQL flattens it ('a', b, 3 → "a, b, 3"); None for DEFAULT."""
-    if text.upper() == "DEFAULT":
+    if len(items) == 1 and r.text(*items[0]).upper() == "DEFAULT":
         return None
-    items = []
-    for item in _split_commas(text):
-        item = item.strip()
-        if len(item) >= 2 and item[0] == "'" and item[-1] == "'":
-            item = item[1:-1].replace("''", "'")
-        elif len(item) >= 3 and item[:2].upper() == "E'" and item[-1] == "'":
-            item = item[2:-1].replace("''", "'").replace("\\\\", "\\")
-        elif item.startswith('"') and item.endswith('"'):
-            item = item[1:-1]
-        items.append(item)
-    return ", ".join(items)
+    return ", ".join(_item(r, first, end) for first, end in items)
 
 
-def _split_commas(text: str) -> list[str]:
-    out, start = [], 0
-    for is_code, begin, end in sqltext.spans(text):
-        if not is_code:
-            continue
-        comma = text.find(",", begin, end)
-        while comma >= 0:
-            out.append(text[start:comma])
-            start = comma + 1
-            comma = text.find(",", start, end)
-    out.append(text[start:])
-    return out
+def _item(r: TokenReader, first: int, end: int) -> str:
+    """One value: a string constant or quoted name unquoted, anything else as written."""
+    if end - first == 1 and r.tokens[first].kind in (lexer.STRING, lexer.IDENT):
+        return r.tokens[first].value
+    return r.text(first, end)
 
 
 @functools.lru_cache(maxsize=4096)  # asked of every statement: decide once per text
@@ -83,66 +46,73 @@ def is_set_command(sql: str) -> bool:
         return False
     if words[0] in ("SET", "RESET", "SHOW", "DISCARD"):
         return not (words[0] == "SET" and words[1:] in (["CONSTRAINTS"], ["ROLE"]))
-    return words[0] == "SELECT" and _single_call(sqltext.strip_comments(sql).strip())
+    return words[0] == "SELECT" and _call(sql) is not None
 
 
-def _single_call(text: str) -> bool:
-    """True when the SELECT is one set_config()/current_setting() call and nothing else: the
-    argument list closes exactly where the call ends (no second call, no FROM)."""
-    match = _CALL.match(text)
-    if match is None:
-        return False
-    depth = 0
-    args = match.group(2)
-    for is_code, begin, end in sqltext.spans(args):
-        if not is_code:
-            continue
-        for c in args[begin:end]:
-            if c == "(":
-                depth += 1
-            elif c == ")":
-                depth -= 1
-                if depth < 0:
-                    return False  # the first call closed before the text's last ')'
-    return depth == 0
+def _call(sql: str) -> tuple[str, list[str | None], str] | None:
+    """SELECT [pg_catalog.]set_config(...) or current_setting(...) [[AS] label] and nothing
+    else: (function, literal arguments, column label); None for any other SELECT."""
+    r = TokenReader(sql)
+    r.keyword("SELECT")
+    if r.keywords("PG_CATALOG") and not r.char("."):
+        return None
+    function = r.keyword(*_CALLS)
+    if function is None or not r.char("("):
+        return None
+    items = r.bracketed()
+    if items is None:
+        return None
+    label = function.lower()
+    if r.keyword("AS") or r.at_name():
+        label = r.name() or ""
+    if not r.at_end() or not label:
+        return None
+    return function.lower(), [_argument(r, first, end) for first, end in items], label
+
+
+def _argument(r: TokenReader, first: int, end: int) -> str | None:
+    text = r.text(first, end)
+    if text.upper() == "NULL":
+        return None
+    if text.upper() in ("TRUE", "FALSE"):
+        return text.lower()
+    return _item(r, first, end)
 
 
 async def run(ctx: ParameterContext, sql: str) -> Result:
-    text = sqltext.strip_comments(sql).strip().rstrip(";").strip()
-    verb = sqltext.leading_words(text, 1)[0]
+    r = TokenReader(sql)
+    verb = r.keyword("SHOW", "DISCARD", "RESET", "SELECT", "SET")
     local_tx = ctx.transaction.status != IDLE
     if verb == "SHOW":
-        return _show(ctx, text)
+        return _show(ctx, r)
     if verb == "DISCARD":
-        return await _discard(ctx, text)
+        return await _discard(ctx, r)
     if verb == "RESET":
-        if sqltext.leading_words(text, 2)[1:] == ["ALL"]:
-            await ctx.parameters.reset_all(in_block=ctx.transaction.status != IDLE)
+        if r.keyword("ALL") and r.at_end():
+            await ctx.parameters.reset_all(in_block=local_tx)
             return Command("RESET")
-        match = _RESET.match(text)
-        if not match:
-            raise _syntax(text)
-        await ctx.parameters.set(_unquote(match.group(1)), None, local=False, in_block=local_tx)
+        name = r.qualified_name()
+        if name is None or not r.at_end():
+            raise r.error()
+        await ctx.parameters.set(name, None, local=False, in_block=local_tx)
         return Command("RESET")
     if verb == "SELECT":
-        return await _call(ctx, text)
-    words = sqltext.leading_words(text, 3)
-    if "TRANSACTION" in words[1:] or words[1:3] == ["SESSION", "CHARACTERISTICS"]:
+        return await _set_config_call(ctx, sql)
+    scope = r.keyword("SESSION", "LOCAL")
+    if r.keyword("TRANSACTION") or (scope == "SESSION" and r.keyword("CHARACTERISTICS")):
         return Command("SET")  # isolation and access modes: accepted, DuckDB is serializable
-    for pattern in (_SET_TZ, _SET_ALIAS, _SET):
-        match = pattern.match(text)
-        if match:
-            break
+    if r.keywords("TIME", "ZONE"):
+        name = "TimeZone"
+        items = r.split()
+        bare = len(items) == 1 and r.text(*items[0]).upper() in ("LOCAL", "DEFAULT")
+        value = None if bare else _value(r, items)
+    elif alias := r.keyword(*_ALIASES):
+        name, value = _ALIASES[alias], _value(r, r.split())
     else:
-        raise _syntax(text)
-    scope = (match.group(1) or "").upper()
-    if pattern is _SET_TZ:
-        name, raw = "TimeZone", match.group(2)
-        value = None if raw.upper() in ("LOCAL", "DEFAULT") else _value(raw)
-    elif pattern is _SET_ALIAS:
-        name, value = _ALIASES[match.group(2).upper()], _value(match.group(3))
-    else:
-        name, value = _unquote(match.group(2)), _value(match.group(3))
+        found = r.qualified_name()
+        if found is None or not (r.keyword("TO") or r.char("=")) or r.at_end():
+            raise r.error()
+        name, value = found, _value(r, r.split())
     if scope == "LOCAL" and not local_tx:
         ctx.send_notice(
             PgError(
@@ -156,20 +126,22 @@ async def run(ctx: ParameterContext, sql: str) -> Result:
     return Command("SET")
 
 
-def _syntax(text: str) -> PgError:
-    return PgError(f'syntax error at or near "{text.split()[0]}"', sqlstate.SYNTAX_ERROR)
-
-
-def _show(ctx: ParameterContext, text: str) -> Result:
-    if re.fullmatch(r"SHOW\s+TRANSACTION\s+ISOLATION\s+LEVEL", text, re.IGNORECASE):
-        value = ctx.settings.get("transaction_isolation")
-        return Rows([Column("transaction_isolation")], [(value,)], command="SHOW")
-    match = _SHOW.match(text)
-    if not match:
-        raise _syntax(text)
-    raw = match.group(1)
+def _show(ctx: ParameterContext, r: TokenReader) -> Result:
     settings = ctx.settings
-    if raw.upper() == "ALL":
+    if r.keywords("TRANSACTION", "ISOLATION", "LEVEL") and r.at_end():
+        value = settings.get("transaction_isolation")
+        return Rows([Column("transaction_isolation")], [(value,)], command="SHOW")
+    if r.keywords("TIME", "ZONE"):
+        name: str | None = "TimeZone"
+    elif r.keyword("ALL"):
+        name = None
+    else:
+        name = r.qualified_name()
+        if name is None:
+            raise r.error()
+    if not r.at_end():
+        raise r.error()
+    if name is None:
         rows = [
             (settings.display_name(key), settings.values[key], PARAMETERS[key].description)
             for key in sorted(PARAMETERS)
@@ -177,16 +149,14 @@ def _show(ctx: ParameterContext, text: str) -> Result:
         return Rows(
             [Column("name"), Column("setting"), Column("description")], rows, command="SHOW"
         )
-    name = "TimeZone" if re.fullmatch(r"TIME\s+ZONE", raw, re.IGNORECASE) else _unquote(raw)
     value = settings.get(name)
     return Rows([Column(settings.display_name(name))], [(value,)], command="SHOW")
 
 
-async def _discard(ctx: ParameterContext, text: str) -> Result:
-    words = sqltext.leading_words(text, 2)
-    what = words[1] if len(words) > 1 else ""
-    if what not in ("ALL", "PLANS", "SEQUENCES", "TEMP", "TEMPORARY"):
-        raise _syntax(text)
+async def _discard(ctx: ParameterContext, r: TokenReader) -> Result:
+    what = r.keyword("ALL", "PLANS", "SEQUENCES", "TEMP", "TEMPORARY")
+    if what is None or not r.at_end():
+        raise r.error()
     if what == "ALL":
         if ctx.transaction.status != IDLE:
             raise PgError(
@@ -197,26 +167,10 @@ async def _discard(ctx: ParameterContext, text: str) -> Result:
     return Command(f"DISCARD {'TEMP' if what == 'TEMPORARY' else what}")
 
 
-def _literal_args(text: str) -> list[str | None]:
-    args: list[str | None] = []
-    for item in _split_commas(text):
-        item = item.strip()
-        if item.upper() == "NULL":
-            args.append(None)
-        elif item.upper() in ("TRUE", "FALSE"):
-            args.append(item.lower())
-        else:
-            value = _value(item)
-            args.append(value)
-    return args
-
-
-async def _call(ctx: ParameterContext, text: str) -> Result:
-    match = _CALL.match(text)
-    assert match is not None
-    function = match.group(1).lower()
-    label = match.group(3).strip('"') if match.group(3) else function
-    args = _literal_args(match.group(2))
+async def _set_config_call(ctx: ParameterContext, sql: str) -> Result:
+    call = _call(sql)
+    assert call is not None
+    function, args, label = call
     if function == "current_setting":
         if not 1 <= len(args) <= 2 or args[0] is None:
             raise PgError("function current_setting needs a name", sqlstate.UNDEFINED_FUNCTION)

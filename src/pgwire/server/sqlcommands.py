@@ -8,7 +8,6 @@ work on any backend, DuckDB included, which has no cursors of its own.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,22 +19,9 @@ from pgwire.server.context import PortalContext
 from pgwire.server.portals import Portal
 from pgwire.server.results import CHUNK
 from pgwire.server.transaction import IN_BLOCK
+from pgwire.sql import lexer
+from pgwire.sql.reader import TokenReader
 from pgwire.types.registry import registry
-
-_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z_0-9$]*)'
-_PREPARE = re.compile(
-    rf"PREPARE\s+({_IDENT})\s*(?:\((.*?)\))?\s*AS\s+(.*)\Z", re.IGNORECASE | re.DOTALL
-)
-_EXECUTE = re.compile(rf"EXECUTE\s+({_IDENT})\s*(?:\((.*)\))?\s*\Z", re.IGNORECASE | re.DOTALL)
-_DEALLOCATE = re.compile(rf"DEALLOCATE\s+(?:PREPARE\s+)?({_IDENT})\s*\Z", re.IGNORECASE)
-_DECLARE = re.compile(
-    rf"DECLARE\s+({_IDENT})\s+((?:\w+\s+)*?)CURSOR\s*((?:WITH|WITHOUT)\s+HOLD\s+)?FOR\s+(.*)\Z",
-    re.IGNORECASE | re.DOTALL,
-)
-_FETCH = re.compile(
-    rf"(FETCH|MOVE)\s+(?:(.*?)\s+)?(?:(?:FROM|IN)\s+)?({_IDENT})\s*\Z", re.IGNORECASE | re.DOTALL
-)
-_CLOSE = re.compile(rf"CLOSE\s+({_IDENT})\s*\Z", re.IGNORECASE)
 
 VERBS = frozenset({"PREPARE", "EXECUTE", "DEALLOCATE", "DECLARE", "FETCH", "MOVE", "CLOSE"})
 
@@ -48,79 +34,73 @@ def is_front_end_command(sql: str) -> bool:
     return not (words[0] == "PREPARE" and words[1:] == ["TRANSACTION"])
 
 
-def _name(ident: str) -> str:
-    """An identifier as PostgreSQL folds it: quoted kept, unquoted lower-cased."""
-    if ident.startswith('"'):
-        return ident[1:-1].replace('""', '"')
-    return ident.lower()
-
-
-def _split_args(text: str) -> list[str]:
-    """Top-level comma-separated expressions of an EXECUTE argument list."""
-    args: list[str] = []
-    depth = 0
-    start = 0
-    for is_code, begin, end in sqltext.spans(text):
-        if not is_code:
-            continue
-        for i in range(begin, end):
-            c = text[i]
-            if c in "([":
-                depth += 1
-            elif c in ")]":
-                depth -= 1
-            elif c == "," and depth == 0:
-                args.append(text[start:i].strip())
-                start = i + 1
-    last = text[start:].strip()
-    if last or args:
-        args.append(last)
-    return args
-
-
 async def run(
     ctx: PortalContext, sql: str, params: Sequence[Any] | None, types: Sequence[int]
 ) -> Result:
-    text = sqltext.strip_comments(sql).strip()
-    verb = sqltext.leading_words(text, 1)[0]
+    verb = sqltext.leading_words(sql, 1)[0]
     if verb == "PREPARE":
-        return _prepare(ctx, text)
+        return _prepare(ctx, sql)
     if verb == "EXECUTE":
-        return await _execute(ctx, text)
+        return await _execute(ctx, sql)
     if verb == "DEALLOCATE":
-        return await _deallocate(ctx, text)
+        return await _deallocate(ctx, sql)
     if verb == "DECLARE":
-        return _declare(ctx, text, params, types)
+        return _declare(ctx, sql, params, types)
     if verb in ("FETCH", "MOVE"):
-        return await _fetch(ctx, text)
-    return await _close(ctx, text)
+        return await _fetch(ctx, sql)
+    return await _close(ctx, sql)
 
 
 def _syntax(sql: str) -> PgError:
-    return PgError(f"syntax error in {sql.split()[0].upper()} statement", sqlstate.SYNTAX_ERROR)
+    verb = sqltext.leading_words(sql, 1)
+    return PgError(f"syntax error in {verb[0] if verb else ''} statement", sqlstate.SYNTAX_ERROR)
 
 
 def _prepare(ctx: PortalContext, sql: str) -> Result:
-    match = _PREPARE.match(sql)
-    if not match:
+    r = TokenReader(sql)
+    r.keyword("PREPARE")
+    name = r.name()
+    if name is None:
         raise _syntax(sql)
-    name = _name(match.group(1))
+    type_names: list[str] = []
+    if r.char("("):
+        items = r.bracketed()
+        if items is None:
+            raise _syntax(sql)
+        type_names = [r.text(first, end) for first, end in items]
+    if not r.keyword("AS") or r.at_end():
+        raise _syntax(sql)
     if name in ctx.prepared.statements:
         raise PgError(f'prepared statement "{name}" already exists', sqlstate.DUPLICATE_PSTATEMENT)
-    declared = [registry.by_name(t.strip()).oid for t in _split_args(match.group(2) or "")]
-    statement = ctx.prepare(name, match.group(3), declared)
+    declared = [registry.by_name(t).oid for t in type_names]
+    statement = ctx.prepare(name, r.rest(), declared)
     statement.sql_level = True
     ctx.prepared.statements[name] = statement
     return Command("PREPARE")
 
 
+def _parse_execute(sql: str) -> tuple[str, list[str]] | None:
+    """EXECUTE name [(arg, ...)]: the name and the arguments' texts; None if it is not."""
+    r = TokenReader(sql)
+    r.keyword("EXECUTE")
+    name = r.name()
+    if name is None:
+        return None
+    args: list[str] = []
+    if r.char("("):
+        items = r.bracketed()
+        if items is None:
+            return None
+        args = [r.text(first, end) for first, end in items]
+    return (name, args) if r.at_end() else None
+
+
 async def _execute(ctx: PortalContext, sql: str) -> Result:
-    match = _EXECUTE.match(sql)
-    if not match:
+    parsed = _parse_execute(sql)
+    if parsed is None:
         raise _syntax(sql)
-    name = _name(match.group(1))
+    name, args = parsed
     statement = ctx.prepared.statement(name)
-    args = _split_args(match.group(2) or "")
     if len(args) != len(statement.param_types):
         raise PgError(
             f'wrong number of parameters for prepared statement "{name}"',
@@ -136,29 +116,49 @@ async def _execute(ctx: PortalContext, sql: str) -> Result:
 
 
 async def _deallocate(ctx: PortalContext, sql: str) -> Result:
-    words = sqltext.leading_words(sql, 3)
-    if words[1:] in (["ALL"], ["PREPARE", "ALL"]):
-        for name in list(ctx.prepared.statements):
-            await ctx.prepared.close_statement(name)
+    r = TokenReader(sql)
+    r.keyword("DEALLOCATE")
+    r.keyword("PREPARE")
+    if _all(r):
+        for each in list(ctx.prepared.statements):
+            await ctx.prepared.close_statement(each)
         return Command("DEALLOCATE ALL")
-    match = _DEALLOCATE.match(sql)
-    if not match:
+    name = r.name()
+    if name is None or not r.at_end():
         raise _syntax(sql)
-    name = _name(match.group(1))
     ctx.prepared.statement(name)  # 26000 when it does not exist
     await ctx.prepared.close_statement(name)
     return Command("DEALLOCATE")
 
 
+def _all(r: TokenReader) -> bool:
+    """The rest is the keyword ALL (a quoted "all" is a name)."""
+    token = r.peek()
+    return token is not None and token.keyword == "ALL" and r.peek(1) is None
+
+
+_CURSOR_OPTIONS = ("BINARY", "INSENSITIVE", "ASENSITIVE", "SENSITIVE", "NO", "SCROLL")
+
+
 def _declare(
     ctx: PortalContext, sql: str, params: Sequence[Any] | None, types: Sequence[int]
 ) -> Result:
-    match = _DECLARE.match(sql)
-    if not match:
+    r = TokenReader(sql)
+    r.keyword("DECLARE")
+    name = r.name()
+    if name is None:
         raise _syntax(sql)
-    name = _name(match.group(1))
-    options = match.group(2).upper().split()
-    hold = (match.group(3) or "").upper().startswith("WITH")
+    options = []
+    while option := r.keyword(*_CURSOR_OPTIONS):
+        options.append(option)
+    if not r.keyword("CURSOR"):
+        raise _syntax(sql)
+    hold = r.keyword("WITH", "WITHOUT")
+    if hold is not None and not r.keyword("HOLD"):
+        raise _syntax(sql)
+    if not r.keyword("FOR") or r.at_end():
+        raise _syntax(sql)
+    query = r.rest()
     if "BINARY" in options:
         raise PgError("binary cursors are not supported", sqlstate.FEATURE_NOT_SUPPORTED)
     if "SCROLL" in options and "NO" not in options:
@@ -167,15 +167,15 @@ def _declare(
             sqlstate.FEATURE_NOT_SUPPORTED,
             hint="Declare it with NO SCROLL, or fetch forward only.",
         )
-    if not hold and ctx.transaction.status != IN_BLOCK:
+    if hold != "WITH" and ctx.transaction.status != IN_BLOCK:
         raise PgError(
             "DECLARE CURSOR can only be used in transaction blocks",
             sqlstate.NO_ACTIVE_SQL_TRANSACTION,
         )
     if name in ctx.prepared.portals:
         raise PgError(f'cursor "{name}" already exists', sqlstate.DUPLICATE_CURSOR)
-    statement = ctx.prepare("", match.group(4), list(types))
-    portal = Portal(name, statement, list(params or []), [], hold=hold)
+    statement = ctx.prepare("", query, list(types))
+    portal = Portal(name, statement, list(params or []), [], hold=hold == "WITH")
     ctx.prepared.portals[name] = portal
     return Command("DECLARE CURSOR")
 
@@ -200,13 +200,25 @@ def _count(direction: str) -> int | None:
     )
 
 
+def _parse_fetch(sql: str) -> tuple[str, str, str] | None:
+    """FETCH | MOVE [direction] [FROM | IN] cursor: (verb, direction, cursor); None if not."""
+    r = TokenReader(sql)
+    verb = r.keyword("FETCH", "MOVE")
+    tokens = r.tokens
+    end = len(tokens) - 1
+    if verb is None or end < 1 or tokens[end].kind not in (lexer.WORD, lexer.IDENT):
+        return None
+    if end > 1 and tokens[end - 1].keyword in ("FROM", "IN"):
+        end -= 1
+    direction = " ".join(token.text for token in tokens[1:end])
+    return verb, direction, tokens[-1].value
+
+
 async def _fetch(ctx: PortalContext, sql: str) -> Result:
-    match = _FETCH.match(sql)
-    if not match:
+    parsed = _parse_fetch(sql)
+    if parsed is None:
         raise _syntax(sql)
-    verb = match.group(1).upper()
-    direction = match.group(2) or ""
-    name = _name(match.group(3))
+    verb, direction, name = parsed
     portal = ctx.prepared.portals.get(name)
     if portal is None:
         raise PgError(f'cursor "{name}" does not exist', sqlstate.UNDEFINED_CURSOR)
@@ -234,14 +246,15 @@ async def _fetch(ctx: PortalContext, sql: str) -> Result:
 
 
 async def _close(ctx: PortalContext, sql: str) -> Result:
-    if sqltext.leading_words(sql, 2) == ["CLOSE", "ALL"]:
-        for name in list(ctx.prepared.portals):
-            await ctx.prepared.close_portal(name)
+    r = TokenReader(sql)
+    r.keyword("CLOSE")
+    if _all(r):
+        for each in list(ctx.prepared.portals):
+            await ctx.prepared.close_portal(each)
         return Command("CLOSE CURSOR ALL")
-    match = _CLOSE.match(sql)
-    if not match:
+    name = r.name()
+    if name is None or not r.at_end():
         raise _syntax(sql)
-    name = _name(match.group(1))
     if name not in ctx.prepared.portals:
         raise PgError(f'cursor "{name}" does not exist', sqlstate.UNDEFINED_CURSOR)
     await ctx.prepared.close_portal(name)
@@ -252,15 +265,15 @@ async def described_columns(ctx: PortalContext, sql: str) -> list[Column] | None
     """The columns of EXECUTE and FETCH: those of the statement or cursor they name
     (described, not run: a FETCH run to learn them would move the cursor); None for the
     other SQL-level commands (PREPARE, DECLARE, MOVE, CLOSE, DEALLOCATE)."""
-    text = sqltext.strip_comments(sql).strip()
     target = None
-    if (found := _FETCH.match(text)) and found.group(1).upper() == "FETCH":
-        portal = ctx.prepared.portals.get(_name(found.group(3)))
+    verb = sqltext.leading_words(sql, 1)
+    if verb == ["FETCH"] and (fetch := _parse_fetch(sql)):
+        portal = ctx.prepared.portals.get(fetch[2])
         if portal is not None and portal.started:
             return list(portal.result.columns) if isinstance(portal.result, Rows) else None
         target = portal.statement if portal is not None else None
-    elif found := _EXECUTE.match(text):
-        target = ctx.prepared.statements.get(_name(found.group(1)))
+    elif verb == ["EXECUTE"] and (execute := _parse_execute(sql)):
+        target = ctx.prepared.statements.get(execute[0])
     if target is None:  # no such cursor or statement (yet): running it will tell
         return None
     await ctx.describe_statement(target)
