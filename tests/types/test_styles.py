@@ -19,12 +19,12 @@ from pgwire.types import TEXT, Interval, oids, registry
 from pgwire.types.datetime import (
     canonical_timezone,
     date_text_encode,
-    interval_text_encode,
     parse_datestyle,
     parse_intervalstyle,
     parse_timezone,
     timestamp_text_encode,
 )
+from pgwire.types.interval import interval_text_encode
 from pgwire.types.numeric import float4_text_encode, float8_text_encode, parse_extra_float_digits
 from pgwire.types.registry import DEFAULT_FORMATS, TextFormats
 from tests.support.postgres import TempPostgres
