@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
-from pgwire.types.datetime import parse_datestyle, parse_intervalstyle
+from pgwire.types.datestyle import parse_datestyle, parse_intervalstyle
 from pgwire.types.numeric import parse_extra_float_digits
 from pgwire.types.registry import TextFormats
 from pgwire.types.timezones import canonical_timezone

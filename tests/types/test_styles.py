@@ -16,11 +16,10 @@ import pytest
 
 from pgwire.errors import PgError
 from pgwire.types import TEXT, Interval, oids, registry
+from pgwire.types.datestyle import parse_datestyle, parse_intervalstyle
 from pgwire.types.datetime import (
     canonical_timezone,
     date_text_encode,
-    parse_datestyle,
-    parse_intervalstyle,
     parse_timezone,
     timestamp_text_encode,
 )

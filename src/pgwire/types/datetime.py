@@ -6,8 +6,8 @@ do. The registered encoders print PostgreSQL's defaults (DateStyle 'ISO, MDY', T
 settings: DateStyle ISO, SQL ('11/23/2026 17:00:00 CET', DMY: '23/11/2026'), Postgres
 ('Mon Nov 23 17:00:00 2026 CET') and German ('23.11.2026 17:00:00 CET') for date, timestamp
 and timestamptz; TimeZone for timestamptz (time and timetz print the same under any setting).
-`parse_datestyle` and `parse_intervalstyle` check and normalise the settings as SET and SHOW
-do; TimeZone's live in `pgwire.types.timezones`, intervals in `pgwire.types.interval`.
+The settings themselves are read in `pgwire.types.datestyle` (DateStyle, with its formatters)
+and `pgwire.types.timezones`; intervals live in `pgwire.types.interval`.
 
 Python's date/datetime cannot hold BC dates, years above 9999, 'infinity' or '24:00:00'. Such
 values travel as str in PostgreSQL's own spelling ('0045-03-15 BC', 'infinity'): encoders read
@@ -23,10 +23,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.types import oids
+from pgwire.types._calendar import civil_from_days, days_from_civil
 from pgwire.types._util import INT4, INT8, invalid_binary, invalid_datetime, out_of_range
+from pgwire.types.datestyle import date_formatter, datestyle_parts, timestamp_formatter
 from pgwire.types.interval import interval_text
 from pgwire.types.registry import Encoder, TextFormats, TypeInfo, TypeRegistry, registry
 from pgwire.types.timezones import (
@@ -48,34 +49,12 @@ _INFINITIES = {"infinity": "infinity", "+infinity": "infinity", "-infinity": "-i
 
 
 # ---------------------------------------------------------------------------------------------
-# calendar arithmetic for dates Python cannot hold (BC, years > 9999)
-
-
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date; `year` is astronomical (1 BC = 0)."""
-    year -= month <= 2
-    era = year // 400
-    yoe = year - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def _civil_from_days(days: int) -> tuple[int, int, int]:
-    days += 719468
-    era = days // 146097
-    doe = days - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + 3 if mp < 10 else mp - 9
-    return yoe + era * 400 + (month <= 2), month, day
+# dates Python cannot hold (BC, years > 9999)
 
 
 def _date_text_from_days(pg_days: int) -> str:
     """Days since 2000-01-01 → PostgreSQL's date text, BC and five-digit years included."""
-    year, month, day = _civil_from_days(pg_days + _UNIX_TO_PG_DAYS)
+    year, month, day = civil_from_days(pg_days + _UNIX_TO_PG_DAYS)
     if year <= 0:
         return f"{1 - year:04d}-{month:02d}-{day:02d} BC"
     return f"{year:04d}-{month:02d}-{day:02d}"
@@ -195,7 +174,7 @@ def timestamptz_text_encoder(zone: tzinfo = UTC, datestyle: str = "ISO, MDY") ->
     from `parse_timezone`) and DateStyle. Naive datetimes count as local time in `zone`."""
     style, order = datestyle_parts(datestyle)
     iso = style == "ISO"
-    fmt = _timestamp_formatter(style, order)
+    fmt = timestamp_formatter(style, order)
     lookup = zone_lookup(zone)
     # The tzinfo protocol cannot express PostgreSQL's offsets of 24 hours and more, nor tell
     # the two readings of an hour that repeats: a PosixZone works on UTC instants instead.
@@ -205,7 +184,7 @@ def timestamptz_text_encoder(zone: tzinfo = UTC, datestyle: str = "ISO, MDY") ->
         """Any instant (microseconds since 1970 UTC), BC and past 9999 included."""
         offset, abbrev = lookup(micros // 1_000_000)
         days, rest = divmod(micros + offset * 1_000_000, _USEC_PER_DAY)
-        year, month, day = _civil_from_days(days)
+        year, month, day = civil_from_days(days)
         seconds, fraction = divmod(rest, 1_000_000)
         minutes, second = divmod(seconds, 60)
         hour, minute = divmod(minutes, 60)
@@ -397,7 +376,7 @@ def _pg_days(value: Any, type_name: str) -> int:
     year = int(match[1])
     if match[4]:
         year = 1 - year
-    return _days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
+    return days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
 
 
 def date_binary_encode(value: Any) -> bytes:
@@ -487,7 +466,7 @@ def _timestamp_micros_of_text(text: str, type_name: str) -> int:
     year = int(match[1])
     if match[9]:
         year = 1 - year
-    days = _days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
+    days = days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
     clock = (int(match[4] or 0) * 60 + int(match[5] or 0)) * 60 + int(match[6] or 0)
     micros = (days * 86400 + clock) * 1_000_000 + int((match[7] or "0")[:6].ljust(6, "0"))
     zone = match[8]
@@ -562,156 +541,13 @@ def timestamptz_binary_decode(data: bytes) -> datetime | str:
 
 
 # ---------------------------------------------------------------------------------------------
-# session settings: DateStyle, IntervalStyle (TimeZone lives in pgwire.types.timezones)
+# styled text output: date and timestamp in every DateStyle, timestamptz in any TimeZone
 
-_DATESTYLES = {"ISO": "ISO", "SQL": "SQL", "POSTGRES": "Postgres", "GERMAN": "German"}
-_DATEORDERS = ("MDY", "DMY", "YMD")
-_INTERVALSTYLES = ("postgres", "postgres_verbose", "sql_standard", "iso_8601")
-_SCANNER_SPACE = " \t\n\r\f"
-
-
-def _split_identifiers(text: str) -> list[str] | None:
-    """SplitIdentifierString(text, ','): names, unquoted ones lower-cased; None: bad syntax."""
-    names: list[str] = []
-    pos, length = 0, len(text)
-    while pos < length and text[pos] in _SCANNER_SPACE:
-        pos += 1
-    if pos == length:
-        return names
-    while True:
-        if pos == length:  # a trailing separator
-            return None
-        if text[pos] == '"':
-            chunks: list[str] = []
-            pos += 1
-            while True:
-                end = text.find('"', pos)
-                if end < 0:
-                    return None
-                chunks.append(text[pos:end])
-                if text[end + 1 : end + 2] != '"':
-                    break
-                chunks.append('"')
-                pos = end + 2
-            name = "".join(chunks)
-            pos = end + 1
-        else:
-            start = pos
-            while pos < length and text[pos] != "," and text[pos] not in _SCANNER_SPACE:
-                pos += 1
-            if pos == start:
-                return None
-            name = text[start:pos].translate(_ASCII_LOWER)
-        while pos < length and text[pos] in _SCANNER_SPACE:
-            pos += 1
-        names.append(name)
-        if pos == length:
-            return names
-        if text[pos] != ",":
-            return None
-        pos += 1
-        while pos < length and text[pos] in _SCANNER_SPACE:
-            pos += 1
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def _invalid_parameter(name: str, value: str, detail: str | None = None) -> PgError:
-    return PgError(
-        f'invalid value for parameter "{name}": "{value}"',
-        sqlstate.INVALID_PARAMETER_VALUE,
-        detail=detail,
-    )
-
-
-def parse_datestyle(text: str, current: str = "ISO, MDY", default: str = "ISO, MDY") -> str:
-    """A `SET DateStyle` value, normalised as check_datestyle() does: 'iso' → 'ISO, MDY'.
-
-    A style or an order given alone keeps the other part of `current` (the session's value):
-    'dmy' after 'SQL, MDY' is 'SQL, DMY'. 'German' brings DMY unless an order is given;
-    'European'/'Euro...' mean DMY, 'US'/'NonEuro...' MDY; 'DEFAULT' is `default`.
-    PgError 22023 for unknown words, conflicting parts and bad list syntax.
-    """
-    style, order = datestyle_parts(current)
-    have_style = have_order = False
-    ok = True
-    names = _split_identifiers(text)
-    if names is None:
-        raise _invalid_parameter("DateStyle", text, "List syntax is invalid.")
-    for token in names:
-        upper = token.upper()
-        new_style = new_order = None
-        if upper in ("ISO", "SQL", "GERMAN") or upper.startswith("POSTGRES"):
-            new_style = _DATESTYLES.get(upper, "Postgres")
-        elif upper == "YMD":
-            new_order = "YMD"
-        elif upper == "DMY" or upper.startswith("EURO"):
-            new_order = "DMY"
-        elif upper in ("MDY", "US") or upper.startswith("NONEURO"):
-            new_order = "MDY"
-        elif upper == "DEFAULT":
-            default_style, default_order = datestyle_parts(parse_datestyle(default, current))
-            if not have_style:
-                style = default_style
-            if not have_order:
-                order = default_order
-            continue
-        else:
-            raise _invalid_parameter("DateStyle", text, f'Unrecognized key word: "{token}".')
-        if new_style is not None:
-            if have_style and style != new_style:
-                ok = False
-            style, have_style = new_style, True
-            if new_style == "German" and not have_order:
-                order = "DMY"
-        if new_order is not None:
-            if have_order and order != new_order:
-                ok = False
-            order, have_order = new_order, True
-    if not ok:
-        raise _invalid_parameter("DateStyle", text, 'Conflicting "datestyle" specifications.')
-    return f"{style}, {order}"
-
-
-def datestyle_parts(datestyle: str) -> tuple[str, str]:
-    """A canonical DateStyle ('SQL, DMY') as (style, order); ('ISO', 'MDY') if it is not one."""
-    style, _, order = datestyle.partition(",")
-    style = _DATESTYLES.get(style.strip().upper(), "")
-    order = order.strip().upper()
-    if not style or order not in _DATEORDERS:
-        return "ISO", "MDY"
-    return style, order
-
-
-def parse_intervalstyle(text: str, name: str = "IntervalStyle") -> str:
-    """A `SET IntervalStyle` value, lower-cased; PgError 22023 (naming the parameter as the
-    client spelled it, like PostgreSQL) for anything but the four styles."""
-    value = text.lower()
-    if value not in _INTERVALSTYLES:
-        raise PgError(
-            f'invalid value for parameter "{name}": "{text}"',
-            sqlstate.INVALID_PARAMETER_VALUE,
-            hint=f"Available values: {', '.join(_INTERVALSTYLES)}.",
-        )
-    return value
-
-
-# ---------------------------------------------------------------------------------------------
-# styled text output: EncodeDateOnly, EncodeDateTime for every style
-
-_MONTH_ABBREV = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
-_DAY_ABBREV = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 _MAXTZLEN = 10  # time zone abbreviations print at most this long
 _SECOND = timedelta(seconds=1)
 _MICROSECOND = timedelta(microseconds=1)
 _UNIX_EPOCH = datetime(1970, 1, 1)
 _UNIX_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
-
-DateFormatter = Callable[[int, int, int], str]
-# (astronomical year, month, day, hour, minute, second, microsecond, zone text or None)
-TimestampFormatter = Callable[[int, int, int, int, int, int, int, "str | None"], str]
 
 
 @functools.lru_cache(maxsize=512)
@@ -739,84 +575,6 @@ def _localize(value: datetime, zone: tzinfo) -> datetime:
     return (value - offset if offset else value).replace(tzinfo=UTC)
 
 
-def _clock(hour: int, minute: int, second: int, micro: int) -> str:
-    if micro:
-        return f"{hour:02d}:{minute:02d}:{second:02d}.{micro:06d}".rstrip("0")
-    return f"{hour:02d}:{minute:02d}:{second:02d}"
-
-
-def _weekday(year: int, month: int, day: int) -> str:
-    return _DAY_ABBREV[(_days_from_civil(year, month, day) + 4) % 7]  # 1970-01-01: Thursday
-
-
-def _date_formatter(style: str, order: str) -> DateFormatter:
-    """EncodeDateOnly: the year is astronomical (0 = 1 BC); YMD prints as MDY but in ISO."""
-    dmy = order == "DMY"
-    if style == "ISO":
-        return _date_text_from_fields
-    if style == "German" or (dmy and style in ("SQL", "Postgres")):
-        sep = {"German": ".", "SQL": "/", "Postgres": "-"}[style]
-
-        def day_first(year: int, month: int, day: int) -> str:
-            if year > 0:
-                return f"{day:02d}{sep}{month:02d}{sep}{year:04d}"
-            return f"{day:02d}{sep}{month:02d}{sep}{1 - year:04d} BC"
-
-        return day_first
-    sep = "/" if style == "SQL" else "-"
-
-    def month_first(year: int, month: int, day: int) -> str:
-        if year > 0:
-            return f"{month:02d}{sep}{day:02d}{sep}{year:04d}"
-        return f"{month:02d}{sep}{day:02d}{sep}{1 - year:04d} BC"
-
-    return month_first
-
-
-def _date_text_from_fields(year: int, month: int, day: int) -> str:
-    if year > 0:
-        return f"{year:04d}-{month:02d}-{day:02d}"
-    return f"{1 - year:04d}-{month:02d}-{day:02d} BC"
-
-
-def _timestamp_formatter(style: str, order: str) -> TimestampFormatter:
-    """EncodeDateTime. The zone text is the numeric offset for ISO, else the abbreviation."""
-    dmy = order == "DMY"
-    if style == "ISO":
-
-        def iso(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int,
-                zone: str | None) -> str:  # fmt: skip
-            year = y if y > 0 else 1 - y
-            text = f"{year:04d}-{mo:02d}-{d:02d} {_clock(h, mi, s, us)}{zone or ''}"
-            return text if y > 0 else text + " BC"
-
-        return iso
-    if style == "Postgres":
-
-        def postgres(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int,
-                     zone: str | None) -> str:  # fmt: skip
-            year = y if y > 0 else 1 - y
-            month = _MONTH_ABBREV[mo - 1]
-            day = f"{d:02d} {month}" if dmy else f"{month} {d:02d}"
-            text = f"{_weekday(y, mo, d)} {day} {_clock(h, mi, s, us)} {year:04d}"
-            if zone is not None:
-                text += " " + zone
-            return text if y > 0 else text + " BC"
-
-        return postgres
-    date_text = _date_formatter(style, order)
-
-    def sql_or_german(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int,
-                      zone: str | None) -> str:  # fmt: skip
-        day = date_text(y if y > 0 else 1 - y, mo, d)
-        text = f"{day} {_clock(h, mi, s, us)}"
-        if zone is not None:
-            text += " " + zone
-        return text if y > 0 else text + " BC"
-
-    return sql_or_german
-
-
 def _date_fields(text: str) -> tuple[int, int, int] | None:
     """'0045-03-15 BC' (or DuckDB's '0045-03-15 (BC)') → (-44, 3, 15); None: not a date."""
     match = _DATE_RE.match(_bc(text).strip())
@@ -841,7 +599,7 @@ def date_text_encoder(datestyle: str = "ISO, MDY") -> Encoder:
     style, order = datestyle_parts(datestyle)
     if style == "ISO":
         return date_text_encode
-    fmt = _date_formatter(style, order)
+    fmt = date_formatter(style, order)
 
     def encode(value: Any) -> bytes:
         if isinstance(value, date):
@@ -861,7 +619,7 @@ def timestamp_text_encoder(datestyle: str = "ISO, MDY") -> Encoder:
     style, order = datestyle_parts(datestyle)
     if style == "ISO":
         return timestamp_text_encode
-    fmt = _timestamp_formatter(style, order)
+    fmt = timestamp_formatter(style, order)
 
     def encode(value: Any) -> bytes:
         if isinstance(value, datetime):
