@@ -37,8 +37,6 @@ from pgwire.types.timezones import (
     session_zone,
     zone_lookup,
 )
-from pgwire.types.timezones import canonical_timezone as canonical_timezone
-from pgwire.types.timezones import parse_timezone as parse_timezone
 
 _PG_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()  # 730120
 _UNIX_TO_PG_DAYS = 10957  # days from 1970-01-01 to 2000-01-01
