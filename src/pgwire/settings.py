@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
+from pgwire.types.datestyle import parse_datestyle, parse_intervalstyle
+from pgwire.types.numeric import parse_extra_float_digits
 from pgwire.types.registry import TextFormats
+from pgwire.types.timezones import canonical_timezone
 
 
 def _invalid(name: str, value: str) -> PgError:
@@ -100,23 +103,11 @@ def _read_only(name: str, value: str) -> str:
     raise PgError(f'parameter "{name}" cannot be changed', sqlstate.CANT_CHANGE_RUNTIME_PARAM)
 
 
-def _styled(kind: str) -> Callable[[str, str], str]:
-    """Validators that live with the encoders they configure (pgwire.types.datetime ...)."""
+def _styled(parse: Callable[[str], object]) -> Callable[[str, str], str]:
+    """A validator from a parser that lives with the encoders it configures."""
 
     def check(name: str, value: str) -> str:
-        from pgwire.types import datetime as dt
-        from pgwire.types import numeric
-
-        parser = {
-            "timezone": getattr(dt, "canonical_timezone", None),
-            "datestyle": getattr(dt, "parse_datestyle", None),
-            "intervalstyle": getattr(dt, "parse_intervalstyle", None),
-            "extra_float_digits": getattr(numeric, "parse_extra_float_digits", None),
-        }[kind]
-        if parser is None:
-            return value
-        result = parser(value)
-        return str(result)
+        return str(parse(value))
 
     return check
 
@@ -133,10 +124,10 @@ class Parameter:
 _PARAMETERS = [
     Parameter("application_name", "", reported=True, description="Sets the application name."),
     Parameter("client_encoding", "UTF8", _encoding, reported=True),
-    Parameter("DateStyle", "ISO, MDY", _styled("datestyle"), reported=True),
-    Parameter("IntervalStyle", "postgres", _styled("intervalstyle"), reported=True),
-    Parameter("TimeZone", "UTC", _styled("timezone"), reported=True),
-    Parameter("extra_float_digits", "1", _styled("extra_float_digits")),
+    Parameter("DateStyle", "ISO, MDY", _styled(parse_datestyle), reported=True),
+    Parameter("IntervalStyle", "postgres", _styled(parse_intervalstyle), reported=True),
+    Parameter("TimeZone", "UTC", _styled(canonical_timezone), reported=True),
+    Parameter("extra_float_digits", "1", _styled(parse_extra_float_digits)),
     Parameter("statement_timeout", "0", _duration),
     Parameter("lock_timeout", "0", _duration),
     Parameter("idle_in_transaction_session_timeout", "0", _duration),
@@ -250,8 +241,6 @@ class Settings:
             self._local.setdefault(key, self.values.get(key, ""))
         parameter = PARAMETERS.get(key)
         if key == "datestyle":
-            from pgwire.types.datetime import parse_datestyle
-
             # 'dmy' alone keeps the current output style, as in PostgreSQL.
             value = parse_datestyle(value, self.values.get(key, "ISO, MDY"))
         elif parameter is not None:

@@ -16,17 +16,12 @@ import pytest
 
 from pgwire.errors import PgError
 from pgwire.types import TEXT, Interval, oids, registry
-from pgwire.types.datetime import (
-    canonical_timezone,
-    date_text_encode,
-    interval_text_encode,
-    parse_datestyle,
-    parse_intervalstyle,
-    parse_timezone,
-    timestamp_text_encode,
-)
+from pgwire.types.datestyle import parse_datestyle, parse_intervalstyle
+from pgwire.types.datetime import date_text_encode, timestamp_text_encode
+from pgwire.types.interval import interval_text_encode
 from pgwire.types.numeric import float4_text_encode, float8_text_encode, parse_extra_float_digits
 from pgwire.types.registry import DEFAULT_FORMATS, TextFormats
+from pgwire.types.timezones import canonical_timezone, parse_timezone, session_zone, zone_lookup
 from tests.support.postgres import TempPostgres
 
 pytestmark = pytest.mark.postgres
@@ -636,8 +631,6 @@ def test_extra_float_digits_setting(spg: StyledPg, value: str) -> None:
 
 
 def test_session_zone_of_values_postgresql_would_not_take_back() -> None:
-    from pgwire.types.timezones import session_zone, zone_lookup
-
     assert zone_lookup(session_zone("<+00:00:36>-00:00:36"))(0) == (36, "+00:00:36")
     assert session_zone("no such zone") is UTC
     assert session_zone("UTC") is UTC

@@ -11,6 +11,7 @@ from pgwire.types.registry import BINARY, TEXT, TypeInfo, TypeRegistry, registry
 from pgwire.types import bool as _bool  # noqa: F401
 from pgwire.types import numeric as _numeric  # noqa: F401
 from pgwire.types import text as _text  # noqa: F401
+from pgwire.types import interval as _interval  # noqa: F401
 from pgwire.types import datetime as _datetime  # noqa: F401
 from pgwire.types import uuid as _uuid  # noqa: F401
 from pgwire.types import json as _json  # noqa: F401
@@ -21,7 +22,7 @@ from pgwire.types import array as _array  # noqa: F401
 # isort: on
 from pgwire.types import oids
 from pgwire.types.adapt import oid_for_value, text_of
-from pgwire.types.datetime import Interval
+from pgwire.types.interval import Interval
 
 __all__ = [
     "BINARY",

@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from pgwire.types import oids
-from pgwire.types.datetime import Interval
+from pgwire.types.interval import Interval
 from pgwire.types.registry import TypeRegistry, registry
 
 _BY_PYTHON_TYPE: dict[type, int] = {

@@ -1,22 +1,18 @@
-"""Dates and times: date, time, timetz, timestamp, timestamptz, interval.
+"""Dates and times: date, time, timetz, timestamp, timestamptz.
 
-Text output follows the session settings as PostgreSQL 15's EncodeDateOnly, EncodeDateTime
-and EncodeInterval do. The registered encoders print PostgreSQL's defaults (DateStyle
-'ISO, MDY', IntervalStyle 'postgres', TimeZone UTC: '2024-01-01 12:00:00+00',
-'1 year 2 mons 3 days 04:05:06.5'); each type's `text_encoder_for` builds the encoder for
-other settings: DateStyle ISO, SQL ('11/23/2026 17:00:00 CET', DMY: '23/11/2026'), Postgres
+Text output follows the session settings as PostgreSQL 15's EncodeDateOnly and EncodeDateTime
+do. The registered encoders print PostgreSQL's defaults (DateStyle 'ISO, MDY', TimeZone UTC:
+'2024-01-01 12:00:00+00'); each type's `text_encoder_for` builds the encoder for other
+settings: DateStyle ISO, SQL ('11/23/2026 17:00:00 CET', DMY: '23/11/2026'), Postgres
 ('Mon Nov 23 17:00:00 2026 CET') and German ('23.11.2026 17:00:00 CET') for date, timestamp
-and timestamptz; TimeZone for timestamptz (time and timetz print the same under any setting);
-IntervalStyle postgres_verbose ('@ 1 year 2 mons ago'), sql_standard ('1-2', '3 4:05:06') and
-iso_8601 ('P1Y2M3DT4H5M6S'). `parse_datestyle`, `parse_intervalstyle`, `parse_timezone` and
-`canonical_timezone` check and normalise the settings as SET and SHOW do.
+and timestamptz; TimeZone for timestamptz (time and timetz print the same under any setting).
+The settings themselves are read in `pgwire.types.datestyle` (DateStyle, with its formatters)
+and `pgwire.types.timezones`; intervals live in `pgwire.types.interval`.
 
 Python's date/datetime cannot hold BC dates, years above 9999, 'infinity' or '24:00:00'. Such
 values travel as str in PostgreSQL's own spelling ('0045-03-15 BC', 'infinity'): encoders read
 such a str (DuckDB's ' (BC)' spelling too) and print it as the settings ask, passing text they
 cannot read through, and decoders return a str for input that Python cannot represent.
-`Interval` keeps months, days and microseconds apart, as PostgreSQL does; a timedelta has only
-days and seconds.
 """
 
 from __future__ import annotations
@@ -24,14 +20,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
-from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.types import oids
+from pgwire.types._calendar import civil_from_days, days_from_civil
 from pgwire.types._util import INT4, INT8, invalid_binary, invalid_datetime, out_of_range
+from pgwire.types.datestyle import date_formatter, datestyle_parts, timestamp_formatter
+from pgwire.types.interval import interval_text
 from pgwire.types.registry import Encoder, TextFormats, TypeInfo, TypeRegistry, registry
 from pgwire.types.timezones import (
     PosixZone,
@@ -40,8 +37,6 @@ from pgwire.types.timezones import (
     session_zone,
     zone_lookup,
 )
-from pgwire.types.timezones import canonical_timezone as canonical_timezone
-from pgwire.types.timezones import parse_timezone as parse_timezone
 
 _PG_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()  # 730120
 _UNIX_TO_PG_DAYS = 10957  # days from 1970-01-01 to 2000-01-01
@@ -51,60 +46,13 @@ _INT64_MAX, _INT64_MIN = 2**63 - 1, -(2**63)
 _INFINITIES = {"infinity": "infinity", "+infinity": "infinity", "-infinity": "-infinity"}
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """A PostgreSQL interval: months, days and microseconds, each with its own sign."""
-
-    months: int = 0
-    days: int = 0
-    microseconds: int = 0
-
-    @classmethod
-    def from_timedelta(cls, value: timedelta) -> Interval:
-        days = value.days
-        micros = value.seconds * 1_000_000 + value.microseconds
-        if days < 0 < micros:  # timedelta(hours=-2) is days=-1, +22h: keep one sign
-            days += 1
-            micros -= _USEC_PER_DAY
-        return cls(0, days, micros)
-
-    def to_timedelta(self) -> timedelta:
-        """As a timedelta, counting a month as 30 days (PostgreSQL's own rule for epoch)."""
-        return timedelta(days=self.months * 30 + self.days, microseconds=self.microseconds)
-
-    def __str__(self) -> str:
-        return interval_text(self.months, self.days, self.microseconds)
-
-
 # ---------------------------------------------------------------------------------------------
-# calendar arithmetic for dates Python cannot hold (BC, years > 9999)
-
-
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date; `year` is astronomical (1 BC = 0)."""
-    year -= month <= 2
-    era = year // 400
-    yoe = year - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def _civil_from_days(days: int) -> tuple[int, int, int]:
-    days += 719468
-    era = days // 146097
-    doe = days - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + 3 if mp < 10 else mp - 9
-    return yoe + era * 400 + (month <= 2), month, day
+# dates Python cannot hold (BC, years > 9999)
 
 
 def _date_text_from_days(pg_days: int) -> str:
     """Days since 2000-01-01 → PostgreSQL's date text, BC and five-digit years included."""
-    year, month, day = _civil_from_days(pg_days + _UNIX_TO_PG_DAYS)
+    year, month, day = civil_from_days(pg_days + _UNIX_TO_PG_DAYS)
     if year <= 0:
         return f"{1 - year:04d}-{month:02d}-{day:02d} BC"
     return f"{year:04d}-{month:02d}-{day:02d}"
@@ -132,28 +80,6 @@ def _offset_text(offset: timedelta) -> str:
     if minutes:
         return f"{sign}{hours:02d}:{minutes:02d}"
     return f"{sign}{hours:02d}"
-
-
-def interval_text(months: int, days: int, micros: int) -> str:
-    """IntervalStyle 'postgres', as EncodeInterval writes it."""
-    years = abs(months) // 12 * (1 if months >= 0 else -1)
-    parts: list[str] = []
-    is_before = False
-    for value, unit in ((years, "year"), (months - years * 12, "mon"), (days, "day")):
-        if value:
-            plus = "+" if is_before and value > 0 else ""
-            parts.append(f"{plus}{value} {unit}{'' if value == 1 else 's'}")
-            is_before = value < 0
-    if not parts or micros:
-        sign = "-" if micros < 0 else ("+" if is_before else "")
-        hours, rest = divmod(abs(micros), 3_600_000_000)
-        minutes, rest = divmod(rest, 60_000_000)
-        seconds, fraction = divmod(rest, 1_000_000)
-        clock = f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
-        if fraction:
-            clock += f".{fraction:06d}".rstrip("0")
-        parts.append(clock)
-    return " ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +172,7 @@ def timestamptz_text_encoder(zone: tzinfo = UTC, datestyle: str = "ISO, MDY") ->
     from `parse_timezone`) and DateStyle. Naive datetimes count as local time in `zone`."""
     style, order = datestyle_parts(datestyle)
     iso = style == "ISO"
-    fmt = _timestamp_formatter(style, order)
+    fmt = timestamp_formatter(style, order)
     lookup = zone_lookup(zone)
     # The tzinfo protocol cannot express PostgreSQL's offsets of 24 hours and more, nor tell
     # the two readings of an hour that repeats: a PosixZone works on UTC instants instead.
@@ -256,7 +182,7 @@ def timestamptz_text_encoder(zone: tzinfo = UTC, datestyle: str = "ISO, MDY") ->
         """Any instant (microseconds since 1970 UTC), BC and past 9999 included."""
         offset, abbrev = lookup(micros // 1_000_000)
         days, rest = divmod(micros + offset * 1_000_000, _USEC_PER_DAY)
-        year, month, day = _civil_from_days(days)
+        year, month, day = civil_from_days(days)
         seconds, fraction = divmod(rest, 1_000_000)
         minutes, second = divmod(seconds, 60)
         hour, minute = divmod(minutes, 60)
@@ -330,21 +256,6 @@ def _utc_iso_encoder(general: Encoder) -> Encoder:
         return general(value)
 
     return encode
-
-
-def interval_text_encode(value: Any) -> bytes:
-    if type(value) is Interval:
-        return interval_text(value.months, value.days, value.microseconds).encode()
-    if isinstance(value, timedelta):
-        iv = Interval.from_timedelta(value)
-        return interval_text(iv.months, iv.days, iv.microseconds).encode()
-    if isinstance(value, Interval):
-        return interval_text(value.months, value.days, value.microseconds).encode()
-    if isinstance(value, str):
-        return value.encode()
-    if isinstance(value, bytes):
-        return value
-    raise TypeError(f"cannot encode {type(value).__name__} as interval")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,108 +355,6 @@ def timetz_text_decode(data: bytes) -> time | str:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-_UNIT_MICROS = {
-    "microsecond": 1,
-    "millisecond": 1_000,
-    "second": 1_000_000,
-    "minute": 60_000_000,
-    "hour": 3_600_000_000,
-}
-_UNIT_DAYS = {"day": 1, "week": 7}
-_UNIT_MONTHS = {"month": 1, "year": 12, "decade": 120, "century": 1200, "millennium": 12000}
-_UNIT_ALIASES = {
-    "us": "microsecond", "usec": "microsecond", "usecs": "microsecond",
-    "microseconds": "microsecond", "ms": "millisecond", "msec": "millisecond",
-    "msecs": "millisecond", "milliseconds": "millisecond", "s": "second", "sec": "second",
-    "secs": "second", "seconds": "second", "m": "minute", "min": "minute", "mins": "minute",
-    "minutes": "minute", "h": "hour", "hr": "hour", "hrs": "hour", "hours": "hour",
-    "d": "day", "days": "day", "w": "week", "weeks": "week", "mon": "month",
-    "mons": "month", "months": "month", "y": "year", "yr": "year", "yrs": "year",
-    "years": "year", "decades": "decade", "dec": "decade", "decs": "decade",
-    "centuries": "century", "c": "century", "cent": "century", "millennia": "millennium",
-    "mil": "millennium", "mils": "millennium", "millenniums": "millennium",
-}  # fmt: skip
-_INTERVAL_TOKEN = re.compile(
-    r"\s*(?:(?P<clock>[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?)"
-    r"|(?P<num>[+-]?(?:\d+\.?\d*|\.\d+))\s*(?P<unit>[a-z]+)?"
-    r"|(?P<ago>ago)|(?P<at>@))",
-    re.IGNORECASE,
-)
-_ISO_INTERVAL = re.compile(
-    r"(-)?P(?:(-?[\d.]+)Y)?(?:(-?[\d.]+)M)?(?:(-?[\d.]+)W)?(?:(-?[\d.]+)D)?"
-    r"(?:T(?:(-?[\d.]+)H)?(?:(-?[\d.]+)M)?(?:(-?[\d.]+)S)?)?$",
-    re.IGNORECASE,
-)
-
-
-def _add_unit(acc: list[float], amount: float, unit: str) -> None:
-    unit = _UNIT_ALIASES.get(unit, unit)
-    if unit in _UNIT_MONTHS:
-        months = amount * _UNIT_MONTHS[unit]
-        whole = int(months)
-        acc[0] += whole
-        acc[1] += (months - whole) * 30  # fractional months spill into days, as in PostgreSQL
-    elif unit in _UNIT_DAYS:
-        days = amount * _UNIT_DAYS[unit]
-        whole = int(days)
-        acc[1] += whole
-        acc[2] += (days - whole) * _USEC_PER_DAY
-    elif unit in _UNIT_MICROS:
-        acc[2] += amount * _UNIT_MICROS[unit]
-    else:
-        raise ValueError(unit)
-
-
-def _clock_micros(clock: str) -> float:
-    negative = clock.startswith("-")
-    fields = clock.lstrip("+-").split(":")
-    micros = int(fields[0]) * 3_600_000_000 + int(fields[1]) * 60_000_000
-    if len(fields) > 2:
-        micros += round(float(fields[2]) * 1_000_000)
-    return -micros if negative else micros
-
-
-def interval_text_decode(data: bytes) -> Interval:
-    """IntervalStyle postgres / postgres_verbose input, and ISO 8601 'P1Y2M3DT4H5M6S'."""
-    text = data.decode(errors="replace").strip()
-    acc: list[float] = [0, 0, 0]
-    try:
-        iso = _ISO_INTERVAL.match(text)
-        if iso and len(text) > 1:
-            for group, unit in zip(range(2, 9), ("year", "month", "week", "day", "hour",
-                                                 "minute", "second"), strict=True):  # fmt: skip
-                if iso[group]:
-                    _add_unit(acc, float(iso[group]), unit)
-            if iso[1]:
-                acc = [-x for x in acc]
-        else:
-            pos, ago, seen = 0, False, False
-            while pos < len(text):
-                match = _INTERVAL_TOKEN.match(text, pos)
-                if not match or match.end() == pos:
-                    raise ValueError(text)
-                pos = match.end()
-                if match["clock"]:
-                    acc[2] += _clock_micros(match["clock"])
-                elif match["num"]:
-                    number = match["num"]
-                    unit = (match["unit"] or "second").lower()
-                    amount = float(number) if "." in number else int(number)
-                    _add_unit(acc, amount, unit)
-                elif match["ago"]:
-                    ago = True
-                seen = seen or bool(match["clock"] or match["num"])
-            if not seen:
-                raise ValueError(text)
-            if ago:
-                acc = [-x for x in acc]
-    except ValueError:
-        raise invalid_datetime("interval", data) from None
-    days = int(acc[1])
-    micros = round(acc[2] + (acc[1] - days) * _USEC_PER_DAY)
-    return Interval(int(acc[0]), days, micros)
-
-
 # ---------------------------------------------------------------------------------------------
 # binary: dates are int32 days, times and timestamps int64 microseconds, from 2000-01-01
 
@@ -565,7 +374,7 @@ def _pg_days(value: Any, type_name: str) -> int:
     year = int(match[1])
     if match[4]:
         year = 1 - year
-    return _days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
+    return days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
 
 
 def date_binary_encode(value: Any) -> bytes:
@@ -655,7 +464,7 @@ def _timestamp_micros_of_text(text: str, type_name: str) -> int:
     year = int(match[1])
     if match[9]:
         year = 1 - year
-    days = _days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
+    days = days_from_civil(year, int(match[2]), int(match[3])) - _UNIX_TO_PG_DAYS
     clock = (int(match[4] or 0) * 60 + int(match[5] or 0)) * 60 + int(match[6] or 0)
     micros = (days * 86400 + clock) * 1_000_000 + int((match[7] or "0")[:6].ljust(6, "0"))
     zone = match[8]
@@ -729,174 +538,14 @@ def timestamptz_binary_decode(data: bytes) -> datetime | str:
     return _timestamp_from_micros(INT8.unpack(data)[0], UTC)
 
 
-def interval_binary_encode(value: Any) -> bytes:
-    if isinstance(value, timedelta):
-        value = Interval.from_timedelta(value)
-    elif not isinstance(value, Interval):
-        value = interval_text_decode(value if isinstance(value, bytes) else str(value).encode())
-    return INT8.pack(value.microseconds) + INT4.pack(value.days) + INT4.pack(value.months)
-
-
-def interval_binary_decode(data: bytes) -> Interval:
-    if len(data) != 16:
-        raise invalid_binary("interval")
-    micros: int = INT8.unpack_from(data)[0]
-    days: int = INT4.unpack_from(data, 8)[0]
-    months: int = INT4.unpack_from(data, 12)[0]
-    return Interval(months, days, micros)
-
-
 # ---------------------------------------------------------------------------------------------
-# session settings: DateStyle, IntervalStyle (TimeZone lives in pgwire.types.timezones)
+# styled text output: date and timestamp in every DateStyle, timestamptz in any TimeZone
 
-_DATESTYLES = {"ISO": "ISO", "SQL": "SQL", "POSTGRES": "Postgres", "GERMAN": "German"}
-_DATEORDERS = ("MDY", "DMY", "YMD")
-_INTERVALSTYLES = ("postgres", "postgres_verbose", "sql_standard", "iso_8601")
-_SCANNER_SPACE = " \t\n\r\f"
-
-
-def _split_identifiers(text: str) -> list[str] | None:
-    """SplitIdentifierString(text, ','): names, unquoted ones lower-cased; None: bad syntax."""
-    names: list[str] = []
-    pos, length = 0, len(text)
-    while pos < length and text[pos] in _SCANNER_SPACE:
-        pos += 1
-    if pos == length:
-        return names
-    while True:
-        if pos == length:  # a trailing separator
-            return None
-        if text[pos] == '"':
-            chunks: list[str] = []
-            pos += 1
-            while True:
-                end = text.find('"', pos)
-                if end < 0:
-                    return None
-                chunks.append(text[pos:end])
-                if text[end + 1 : end + 2] != '"':
-                    break
-                chunks.append('"')
-                pos = end + 2
-            name = "".join(chunks)
-            pos = end + 1
-        else:
-            start = pos
-            while pos < length and text[pos] != "," and text[pos] not in _SCANNER_SPACE:
-                pos += 1
-            if pos == start:
-                return None
-            name = text[start:pos].translate(_ASCII_LOWER)
-        while pos < length and text[pos] in _SCANNER_SPACE:
-            pos += 1
-        names.append(name)
-        if pos == length:
-            return names
-        if text[pos] != ",":
-            return None
-        pos += 1
-        while pos < length and text[pos] in _SCANNER_SPACE:
-            pos += 1
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def _invalid_parameter(name: str, value: str, detail: str | None = None) -> PgError:
-    return PgError(
-        f'invalid value for parameter "{name}": "{value}"',
-        sqlstate.INVALID_PARAMETER_VALUE,
-        detail=detail,
-    )
-
-
-def parse_datestyle(text: str, current: str = "ISO, MDY", default: str = "ISO, MDY") -> str:
-    """A `SET DateStyle` value, normalised as check_datestyle() does: 'iso' → 'ISO, MDY'.
-
-    A style or an order given alone keeps the other part of `current` (the session's value):
-    'dmy' after 'SQL, MDY' is 'SQL, DMY'. 'German' brings DMY unless an order is given;
-    'European'/'Euro...' mean DMY, 'US'/'NonEuro...' MDY; 'DEFAULT' is `default`.
-    PgError 22023 for unknown words, conflicting parts and bad list syntax.
-    """
-    style, order = datestyle_parts(current)
-    have_style = have_order = False
-    ok = True
-    names = _split_identifiers(text)
-    if names is None:
-        raise _invalid_parameter("DateStyle", text, "List syntax is invalid.")
-    for token in names:
-        upper = token.upper()
-        new_style = new_order = None
-        if upper in ("ISO", "SQL", "GERMAN") or upper.startswith("POSTGRES"):
-            new_style = _DATESTYLES.get(upper, "Postgres")
-        elif upper == "YMD":
-            new_order = "YMD"
-        elif upper == "DMY" or upper.startswith("EURO"):
-            new_order = "DMY"
-        elif upper in ("MDY", "US") or upper.startswith("NONEURO"):
-            new_order = "MDY"
-        elif upper == "DEFAULT":
-            default_style, default_order = datestyle_parts(parse_datestyle(default, current))
-            if not have_style:
-                style = default_style
-            if not have_order:
-                order = default_order
-            continue
-        else:
-            raise _invalid_parameter("DateStyle", text, f'Unrecognized key word: "{token}".')
-        if new_style is not None:
-            if have_style and style != new_style:
-                ok = False
-            style, have_style = new_style, True
-            if new_style == "German" and not have_order:
-                order = "DMY"
-        if new_order is not None:
-            if have_order and order != new_order:
-                ok = False
-            order, have_order = new_order, True
-    if not ok:
-        raise _invalid_parameter("DateStyle", text, 'Conflicting "datestyle" specifications.')
-    return f"{style}, {order}"
-
-
-def datestyle_parts(datestyle: str) -> tuple[str, str]:
-    """A canonical DateStyle ('SQL, DMY') as (style, order); ('ISO', 'MDY') if it is not one."""
-    style, _, order = datestyle.partition(",")
-    style = _DATESTYLES.get(style.strip().upper(), "")
-    order = order.strip().upper()
-    if not style or order not in _DATEORDERS:
-        return "ISO", "MDY"
-    return style, order
-
-
-def parse_intervalstyle(text: str, name: str = "IntervalStyle") -> str:
-    """A `SET IntervalStyle` value, lower-cased; PgError 22023 (naming the parameter as the
-    client spelled it, like PostgreSQL) for anything but the four styles."""
-    value = text.lower()
-    if value not in _INTERVALSTYLES:
-        raise PgError(
-            f'invalid value for parameter "{name}": "{text}"',
-            sqlstate.INVALID_PARAMETER_VALUE,
-            hint=f"Available values: {', '.join(_INTERVALSTYLES)}.",
-        )
-    return value
-
-
-# ---------------------------------------------------------------------------------------------
-# styled text output: EncodeDateOnly, EncodeDateTime, EncodeInterval for every style
-
-_MONTH_ABBREV = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # fmt: skip
-_DAY_ABBREV = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 _MAXTZLEN = 10  # time zone abbreviations print at most this long
 _SECOND = timedelta(seconds=1)
 _MICROSECOND = timedelta(microseconds=1)
 _UNIX_EPOCH = datetime(1970, 1, 1)
 _UNIX_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
-
-DateFormatter = Callable[[int, int, int], str]
-# (astronomical year, month, day, hour, minute, second, microsecond, zone text or None)
-TimestampFormatter = Callable[[int, int, int, int, int, int, int, "str | None"], str]
 
 
 @functools.lru_cache(maxsize=512)
@@ -924,84 +573,6 @@ def _localize(value: datetime, zone: tzinfo) -> datetime:
     return (value - offset if offset else value).replace(tzinfo=UTC)
 
 
-def _clock(hour: int, minute: int, second: int, micro: int) -> str:
-    if micro:
-        return f"{hour:02d}:{minute:02d}:{second:02d}.{micro:06d}".rstrip("0")
-    return f"{hour:02d}:{minute:02d}:{second:02d}"
-
-
-def _weekday(year: int, month: int, day: int) -> str:
-    return _DAY_ABBREV[(_days_from_civil(year, month, day) + 4) % 7]  # 1970-01-01: Thursday
-
-
-def _date_formatter(style: str, order: str) -> DateFormatter:
-    """EncodeDateOnly: the year is astronomical (0 = 1 BC); YMD prints as MDY but in ISO."""
-    dmy = order == "DMY"
-    if style == "ISO":
-        return _date_text_from_fields
-    if style == "German" or (dmy and style in ("SQL", "Postgres")):
-        sep = {"German": ".", "SQL": "/", "Postgres": "-"}[style]
-
-        def day_first(year: int, month: int, day: int) -> str:
-            if year > 0:
-                return f"{day:02d}{sep}{month:02d}{sep}{year:04d}"
-            return f"{day:02d}{sep}{month:02d}{sep}{1 - year:04d} BC"
-
-        return day_first
-    sep = "/" if style == "SQL" else "-"
-
-    def month_first(year: int, month: int, day: int) -> str:
-        if year > 0:
-            return f"{month:02d}{sep}{day:02d}{sep}{year:04d}"
-        return f"{month:02d}{sep}{day:02d}{sep}{1 - year:04d} BC"
-
-    return month_first
-
-
-def _date_text_from_fields(year: int, month: int, day: int) -> str:
-    if year > 0:
-        return f"{year:04d}-{month:02d}-{day:02d}"
-    return f"{1 - year:04d}-{month:02d}-{day:02d} BC"
-
-
-def _timestamp_formatter(style: str, order: str) -> TimestampFormatter:
-    """EncodeDateTime. The zone text is the numeric offset for ISO, else the abbreviation."""
-    dmy = order == "DMY"
-    if style == "ISO":
-
-        def iso(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int,
-                zone: str | None) -> str:  # fmt: skip
-            year = y if y > 0 else 1 - y
-            text = f"{year:04d}-{mo:02d}-{d:02d} {_clock(h, mi, s, us)}{zone or ''}"
-            return text if y > 0 else text + " BC"
-
-        return iso
-    if style == "Postgres":
-
-        def postgres(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int,
-                     zone: str | None) -> str:  # fmt: skip
-            year = y if y > 0 else 1 - y
-            month = _MONTH_ABBREV[mo - 1]
-            day = f"{d:02d} {month}" if dmy else f"{month} {d:02d}"
-            text = f"{_weekday(y, mo, d)} {day} {_clock(h, mi, s, us)} {year:04d}"
-            if zone is not None:
-                text += " " + zone
-            return text if y > 0 else text + " BC"
-
-        return postgres
-    date_text = _date_formatter(style, order)
-
-    def sql_or_german(y: int, mo: int, d: int, h: int, mi: int, s: int, us: int,
-                      zone: str | None) -> str:  # fmt: skip
-        day = date_text(y if y > 0 else 1 - y, mo, d)
-        text = f"{day} {_clock(h, mi, s, us)}"
-        if zone is not None:
-            text += " " + zone
-        return text if y > 0 else text + " BC"
-
-    return sql_or_german
-
-
 def _date_fields(text: str) -> tuple[int, int, int] | None:
     """'0045-03-15 BC' (or DuckDB's '0045-03-15 (BC)') → (-44, 3, 15); None: not a date."""
     match = _DATE_RE.match(_bc(text).strip())
@@ -1026,7 +597,7 @@ def date_text_encoder(datestyle: str = "ISO, MDY") -> Encoder:
     style, order = datestyle_parts(datestyle)
     if style == "ISO":
         return date_text_encode
-    fmt = _date_formatter(style, order)
+    fmt = date_formatter(style, order)
 
     def encode(value: Any) -> bytes:
         if isinstance(value, date):
@@ -1046,7 +617,7 @@ def timestamp_text_encoder(datestyle: str = "ISO, MDY") -> Encoder:
     style, order = datestyle_parts(datestyle)
     if style == "ISO":
         return timestamp_text_encode
-    fmt = _timestamp_formatter(style, order)
+    fmt = timestamp_formatter(style, order)
 
     def encode(value: Any) -> bytes:
         if isinstance(value, datetime):
@@ -1060,148 +631,6 @@ def timestamp_text_encoder(datestyle: str = "ISO, MDY") -> Encoder:
         if isinstance(value, bytes):
             return value
         raise TypeError(f"cannot encode {type(value).__name__} as timestamp")
-
-    return encode
-
-
-def _seconds_text(second: int, fraction: int, zero_pad: bool) -> str:
-    """AppendSeconds: |second| (two digits when `zero_pad`), then .fraction without zeros."""
-    text = f"{abs(second):02d}" if zero_pad else str(abs(second))
-    if fraction:
-        text += f".{abs(fraction):06d}".rstrip("0")
-    return text
-
-
-def _trunc_divmod(value: int, divisor: int) -> tuple[int, int]:
-    """C's division: quotient towards zero, remainder with the dividend's sign."""
-    quotient = abs(value) // divisor
-    if value < 0:
-        return -quotient, value + quotient * divisor
-    return quotient, value - quotient * divisor
-
-
-def _interval_fields(months: int, micros: int) -> tuple[int, int, int, int, int, int]:
-    """interval2itm: year, month, hour, minute, second, microsecond, each with its sign."""
-    year, month = _trunc_divmod(months, 12)
-    hour, rest = _trunc_divmod(micros, 3_600_000_000)
-    minute, rest = _trunc_divmod(rest, 60_000_000)
-    second, fraction = _trunc_divmod(rest, 1_000_000)
-    return year, month, hour, minute, second, fraction
-
-
-def interval_text_sql_standard(months: int, days: int, micros: int) -> str:
-    """IntervalStyle 'sql_standard': '1-2', '3 4:05:06', '-1-2', '+1-2 +3 +4:05:06'."""
-    year, month, hour, minute, second, fraction = _interval_fields(months, micros)
-    has_negative = months < 0 or days < 0 or micros < 0
-    has_positive = months > 0 or days > 0 or micros > 0
-    if not has_negative and not has_positive:
-        return "0"
-    standard = not (has_negative and has_positive) and not (months and (days or micros))
-    if not standard:
-        year_sign = "-" if year < 0 or month < 0 else "+"
-        day_sign = "-" if days < 0 else "+"
-        time_sign = "-" if micros < 0 else "+"
-        return (
-            f"{year_sign}{abs(year)}-{abs(month)} {day_sign}{abs(days)} "
-            f"{time_sign}{abs(hour)}:{abs(minute):02d}:{_seconds_text(second, fraction, True)}"
-        )
-    sign = ""
-    if has_negative:
-        sign = "-"
-        year, month, days, hour, minute = -year, -month, -days, -hour, -minute
-    if months:
-        return f"{sign}{year}-{month}"
-    clock = f"{hour}:{minute:02d}:{_seconds_text(second, fraction, True)}"
-    return f"{sign}{days} {clock}" if days else f"{sign}{clock}"
-
-
-def interval_text_iso_8601(months: int, days: int, micros: int) -> str:
-    """IntervalStyle 'iso_8601': 'P1Y2M3DT4H5M6.5S', 'PT0S'."""
-    if not months and not days and not micros:
-        return "PT0S"
-    year, month, hour, minute, second, fraction = _interval_fields(months, micros)
-    parts = ["P"]
-    for value, unit in ((year, "Y"), (month, "M"), (days, "D")):
-        if value:
-            parts.append(f"{value}{unit}")
-    if micros:
-        parts.append("T")
-        for value, unit in ((hour, "H"), (minute, "M")):
-            if value:
-                parts.append(f"{value}{unit}")
-        if second or fraction:
-            sign = "-" if second < 0 or fraction < 0 else ""
-            parts.append(f"{sign}{_seconds_text(second, fraction, False)}S")
-    return "".join(parts)
-
-
-def interval_text_postgres_verbose(months: int, days: int, micros: int) -> str:
-    """IntervalStyle 'postgres_verbose': '@ 1 year 2 mons 3 days 4 hours 5 mins 6.5 secs',
-    '@ 1 day -2 hours ago' (the first nonzero field's sign becomes 'ago')."""
-    year, month, hour, minute, second, fraction = _interval_fields(months, micros)
-    parts = ["@"]
-    is_zero, is_before = True, False
-    for value, unit in ((year, "year"), (month, "mon"), (days, "day"), (hour, "hour"),
-                        (minute, "min")):  # fmt: skip
-        if not value:
-            continue
-        if is_zero:
-            is_before = value < 0
-            value = abs(value)
-        elif is_before:
-            value = -value
-        parts.append(f" {value} {unit}{'' if value == 1 else 's'}")
-        is_zero = False
-    if second or fraction:
-        sign = ""
-        if second < 0 or (second == 0 and fraction < 0):
-            if is_zero:
-                is_before = True
-            elif not is_before:
-                sign = "-"
-        elif is_before:
-            sign = "-"
-        plural = "s" if abs(second) != 1 or fraction else ""
-        parts.append(f" {sign}{_seconds_text(second, fraction, False)} sec{plural}")
-        is_zero = False
-    if is_zero:
-        parts.append(" 0")
-    if is_before:
-        parts.append(" ago")
-    return "".join(parts)
-
-
-_INTERVAL_STYLE_TEXT: dict[str, Callable[[int, int, int], str]] = {
-    "postgres": interval_text,
-    "postgres_verbose": interval_text_postgres_verbose,
-    "sql_standard": interval_text_sql_standard,
-    "iso_8601": interval_text_iso_8601,
-}
-
-
-def interval_text_encoder(intervalstyle: str = "postgres") -> Encoder:
-    """The interval text encoder for an IntervalStyle."""
-    style = intervalstyle.lower()
-    if style not in _INTERVAL_STYLE_TEXT or style == "postgres":
-        return interval_text_encode
-    text_of = _INTERVAL_STYLE_TEXT[style]
-
-    def encode(value: Any) -> bytes:
-        interval: Interval
-        if type(value) is Interval or isinstance(value, Interval):
-            interval = value
-        elif isinstance(value, timedelta):
-            interval = Interval.from_timedelta(value)
-        elif isinstance(value, str):
-            try:
-                interval = interval_text_decode(value.encode())
-            except PgError:
-                return value.encode()
-        elif isinstance(value, bytes):
-            return value
-        else:
-            raise TypeError(f"cannot encode {type(value).__name__} as interval")
-        return text_of(interval.months, interval.days, interval.microseconds).encode()
 
     return encode
 
@@ -1221,16 +650,11 @@ def _timestamptz_for(formats: TextFormats) -> Encoder:
     return timestamptz_text_encoder(session_zone(formats.timezone), formats.datestyle)
 
 
-def _interval_for(formats: TextFormats) -> Encoder:
-    return interval_text_encoder(formats.intervalstyle)
-
-
 def register(reg: TypeRegistry) -> None:
     styled: dict[int, Callable[[TextFormats], Encoder]] = {
         oids.DATE: _date_for,
         oids.TIMESTAMP: _timestamp_for,
         oids.TIMESTAMPTZ: _timestamptz_for,
-        oids.INTERVAL: _interval_for,
     }  # time and timetz print the same whatever the settings
     for oid, name, size, array_oid, text, binary, aliases in (
         (oids.DATE, "date", 4, oids.DATE_ARRAY, (date_text_encode, date_text_decode),
@@ -1245,9 +669,6 @@ def register(reg: TypeRegistry) -> None:
         (oids.TIMESTAMPTZ, "timestamptz", 8, oids.TIMESTAMPTZ_ARRAY,
          (timestamptz_text_encode, timestamptz_text_decode),
          (timestamptz_binary_encode, timestamptz_binary_decode), ("timestamp with time zone",)),
-        (oids.INTERVAL, "interval", 16, oids.INTERVAL_ARRAY,
-         (interval_text_encode, interval_text_decode),
-         (interval_binary_encode, interval_binary_decode), ()),
     ):  # fmt: skip
         reg.register(
             TypeInfo(

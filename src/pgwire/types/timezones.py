@@ -30,6 +30,7 @@ from pathlib import Path
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
+from pgwire.types.interval import interval_text_decode
 
 ZoneLookup = Callable[[int], tuple[int, str]]
 
@@ -473,8 +474,6 @@ def _fixed_offset(text: str, gmtoffset: int, detail: str) -> tuple[tzinfo, str]:
 
 def _interval_offset(text: str) -> tuple[tzinfo, str]:
     """INTERVAL 'value': months and days are not allowed, the rest is the offset east."""
-    from pgwire.types.datetime import interval_text_decode
-
     rest = text[8:].lstrip(" \t\n\v\f\r")
     if not rest.startswith("'") or rest.find("'", 1) != len(rest) - 1:
         raise _invalid(text)
