@@ -17,6 +17,8 @@ from typing import Any
 
 from pgwire.types import oids
 from pgwire.types._util import invalid_binary
+from pgwire.types.adapt import text_of
+from pgwire.types.numeric import float8_text_encode, numeric_text_encode
 from pgwire.types.registry import TypeInfo, TypeRegistry, registry
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
@@ -44,14 +46,10 @@ def _to_json(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         if math.isfinite(value):
-            from pgwire.types.numeric import float8_text_encode
-
             return float8_text_encode(value).decode()
         return '"NaN"' if math.isnan(value) else ('"Infinity"' if value > 0 else '"-Infinity"')
     if isinstance(value, Decimal):
         if value.is_finite():
-            from pgwire.types.numeric import numeric_text_encode
-
             return numeric_text_encode(value).decode()
         return _dumps(str(value))
     if isinstance(value, dict):
@@ -61,16 +59,12 @@ def _to_json(value: Any) -> str:
         return "[" + ", ".join(_to_json(v) for v in value) + "]"
     if isinstance(value, datetime | date | time):
         return _dumps(value.isoformat())
-    from pgwire.types.adapt import text_of  # late: adapt imports every family
-
     return _dumps(text_of(value).decode())
 
 
 def _key_text(key: Any) -> str:
     if isinstance(key, str):
         return key
-    from pgwire.types.adapt import text_of
-
     return text_of(key).decode()
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from pgwire.types import oids
 from pgwire.types._util import invalid_input
+from pgwire.types.adapt import text_of
 from pgwire.types.registry import TypeInfo, TypeRegistry, registry
 
 
@@ -28,8 +29,6 @@ def _text_encode_other(value: Any) -> bytes:
         return value.encode()
     if isinstance(value, bytes):
         return value
-    from pgwire.types.adapt import text_of  # late: adapt imports every family
-
     return text_of(value)
 
 
