@@ -138,6 +138,58 @@ def test_bad_row_rejected_like_postgres(
     assert 'CONTEXT:  COPY bad1, line 3, column b: "abc"' in errors["pgwire"]
 
 
+# COPY FROM data whose line ending is decided past a quoted CR or LF (CSV), or not (text).
+LINE_ENDINGS: list[tuple[bytes, str]] = [
+    (b'1,"a\rb"\n2,c\n', "(FORMAT csv)"),
+    (b'1,"a\r\nb"\n2,c\n', "(FORMAT csv)"),
+    (b'1,"a\nb"\r\n2,"c\rd"\r\n', "(FORMAT csv)"),
+    (b'1,"a\r\nb"\r2,"\n"\r', "(FORMAT csv)"),
+    (b'1,"\r"', "(FORMAT csv)"),
+    (b'1,"a\\"\r"\n2,b\n', "(FORMAT csv, ESCAPE '\\')"),
+    (b"1,'a\\'\r'\n2,'\"'\n", "(FORMAT csv, QUOTE '''', ESCAPE '\\')"),
+    (b"1,'a\rb'\n2,'\"'\n", "(FORMAT csv, QUOTE '''')"),
+    (b'a,"b\n"\r\n1,x\r\n', "(FORMAT csv, HEADER)"),
+    (b'"a\rb",b\n1,x\n', "(FORMAT csv, HEADER)"),
+    (b'1,x\n2,"y"\rz\n', "(FORMAT csv)"),
+    (b'1,"\n"\r\n2,"y"\nz\r\n', "(FORMAT csv)"),
+    (b'1\t"a\rb"\n', ""),
+    (b'1\t"a\nb"\r\n2\tc\r\n', ""),
+]
+
+
+@pytest.mark.parametrize(
+    ("index", "data", "options"), [(i, *c) for i, c in enumerate(LINE_ENDINGS)]
+)
+def test_line_endings_like_postgres(
+    duckdb_server: ServerProcess,
+    postgres15: TempPostgres,
+    pg_schema: str,
+    index: int,
+    data: bytes,
+    options: str,
+) -> None:
+    outcomes = []
+    for dsn, schema in ((duckdb_server.conninfo(), ""), (postgres15.dsn, f"{pg_schema}.")):
+        table = f"eol{index}"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"create table {schema}{table} (a int, b text)")
+            try:
+                with (
+                    conn.cursor() as cur,
+                    cur.copy(f"COPY {schema}{table} FROM STDIN {options}") as copy,
+                ):
+                    for i in range(len(data)):  # a CopyData message per byte
+                        copy.write(data[i : i + 1])
+            except psycopg.Error as exc:
+                diag = exc.diag
+                outcomes.append(("error", diag.sqlstate, diag.message_primary, diag.context))
+                continue
+            rows = conn.execute(f"select a, b from {schema}{table} order by a").fetchall()
+            outcomes.append(("rows", rows))
+    ours, theirs = outcomes
+    assert ours == theirs
+
+
 COMPARED = """
     SELECT * FROM (VALUES
         (1, 'tab\there', 1.5::float8, true, DATE '2024-02-29', 12.50::numeric(10,2), -7::int8),

@@ -210,6 +210,78 @@ def test_csv_errors() -> None:
     assert err.message == "unquoted carriage return found in data"
 
 
+# The line ending is decided by the first CR or LF outside quotes: one in a quoted field of the
+# first row is data, whatever the data's line ending turns out to be.
+QUOTED_LINE_ENDINGS: list[tuple[bytes, dict[str, Any], list[tuple[Any, ...]]]] = [
+    (b'1,"a\rb"\n2,c\n', {}, [(1, "a\rb"), (2, "c")]),
+    (b'1,"a\r\nb"\n2,c\n', {}, [(1, "a\r\nb"), (2, "c")]),
+    (b'1,"a\nb"\r\n2,"c\rd"\r\n', {}, [(1, "a\nb"), (2, "c\rd")]),
+    (b'1,"a\r\nb"\r2,"\n"\r', {}, [(1, "a\r\nb"), (2, "\n")]),
+    (b'1,"\r"', {}, [(1, "\r")]),  # no line ending at all: CopyDone ends the line
+    (b'1,"say ""\r"""\n2,"\n"\n', {}, [(1, 'say "\r"'), (2, "\n")]),
+    (b'1,"a\\"\r"\n2,b\n', {"escape": "\\"}, [(1, 'a"\r'), (2, "b")]),
+    (b'1,"a\\\\"\r\n2,"\\"\n"\r\n', {"escape": "\\"}, [(1, "a\\"), (2, '"\n')]),
+    (b"1,'a\rb'\n2,'\"'\n", {"quote": "'", "escape": "'"}, [(1, "a\rb"), (2, '"')]),
+    (b"1,'a\\'\r'\n2,'\"'\n", {"quote": "'", "escape": "\\"}, [(1, "a'\r"), (2, '"')]),
+    (b'a,"b\n"\r\n1,x\r\n', {"header": True}, [(1, "x")]),
+    (b'"a\rb",b\n1,x\n', {"header": True}, [(1, "x")]),
+]
+
+
+@pytest.mark.parametrize("step", [0, 1, 2, 3, 1000])
+@pytest.mark.parametrize(("data", "options", "rows"), QUOTED_LINE_ENDINGS)
+def test_csv_quoted_line_ending_in_first_row(
+    data: bytes, options: dict[str, Any], rows: list[tuple[Any, ...]], step: int
+) -> None:
+    assert read(data, format="csv", step=step, **options) == rows
+
+
+def test_csv_quoted_carriage_return_round_trip() -> None:
+    rows = [(None, "\r", None, None), (None, None, None, None)]
+    data = write(rows, ROUND_COLUMNS, format="csv")
+    assert data == b',"\r",,\n,,,\n'
+    for step in (0, 1, 2, 3):
+        assert read(data, ROUND_COLUMNS, step=step, format="csv") == rows
+
+
+def test_csv_header_with_quoted_line_endings() -> None:
+    cols = [CopyColumn("a\r\nb", oids.INT4), CopyColumn("b", oids.TEXT)]
+    data = b'"a\r\nb",b\n1,x\n'
+    for step in (0, 1, 2, 3):
+        assert read(data, cols, step=step, format="csv", header="match") == [(1, "x")]
+    err = error(b'"a\nb",c\n1,x\n', cols, format="csv", header="match")
+    assert (
+        err.message == 'column name mismatch in header line field 1: got "a\nb", expected "a\r\nb"'
+    )
+    # Without MATCH the header line is not parsed: even an unterminated quote goes unnoticed.
+    assert read(b'"a,b\n', format="csv", header=True) == []
+
+
+def test_csv_unquoted_line_endings_in_quoted_lines() -> None:
+    err = error(b'1,2,x\n3,4,"y"\rz\n', format="csv")
+    assert err.message == "unquoted carriage return found in data"
+    assert err.where == "COPY t, line 2"
+    err = error(b'1,2,"\r"\n3,4,"y"\r\n', format="csv")
+    assert err.message == "unquoted carriage return found in data"
+    assert err.where == "COPY t, line 2"
+    err = error(b'1,2,"\n"\r\n3,4,"y"\nz\r\n', format="csv")
+    assert err.message == "unquoted newline found in data"
+    assert err.where == "COPY t, line 2"
+    err = error(b'"\r",b\n1,2,"x"\rz\n', format="csv", header=True)
+    assert err.where == "COPY t, line 2"
+    assert err.message == "unquoted carriage return found in data"
+
+
+def test_text_first_line_ending_decides_whatever_the_quotes() -> None:
+    # Quotes mean nothing in text: the first CR or LF decides the line ending.
+    err = error(b'1\t2\t"a\rb"\n', format="text")
+    assert err.message == "literal newline found in data"
+    assert err.where == "COPY t, line 2"
+    err = error(b'1\t2\t"a\nb"\r\n', format="text")
+    assert err.message == "literal carriage return found in data"
+    assert err.where == "COPY t, line 2"
+
+
 # ---------------------------------------------------------------------------------------------
 # binary
 

@@ -8,7 +8,9 @@ PostgreSQL's three COPY formats, byte for byte (PostgreSQL 15's copyfromparse.c/
   data.
 - **csv**: fields split by a delimiter (`,`), quoted with `"` where needed (a quote inside
   doubled, or preceded by ESCAPE); NULL is an unquoted empty field by default; a quoted field
-  may hold newlines; `\\.` alone on a line ends the data.
+  may hold CRs and newlines, so the first CR or LF outside quotes decides the line ending (as
+  in text), and one outside quotes that is not such a line ending is an error; `\\.` alone on
+  a line ends the data.
 - **binary**: the `PGCOPY\\n\\377\\r\\n\\0` signature, int32 flags, int32 header extension
   length, then per row an int16 field count and per field an int32 length (-1: NULL) and the
   type's binary representation; an int16 -1 trailer.
@@ -290,17 +292,27 @@ class _LineReader(CopyReader):
         return self._chunk(buf, final=True)
 
     def _detect_eol(self, buf: bytes, final: bool) -> bytes | None:
+        """The line ending of the data, from the first CR or LF that ends a line in `buf`
+        (the data so far); None while undecided."""
+        at = self._first_eol(buf)
+        if at < 0:
+            if not final:
+                return None
+            self._eol = b"\n"
+        elif buf[at] == 0x0D:  # \r
+            if at + 1 >= len(buf) and not final:
+                return None  # a lone \r so far: \r\n or \r?
+            self._eol = b"\r\n" if buf[at + 1 : at + 2] == b"\n" else b"\r"
+        else:
+            self._eol = b"\n"
+        return self._eol
+
+    def _first_eol(self, buf: bytes) -> int:
+        """Where the first CR or LF that ends a line is in `buf`, -1 if none yet. In text a
+        raw CR or LF always ends a line; CSV overrides this to skip quoted ones."""
         nl = buf.find(b"\n")
         cr = buf.find(b"\r")
-        if cr >= 0 and (nl < 0 or cr < nl):
-            if cr + 1 >= len(buf) and not final:
-                return None  # a lone \r so far: \r\n or \r?
-            self._eol = b"\r\n" if buf[cr + 1 : cr + 2] == b"\n" else b"\r"
-        elif nl >= 0 or final:
-            self._eol = b"\n"
-        else:
-            return None
-        return self._eol
+        return nl if cr < 0 or 0 <= nl < cr else cr
 
     def _chunk(self, chunk: bytes, final: bool) -> list[Row]:
         """Rows of `chunk`, which ends with a line ending (its last byte)."""
@@ -591,6 +603,69 @@ class CsvReader(_LineReader):
         self._token = re.compile(
             b"|".join(re.escape(s) for s in sorted(specials, key=len, reverse=True))
         )
+        # Where the search for the first line ending stopped, and whether inside quotes.
+        self._eol_token = re.compile(b"[" + re.escape(self.quote) + b"\r\n]")
+        self._scan_pos = 0
+        self._scan_quoted = False
+
+    def _first_eol(self, buf: bytes) -> int:
+        """The first CR or LF outside quotes, as PostgreSQL decides the line ending: one in a
+        quoted field is data. `buf` only grows at its end until the line ending is known, so
+        a search that runs out of data carries on from where it stopped."""
+        first = super()._first_eol(buf)
+        if buf.find(self.quote, 0, first if first >= 0 else len(buf)) < 0:
+            return first  # no quote before it: the common case
+        at, self._scan_pos, self._scan_quoted = self._unquoted_crlf(
+            buf, self._scan_pos, self._scan_quoted
+        )
+        return at
+
+    def _unquoted_crlf(self, buf: bytes, pos: int, quoted: bool) -> tuple[int, int, bool]:
+        """The first CR or LF outside quotes in `buf` from `pos` (`quoted`: inside quotes
+        there), -1 if none; and where the search stopped, and whether inside quotes then."""
+        quote, escape = self.quote, self.escape
+        n = len(buf)
+        while pos < n:
+            if quoted:
+                end = buf.find(quote, pos)
+                if escape != quote:
+                    esc = buf.find(escape, pos, end if end >= 0 else n)
+                    if esc >= 0:
+                        # The escape and the byte after it: a quote or escape it escapes,
+                        # or another byte, which cannot matter here.
+                        pos = esc + 2
+                        continue
+                if end < 0:
+                    return -1, n, True
+                quoted = False
+                pos = end + 1
+                continue
+            match = self._eol_token.search(buf, pos)
+            if match is None:
+                return -1, n, False
+            pos = match.start()
+            if match.group() != quote:
+                return pos, pos, False
+            quoted = True
+            pos += 1
+        return -1, pos, quoted
+
+    def _check_line_ending(self, line: bytes) -> None:
+        """A line (its ending removed) may hold CR and LF only inside quoted fields."""
+        # Line endings left in a logical line were inside quotes: only other CRs and LFs
+        # need the search.
+        eol = self._eol
+        if eol == b"\n":
+            if b"\r" not in line:
+                return
+        elif eol == b"\r":
+            if b"\n" not in line:
+                return
+        elif line.count(b"\r") == line.count(b"\n") == line.count(b"\r\n"):
+            return
+        at, _pos, _quoted = self._unquoted_crlf(line, 0, False)
+        if at >= 0:
+            raise self._line_ending_error(line, newline=line[at] == 0x0A)
 
     def _special(self, chunk: bytes) -> bool:
         return self.quote in chunk or b"\\." in chunk or self._forced
@@ -600,7 +675,8 @@ class CsvReader(_LineReader):
 
     def _header_line(self, line: bytes) -> None:
         self._check_line_ending(line)
-        self._check_header([v for v, _quoted in self._parse(line)])
+        if self.header == "match":  # otherwise PostgreSQL does not parse the header line
+            self._check_header([v for v, _quoted in self._parse(line)])
 
     def _logical_lines(self, chunk: bytes, final: bool) -> list[bytes]:
         """Split into lines; a line ending inside a quoted field does not end the line."""
@@ -726,8 +802,7 @@ class CsvReader(_LineReader):
             if line == b"\\.":
                 self.ended = True
                 break
-            if self.quote not in line:
-                self._check_line_ending(line)
+            self._check_line_ending(line)
             parsed = self._parse(line)
             fields: list[bytes | None] = []
             for index, (value, _quoted) in enumerate(parsed):
