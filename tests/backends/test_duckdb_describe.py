@@ -1,5 +1,5 @@
 """Describing statements on DuckDB without running them: `DuckDBSession.describe` and the
-parameter-type inference of `pgwire.backends.duckdb_params`."""
+parameter-type inference of `pgwire.backends.sqlparams`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ duckdb = pytest.importorskip("duckdb")
 
 from pgwire import sqlstate  # noqa: E402
 from pgwire.backends.duckdb import DuckDBHandler, DuckDBSession  # noqa: E402
-from pgwire.backends.duckdb_params import (  # noqa: E402
+from pgwire.backends.sqlparams import (  # noqa: E402
     infer_parameter_types,
     returning_query,
     splice,

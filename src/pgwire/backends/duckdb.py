@@ -15,7 +15,7 @@ Results stream in batches from DuckDB's streaming result. Column types map to Po
 
 Describe (asyncpg, JDBC) is answered without running the statement: result columns from
 DuckDB's binder (`DESCRIBE <query>`), parameter types from the SQL where PostgreSQL would infer
-them from a column (`col = $1`, `INSERT ... VALUES ($1)`, `LIMIT $1`; see `duckdb_params`).
+them from a column (`col = $1`, `INSERT ... VALUES ($1)`, `LIMIT $1`; see `sqlparams`).
 Other untyped parameters are reported as text, as PostgreSQL does when it cannot tell.
 
 Known differences from PostgreSQL:
@@ -47,8 +47,8 @@ import duckdb
 from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.catalog.duckdb_source import DuckDBCatalog
-from pgwire.backends.duckdb_params import Spliced, infer_parameter_types, returning_query, splice
 from pgwire.backends.offloop import run_interruptible
+from pgwire.backends.sqlparams import Spliced, infer_parameter_types, returning_query, splice
 from pgwire.errors import PgError
 from pgwire.handler import (
     Column,
@@ -794,7 +794,7 @@ class DuckDBSession(Handler):
         """Parameter and result types of `sql`, from DuckDB's binder: nothing runs.
 
         Parameters left 0 by the client are inferred from their context where it is clear
-        (see `duckdb_params`). Result columns come from `DESCRIBE <query>` with each parameter
+        (see `sqlparams`). Result columns come from `DESCRIBE <query>` with each parameter
         replaced by a NULL cast as the execute path casts its value; for INSERT/UPDATE/DELETE
         ... RETURNING from a SELECT of the RETURNING list. Errors are those running the
         statement would give (42P01, 42601, ...). None where DuckDB cannot tell (PRAGMA,

@@ -61,7 +61,6 @@ from urllib.parse import quote
 
 from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
-from pgwire.backends.duckdb_params import infer_parameter_types
 from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sqlite_sql import STAR, Translation, translate
 from pgwire.backends.sqlite_types import (
@@ -73,6 +72,7 @@ from pgwire.backends.sqlite_types import (
     to_sqlite,
     type_of_value,
 )
+from pgwire.backends.sqlparams import infer_parameter_types
 from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, parameter_count, transaction_verb
@@ -504,7 +504,7 @@ class SQLiteSession(Handler):
         them for a view's columns: the query is made a temporary view for a moment), then
         from the query itself, else text; the execute path then keeps them. Parameters left
         0 by the client take the type of the column they are compared with or inserted into
-        (see `duckdb_params.infer_parameter_types`). Errors are those running it would give.
+        (see `sqlparams.infer_parameter_types`). Errors are those running it would give.
         """
         if is_catalog_query(sql):
             return None  # the library learns a catalog query's columns by running it
