@@ -13,7 +13,7 @@ import pytest
 duckdb = pytest.importorskip("duckdb")
 
 from pgwire import sqlstate  # noqa: E402
-from pgwire.backends.duckdb import (  # noqa: E402
+from pgwire.backends.duckdb.session import (  # noqa: E402
     DuckDBHandler,
     DuckDBSession,
     command_tag_for,

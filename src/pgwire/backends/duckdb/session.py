@@ -46,7 +46,7 @@ import duckdb
 
 from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
-from pgwire.backends.catalog.duckdb_source import DuckDBCatalog
+from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sqlparams import Spliced, infer_parameter_types, returning_query, splice
 from pgwire.errors import PgError
