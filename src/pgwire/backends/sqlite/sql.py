@@ -40,7 +40,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
-from pgwire.backends.sqlite_types import PgType, declared_type
+from pgwire.backends.sqlite.types import PgType, declared_type
 from pgwire.backends.sqlparams import returning_query, tokenize
 from pgwire.errors import PgError
 from pgwire.types import oids

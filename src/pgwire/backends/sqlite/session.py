@@ -13,12 +13,12 @@ runs in autocommit mode, `isolation_level=None`), SAVEPOINTs are SQLite's own. S
 runs in a thread pool, never on the event loop (sqlite3 releases the GIL while SQLite runs);
 a connection is used by one thread at a time, and a cancel request interrupts it.
 
-PostgreSQL SQL is translated for SQLite by sqlglot (see `sqlite_sql`), `$n` parameters are
+PostgreSQL SQL is translated for SQLite by sqlglot (see `sql`), `$n` parameters are
 bound by position, and column types come from the declared types SQLite keeps, then from
-the query, then from the values (see `sqlite_types`). SQLite errors map to SQLSTATEs
+the query, then from the values (see `types`). SQLite errors map to SQLSTATEs
 (`to_pg_error`). Catalog queries (pg_catalog, information_schema, version(), ::regclass, ...)
 go to the shared emulation (`pgwire.backends.catalog`), fed from SQLite's own catalog as the
-session sees it (`sqlite_catalog`); it needs the duckdb package, which runs it.
+session sees it (`catalog`); it needs the duckdb package, which runs it.
 
 Concurrency: SQLite has one writer at a time. A session that must wait for another's write
 transaction waits up to `busy_timeout` seconds, then fails with 55P03 (lock_not_available);
@@ -62,8 +62,8 @@ from urllib.parse import quote
 from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.offloop import run_interruptible
-from pgwire.backends.sqlite_sql import STAR, Translation, translate
-from pgwire.backends.sqlite_types import (
+from pgwire.backends.sqlite.sql import STAR, Translation, translate
+from pgwire.backends.sqlite.types import (
     Converter,
     PgType,
     convert_rows,
@@ -775,7 +775,7 @@ class SQLiteSession(Handler):
         return await self._run(self._snapshot)
 
     def _snapshot(self) -> Snapshot:
-        from pgwire.backends.sqlite_catalog import read_snapshot
+        from pgwire.backends.sqlite.catalog import read_snapshot
 
         key = (
             tuple(
