@@ -16,10 +16,10 @@ from pgwire import sqlstate  # noqa: E402
 from pgwire.backends.duckdb import (  # noqa: E402
     DuckDBHandler,
     DuckDBSession,
-    command_tag_for,
     pg_type,
     to_pg_error,
 )
+from pgwire.backends.duckdb.tags import command_tag_for  # noqa: E402
 from pgwire.errors import PgError  # noqa: E402
 from pgwire.handler import Command, Rows, SessionInfo  # noqa: E402
 from pgwire.types import Interval, oids, registry  # noqa: E402

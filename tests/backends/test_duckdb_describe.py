@@ -1,5 +1,5 @@
 """Describing statements on DuckDB without running them: `DuckDBSession.describe` and the
-parameter-type inference of `pgwire.backends.duckdb_params`."""
+parameter-type inference of `pgwire.backends.sqlparams`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ duckdb = pytest.importorskip("duckdb")
 
 from pgwire import sqlstate  # noqa: E402
 from pgwire.backends.duckdb import DuckDBHandler, DuckDBSession  # noqa: E402
-from pgwire.backends.duckdb_params import (  # noqa: E402
+from pgwire.backends.duckdb.describe import describe_returning  # noqa: E402
+from pgwire.backends.sqlparams import (  # noqa: E402
     infer_parameter_types,
     returning_query,
     splice,
@@ -414,8 +415,8 @@ def test_lookups_leave_a_transaction_alone() -> None:
         )
         assert (await describe(s, sql)).param_types == [INT8, 0, 0]
         # a RETURNING rewrite that does not bind or parse gives up without a trace
-        assert s._describe_returning("SELECT nope FROM u") is None
-        assert s._describe_returning("SELEC nope FROM u") is None
+        assert describe_returning(s._cursor, "SELECT nope FROM u") is None
+        assert describe_returning(s._cursor, "SELEC nope FROM u") is None
         assert await rows(s, "select id from u") == [(7,)]
         await s.query("COMMIT")
         assert await rows(s, "select id from u") == [(7,)]

@@ -20,10 +20,10 @@ import pytest
 pytest.importorskip("sqlglot")
 
 from pgwire import sqlstate
-from pgwire.backends import sqlite_sql
 from pgwire.backends.sqlite import SQLiteHandler, SQLiteSession
-from pgwire.backends.sqlite_sql import translate
-from pgwire.backends.sqlite_types import converter, declared_type, to_sqlite
+from pgwire.backends.sqlite import sql as sqlite_sql
+from pgwire.backends.sqlite.sql import translate
+from pgwire.backends.sqlite.types import converter, declared_type, to_sqlite
 from pgwire.errors import PgError
 from pgwire.handler import Command, Description, Rows, SessionInfo
 from pgwire.types import oids, registry

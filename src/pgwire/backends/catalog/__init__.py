@@ -14,7 +14,8 @@ pgcli read these on connect and to browse. A backend uses it in three steps:
 
 The engine is an in-memory DuckDB database of its own (DuckDB's SQL is close to PostgreSQL's;
 what differs in catalog queries is rewritten, see sqltext.py), so a backend needs the `duckdb`
-package to use it, whatever it serves. `duckdb_source` is the DuckDB backend's step 2.
+package to use it, whatever it serves. Step 2 of the DuckDB backend is
+`pgwire.backends.duckdb.catalog`, of the SQLite backend `pgwire.backends.sqlite.catalog`.
 """
 
 from __future__ import annotations

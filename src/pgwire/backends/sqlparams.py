@@ -1,9 +1,11 @@
-"""What a statement's `$n` parameters are, read from its SQL the way PostgreSQL infers them.
+"""Reading a statement's SQL for its `$n` parameters, shared by the backends.
 
-PostgreSQL gives an untyped parameter the type its context needs: the column it is compared
-with, the column it is inserted into, int8 after LIMIT. DuckDB cannot tell us (its Python API
-does not describe a prepared statement's parameters), so `DuckDBSession.describe` reads the
-SQL here. Only clear contexts count, each with a bare `$n` (not `$n + 1`, not `$n::type`):
+A tokenizer (`tokenize`), and what a statement's parameters are, inferred from its SQL the way
+PostgreSQL infers them. PostgreSQL gives an untyped parameter the type its context needs: the
+column it is compared with, the column it is inserted into, int8 after LIMIT. Neither DuckDB's
+nor sqlite3's Python API describes a prepared statement's parameters, so their sessions'
+`describe` reads the SQL here. Only clear contexts count, each with a bare `$n` (not `$n + 1`,
+not `$n::type`):
 
     col = $1        col <> $1  (any comparison)  $1 < col        col [NOT] LIKE $1
     col [NOT] IN ($1, $2, ...)                   col [NOT] BETWEEN $1 AND $2
@@ -12,7 +14,7 @@ SQL here. Only clear contexts count, each with a bare `$n` (not `$n + 1`, not `$
 
 where `col` is a column (`col`, `alias.col`, `table.col`) of a table named in the statement
 (FROM, JOIN, UPDATE, INSERT INTO, DELETE ... USING, MERGE INTO). The catalog is asked through
-a callback, so this module knows no DuckDB. Names resolve as PostgreSQL resolves them: in the
+a callback, so this module knows no backend. Names resolve as PostgreSQL resolves them: in the
 query level (the statement, or a parenthesised subquery) the column appears in, then the
 levels around it. A level that also reads a subquery, a CTE or a table function leaves an
 unqualified name unknown (it may come from there), and so does a name found in two of its

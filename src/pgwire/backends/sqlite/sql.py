@@ -40,8 +40,8 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
-from pgwire.backends.duckdb_params import returning_query, tokenize
-from pgwire.backends.sqlite_types import PgType, declared_type
+from pgwire.backends.sqlite.types import PgType, declared_type
+from pgwire.backends.sqlparams import returning_query, tokenize
 from pgwire.errors import PgError
 from pgwire.types import oids
 from pgwire.types.registry import registry

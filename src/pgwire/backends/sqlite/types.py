@@ -5,8 +5,7 @@ declared type only as text. A result column's PostgreSQL type comes from, in ord
 
 1. the declared type of the column it reads (`declared_type`): `varchar(10)` → varchar with
    typmod 14, `numeric(10,2)` → numeric, `INTEGER` → int8, `date` → date, ...;
-2. for an expression, what the query says (a cast, a comparison, count(*), a literal: see
-   `sqlite_sql`);
+2. for an expression, what the query says (a cast, a comparison, count(*), a literal: see `sql`);
 3. the Python type of the first value SQLite returns (int → int8, float → float8, str → text,
    bytes → bytea);
 4. text.
@@ -48,7 +47,7 @@ Converter = Callable[[Any], Any]
 
 # Exact declared names (lower case, single spaces). SQLite's own spelling INTEGER is 64-bit
 # (and the rowid of INTEGER PRIMARY KEY), so it is int8; PostgreSQL's `integer`/`int` reach
-# SQLite as INT (see `sqlite_sql`) and stay int4.
+# SQLite as INT (see `sql`) and stay int4.
 _NAMES: dict[str, int] = {
     "integer": oids.INT8,
     "int": oids.INT4,

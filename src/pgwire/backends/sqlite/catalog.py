@@ -4,7 +4,7 @@ Read from sqlite_master and the pragmas (table_xinfo, index_list, index_info,
 foreign_key_list) on the session's own connection, so a session sees its uncommitted DDL and
 its temporary tables, as in PostgreSQL. CHECK constraints, which no pragma lists, come from
 the table's CREATE statement, parsed by sqlglot. Column types are the ones the backend puts
-in RowDescription (`sqlite_types.declared_type`).
+in RowDescription (`types.declared_type`).
 
 Names: each attached database is a schema (`main`, and `temp` for temporary tables);
 constraints get PostgreSQL's default names (t_pkey, t_a_key, t_b_fkey, t_c_check) unless
@@ -19,7 +19,7 @@ import sqlite3
 from typing import Any
 
 from pgwire.backends.catalog import model
-from pgwire.backends.sqlite_types import declared_type
+from pgwire.backends.sqlite.types import declared_type
 from pgwire.types import oids
 
 __all__ = ["read_snapshot"]

@@ -1,0 +1,149 @@
+"""A DuckDB exception as a PgError: the nearest SQLSTATE, PostgreSQL's wording where it has one,
+and DuckDB's LINE/caret excerpt as a cursor position in the client's SQL.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pgwire import sqlstate
+from pgwire.errors import PgError
+from pgwire.sql import transaction_verb
+
+__all__ = ["to_pg_error"]
+
+
+_PREFIX = re.compile(r"^[A-Za-z][A-Za-z ]*? Error: ")
+_LINE = re.compile(r"LINE (\d+): (.*)\n( *)\^")
+
+# (exception class name, pattern on the message, SQLSTATE, PostgreSQL's wording or None)
+_RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
+    (cls, re.compile(pattern, re.IGNORECASE | re.DOTALL), code, wording)
+    for cls, pattern, code, wording in [
+        ("Error", r"read-only", "25006", None),
+        ("CatalogException", r'^Table with name "?(.+?)"? does not exist', "42P01",
+         'relation "{0}" does not exist'),
+        ("CatalogException", r'^(?:Table|View) with name "?(.+?)"? already exists', "42P07",
+         'relation "{0}" already exists'),
+        ("CatalogException", r"^(?:Scalar |Table |Aggregate |Pragma |Macro )?Function with "
+         r'name "?(.+?)"? does not exist', "42883", "function {0} does not exist"),
+        ("CatalogException", r'^Type with name "?(.+?)"? does not exist', "42704",
+         'type "{0}" does not exist'),
+        ("CatalogException", r'^Schema with name "?(.+?)"? does not exist', "3F000",
+         'schema "{0}" does not exist'),
+        ("CatalogException", r'^Schema with name "?(.+?)"? already exists', "42P06",
+         'schema "{0}" already exists'),
+        ("CatalogException", r"^(?:View|Sequence) with name .* does not exist", "42P01", None),
+        ("CatalogException", r"^unrecognized configuration parameter", "42704", None),
+        ("CatalogException", r"does not exist", "42704", None),
+        ("CatalogException", r"already exists", "42710", None),
+        ("CatalogException", r"", "42P01", None),
+        ("BinderException", r'^Referenced column "(.+?)" not found', "42703",
+         'column "{0}" does not exist'),
+        ("BinderException", r"^Referenced table .* not found", "42P01", None),
+        ("BinderException", r"^Ambiguous reference", "42702", None),
+        ("BinderException", r"must appear in the GROUP BY clause", "42803", None),
+        ("BinderException", r"^No function matches", "42883", None),
+        ("BinderException", r"^Could not choose a best candidate", "42725", None),
+        ("BinderException", r"", "42000", None),
+        ("ConstraintException", r"duplicate key|unique constraint|primary key", "23505", None),
+        ("ConstraintException", r"NOT NULL", "23502", None),
+        ("ConstraintException", r"foreign key", "23503", None),
+        ("ConstraintException", r"CHECK constraint", "23514", None),
+        ("ConstraintException", r"", "23000", None),
+        ("ConversionException", r"out of range", "22003", None),
+        ("ConversionException", r"date|time|interval", "22007", None),
+        ("ConversionException", r"", "22P02", None),
+        ("InvalidInputException", r"division by zero", "22012", "division by zero"),
+        ("InvalidInputException", r"^Values were not provided", "08P01", None),
+        ("InvalidInputException", r"", "22023", None),
+        ("TransactionException", r"transaction is aborted", "25P02",
+         "current transaction is aborted, commands ignored until end of transaction block"),
+        ("TransactionException", r"within a transaction", "25001", None),
+        ("TransactionException", r"no transaction is active", "25P01", None),
+        ("TransactionException", r"conflict", "40001", None),
+        ("TransactionException", r"", "25000", None),
+        ("InterruptException", r"", "57014", "canceling statement due to user request"),
+        ("ParserException", r"", "42601", None),
+        ("SyntaxException", r"", "42601", None),
+        ("OutOfRangeException", r"", "22003", None),
+        ("NotImplementedException", r"", "0A000", None),
+        ("PermissionException", r"", "42501", None),
+        ("DependencyException", r"", "2BP01", None),
+        ("SequenceException", r"", "2200H", None),
+        ("TypeMismatchException", r"", "42804", None),
+        ("InvalidTypeException", r"", "42804", None),
+        ("IOException", r"", "58030", None),
+        ("HTTPException", r"", "58030", None),
+        ("OutOfMemoryException", r"", "53200", None),
+        ("ConnectionException", r"", "08000", None),
+    ]
+]  # fmt: skip
+
+
+_SAVEPOINT_VERBS = ("SAVEPOINT", "RELEASE", "ROLLBACK TO")  # DuckDB's parser knows none
+
+
+def to_pg_error(exc: BaseException, sql: str = "") -> PgError:
+    """A DuckDB exception as a PgError: nearest SQLSTATE, DuckDB's prefixes stripped, the
+    'Did you mean' line as hint and the LINE/caret excerpt as a cursor position in `sql`."""
+    text = _PREFIX.sub("", str(exc), count=1)
+    body, _, excerpt = text.partition("\n\nLINE ")
+    lines = [line.strip() for line in body.split("\n")]
+    message = lines[0].rstrip("!") or type(exc).__name__
+    hint = None
+    details = []
+    for line in lines[1:]:
+        if not line:
+            continue
+        if line.startswith("Did you mean") or line.startswith("Candidate bindings"):
+            hint = line if hint is None else f"{hint} {line}"
+        else:
+            details.append(line)
+    code = sqlstate.INTERNAL_ERROR
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    for cls, pattern, rule_code, wording in _RULES:
+        if cls in names:
+            match = pattern.search(message)
+            if match:
+                code = rule_code
+                if wording is not None:
+                    message = wording.format(*match.groups())
+                break
+    position = _position(excerpt, sql) if excerpt else None
+    if code == sqlstate.SYNTAX_ERROR and transaction_verb(sql) in _SAVEPOINT_VERBS:
+        return PgError(
+            "savepoints are not supported by DuckDB",
+            sqlstate.FEATURE_NOT_SUPPORTED,
+            hint="Roll back or commit the whole transaction instead.",
+        )
+    return PgError(
+        message,
+        code,
+        detail="\n".join(details) or None,
+        hint=hint,
+        position=position,
+    )
+
+
+def _position(excerpt: str, sql: str) -> int | None:
+    """1-based character position in `sql` of DuckDB's caret ('LINE 1: ...\\n   ^^^')."""
+    match = _LINE.match("LINE " + excerpt)
+    if not match or not sql:
+        return None
+    line_no, shown, spaces = int(match[1]), match[2], len(match[3])
+    column = spaces - len(f"LINE {line_no}: ")
+    sql_lines = sql.split("\n")
+    if not 1 <= line_no <= len(sql_lines) or column < 0:
+        return None
+    line = sql_lines[line_no - 1]
+    start = 0
+    if shown.startswith("..."):  # DuckDB shortened a long line: find the piece it shows
+        piece = shown[3:]
+        piece = piece[:-3] if piece.endswith("...") else piece
+        found = line.find(piece)
+        if found < 0:
+            return None
+        start, column = found, column - 3
+    offset = sum(len(previous) + 1 for previous in sql_lines[: line_no - 1])
+    return offset + start + column + 1

@@ -1,0 +1,393 @@
+"""`DuckDBSession`: one client connection on a DuckDB cursor of its own.
+
+Its DuckDB work runs in a thread pool (`EXECUTOR`), never on the event loop, and is interrupted
+when the awaiting task is cancelled. Results stream in batches from DuckDB's streaming result;
+a statement that needs the cursor while a result is still streaming buffers the rest first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import duckdb
+
+from pgwire.backends.catalog import NotCatalog, is_catalog_query
+from pgwire.backends.duckdb.catalog import DuckDBCatalog
+from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
+from pgwire.backends.duckdb.describe import describe, pg_type_named
+from pgwire.backends.duckdb.errors import to_pg_error
+from pgwire.backends.duckdb.inserts import insert_chunks, values_insert
+from pgwire.backends.duckdb.tags import COUNTED_TYPES, ROW_VERBS, command_tag_for
+from pgwire.backends.duckdb.types import (
+    duck_literal,
+    duck_param,
+    interval_converter,
+    interval_sql,
+    pg_type,
+)
+from pgwire.backends.offloop import run_interruptible
+from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
+from pgwire.sql import leading_words, substitute_parameters
+
+__all__ = ["BATCH_ROWS", "EXECUTOR", "DuckDBSession"]
+
+# DuckDB releases the GIL while it executes, so threads give real concurrency between clients.
+# A pool of our own: a slow query must not starve the loop's default executor.
+EXECUTOR = ThreadPoolExecutor(max_workers=64, thread_name_prefix="pgwire-duckdb")
+
+BATCH_ROWS = 1000  # rows per fetch: the first batch comes back with the execute itself
+_STATEMENT_CACHE = 256  # parsed statements kept per session, keyed by SQL text
+
+_T = TypeVar("_T")
+Row = tuple[Any, ...]
+
+# PostgreSQL settings that pgjdbc SETs on every connection and DuckDB does not have
+# ("SET extra_float_digits = 3", "SET application_name = '...'"): accepted and ignored.
+# Floats already print shortest-exact, as PostgreSQL does with extra_float_digits >= 1.
+_IGNORED_SETTINGS = frozenset({"EXTRA_FLOAT_DIGITS", "APPLICATION_NAME"})
+
+
+def _ignored_setting(sql: str) -> bool:
+    words = leading_words(sql, 3)
+    if words[:1] != ["SET"]:
+        return False
+    if words[1:2] in (["SESSION"], ["LOCAL"]):
+        words = words[1:]
+    return len(words) > 1 and words[1] in _IGNORED_SETTINGS
+
+
+@dataclass(slots=True)
+class _Stream:
+    """The rest of a result that has not been fetched yet."""
+
+    batch_rows: int
+    # Per column (None: as is), when DuckDB's Python values need fixing.
+    converters: list[Callable[[Any], Any] | None] | None = None
+    buffered: list[Row] = field(default_factory=list)  # drained early (see _drain)
+    done: bool = False
+
+
+@dataclass(slots=True)
+class _Outcome:
+    command: str | None = None
+    columns: list[Column] = field(default_factory=list)
+    first: list[Row] = field(default_factory=list)
+    stream: _Stream | None = None
+    verb: str = "SELECT"
+
+
+_SETTING_NAMES: frozenset[str] | None = None  # DuckDB's own settings, read once
+
+
+class DuckDBSession(Handler):
+    """One client connection: a DuckDB cursor of its own."""
+
+    implicit_transactions = True
+
+    def __init__(
+        self, cursor: duckdb.DuckDBPyConnection, info: SessionInfo, batch_rows: int = BATCH_ROWS
+    ) -> None:
+        self.info = info
+        self._cursor = cursor
+        self._batch_rows = batch_rows
+        self._statements: dict[str, list[Any]] = {}
+        self._open: _Stream | None = None  # a result still being streamed to the client
+        self._closed = False
+        # pg_catalog and information_schema, emulated (backends/catalog)
+        self._catalog = DuckDBCatalog(info, self._type_of, f"DuckDB {duckdb.__version__}")
+
+    # -- running things off the loop -----------------------------------------------------------
+
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
+        return await run_interruptible(EXECUTOR, self._interrupt, fn, *args)
+
+    def _interrupt(self) -> None:
+        self._cursor.interrupt()
+        self._catalog.interrupt()
+
+    # -- the handler API -----------------------------------------------------------------------
+
+    async def query(self, sql: str) -> Result:
+        if _ignored_setting(sql):
+            return Command("SET")
+        if is_catalog_query(sql):
+            try:
+                found = await self._run(self._catalog_query, sql)
+                return Rows(found.columns, found.rows)
+            except NotCatalog:
+                pass  # it reads the client's tables too: DuckDB's own answer
+        return await self._query(sql, None)
+
+    async def _query(self, sql: str, params: list[Any] | None) -> Result:
+        try:
+            outcome = await self._run(self._execute, sql, params)
+        except duckdb.Error as exc:
+            raise to_pg_error(exc, sql) from None
+        if outcome.command is not None:
+            return Command(outcome.command)
+        return Rows(outcome.columns, batches=self._batches(outcome, sql), command=outcome.verb)
+
+    def execute(
+        self, sql: str, params: Sequence[Any], param_types: Sequence[int]
+    ) -> Result | Awaitable[Result]:
+        if is_catalog_query(sql):
+            # The catalog emulation answers from its own tables and reads the text.
+            literals = [duck_literal(v, oid) for v, oid in zip(params, param_types, strict=True)]
+            return self.query(substitute_parameters(sql, literals))
+        pairs = [
+            duck_param(v, oid, n)
+            for n, (v, oid) in enumerate(zip(params, param_types, strict=True), start=1)
+        ]
+        text = substitute_parameters(sql, [placeholder for placeholder, _ in pairs])
+        return self._query(text, [value for _, value in pairs])
+
+    def can_execute_many(self, sql: str) -> bool:
+        return values_insert(sql) is not None
+
+    async def execute_many(
+        self, sql: str, rows: Sequence[Sequence[Any]], param_types: Sequence[int]
+    ) -> int:
+        """Many rows of one `INSERT ... VALUES (...)` as one multi-row INSERT per chunk of
+        rows: one DuckDB call instead of one each, values bound as for `execute`."""
+        split = values_insert(sql)
+        assert split is not None
+        done = 0
+        for text, values, count in insert_chunks(*split, rows, param_types):
+            try:
+                await self._run(self._execute, text, values)
+            except duckdb.Error as exc:
+                raise to_pg_error(exc, sql) from None
+            done += count
+        return done
+
+    async def describe(self, sql: str, param_types: Sequence[int]) -> Description | None:
+        """Parameter and result types of `sql`, from DuckDB's binder: nothing runs.
+
+        Parameters left 0 by the client are inferred from their context where it is clear
+        (see `sqlparams`). Result columns come from `DESCRIBE <query>` with each parameter
+        replaced by a NULL cast as the execute path casts its value; for INSERT/UPDATE/DELETE
+        ... RETURNING from a SELECT of the RETURNING list. Errors are those running the
+        statement would give (42P01, 42601, ...). None where DuckDB cannot tell (PRAGMA,
+        CALL, EXPLAIN, ...) and for catalog queries: the library then derives what it can.
+        """
+        if is_catalog_query(sql):
+            return None
+        return await self._run(self._describe, sql, list(param_types))
+
+    async def set_parameter(self, name: str, value: str | None) -> bool:
+        """Session parameters: TimeZone is mirrored into DuckDB (its date functions use it);
+        DuckDB's own settings (threads, memory_limit, ...) are SET or RESET; the rest of
+        PostgreSQL's client parameters are the front end's business."""
+        self._catalog.set_parameter(name, value)  # for current_setting() and pg_settings
+        if name == "TimeZone" and value is not None:
+            zone = value.replace("'", "''")
+            # DuckDB knows IANA names; PostgreSQL's offset spellings stay front-end only.
+            with contextlib.suppress(duckdb.Error):
+                await self._run(self._cursor.execute, f"SET TimeZone = '{zone}'")
+            return True
+        key = name.lower()
+        if key not in await self._duckdb_settings():
+            return False
+        try:
+            if value is None:
+                await self._run(self._cursor.execute, f'RESET "{key}"')
+            else:
+                literal = value.replace("'", "''")
+                await self._run(self._cursor.execute, f"SET \"{key}\" = '{literal}'")
+        except duckdb.Error as exc:
+            raise to_pg_error(exc, name) from None
+        return True
+
+    async def _duckdb_settings(self) -> frozenset[str]:
+        global _SETTING_NAMES
+        if _SETTING_NAMES is None:
+            rows = await self._run(
+                lambda: self._cursor.execute("SELECT name FROM duckdb_settings()").fetchall()
+            )
+            _SETTING_NAMES = frozenset(str(r[0]).lower() for r in rows)
+        return _SETTING_NAMES
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._cursor.interrupt()
+        with contextlib.suppress(duckdb.Error):
+            await self._run(self._cursor.close)
+        self._catalog.close()
+
+    # -- in the worker thread ------------------------------------------------------------------
+
+    def _catalog_query(self, sql: str) -> Any:
+        self._drain()
+        return self._catalog.run(self._cursor, sql)
+
+    def _type_of(self, type_name: str) -> tuple[int, int]:
+        return pg_type_named(self._cursor, type_name)
+
+    def _parse(self, sql: str) -> list[Any]:
+        statements = self._statements.get(sql)
+        if statements is None:
+            statements = self._cursor.extract_statements(sql)
+            if len(self._statements) >= _STATEMENT_CACHE:
+                self._statements.clear()
+            self._statements[sql] = statements
+        return statements
+
+    def _drain(self) -> None:
+        """Buffer what is left of a result still being streamed: the cursor is needed again."""
+        stream, self._open = self._open, None
+        if stream is not None and not stream.done:
+            stream.buffered.extend(self._fetch(stream, None))
+            stream.done = True
+
+    def _fetch(self, stream: _Stream, count: int | None) -> list[Row]:
+        rows = self._cursor.fetchall() if count is None else self._cursor.fetchmany(count)
+        converters = stream.converters
+        if converters is not None and rows:
+            rows = [
+                tuple(value if convert is None else convert(value)
+                      for convert, value in zip(converters, row, strict=True))
+                for row in rows
+            ]  # fmt: skip
+        return rows
+
+    def _execute(self, sql: str, params: list[Any] | None = None) -> _Outcome:
+        self._drain()
+        statements = self._parse(sql)
+        if not statements:
+            return _Outcome(command="")
+        cursor = self._cursor
+        for statement in statements[:-1]:  # the session splits; DuckDB may still see several
+            cursor.execute(statement)
+        statement = statements[-1]
+        cursor.execute(statement, params)
+        kind: str = statement.type.name
+        description = cursor.description
+        if not description:
+            return _Outcome(command=command_tag_for(kind, sql, None))
+        if len(description) == 1:
+            only_name, only_type = description[0][0], str(description[0][1])
+            if (
+                only_name == "Success"
+                and only_type == "BOOLEAN"
+                and kind not in ("SELECT", "EXECUTE")
+            ):
+                return _Outcome(command=command_tag_for(kind, sql, None))
+            # Without RETURNING, DuckDB answers DML with one BIGINT column "Count".
+            if only_name == "Count" and only_type == "BIGINT" and kind in COUNTED_TYPES:
+                row = cursor.fetchone()
+                return _Outcome(command=command_tag_for(kind, sql, None if row is None else row[0]))
+        columns = []
+        for name, duck_type, *_ in description:
+            oid, typmod = pg_type(duck_type)
+            columns.append(Column(name, oid, typmod))
+        stream = _Stream(self._batch_rows)
+        if kind == "SELECT":
+            self._fix_intervals(statement, description, stream, params)
+        verb = ROW_VERBS.get(kind, "SELECT")
+        if kind == "SELECT" and statement.query[:4].upper() == "SHOW":  # leading comments gone
+            verb = "SHOW"
+        elif kind == "EXPLAIN":
+            verb = "EXPLAIN"
+        first = self._fetch(stream, stream.batch_rows)
+        stream.done = len(first) < stream.batch_rows
+        if not stream.done:
+            self._open = stream
+        return _Outcome(columns=columns, first=first, stream=stream, verb=verb)
+
+    def _describe(self, sql: str, types: list[int]) -> Description | None:
+        self._drain()
+        try:
+            statements = self._parse(sql)
+        except duckdb.Error as exc:
+            raise to_pg_error(exc, sql) from None
+        return describe(self._cursor, sql, statements, types)
+
+    def _fix_intervals(
+        self,
+        statement: Any,
+        description: Sequence[Any],
+        stream: _Stream,
+        params: list[Any] | None = None,
+    ) -> None:
+        """Re-run a SELECT with its intervals split into parts (see the package docstring)."""
+        exprs = []
+        converters: list[Callable[[Any], Any] | None] = []
+        for i, (_name, duck_type, *_) in enumerate(description, start=1):
+            fixed = interval_sql(f"#{i}", duck_type)
+            exprs.append(fixed or f"#{i}")
+            converters.append(interval_converter(duck_type) if fixed else None)
+        if not any(converters):
+            return
+        inner = statement.query.strip().rstrip(";").rstrip()
+        wrapped = f"SELECT {', '.join(exprs)} FROM (\n{inner}\n) AS _pgwire_q"
+        try:
+            self._cursor.execute(wrapped, params)
+        except duckdb.Error:
+            self._cursor.execute(statement, params)  # cannot wrap it: intervals stay approximate
+            return
+        stream.converters = converters
+
+    # -- streaming -----------------------------------------------------------------------------
+
+    async def _batches(self, outcome: _Outcome, sql: str) -> AsyncIterator[list[Row]]:
+        stream = outcome.stream
+        assert stream is not None
+        try:
+            if outcome.first:
+                yield outcome.first
+            outcome.first = []
+            while not stream.done or stream.buffered:
+                if stream.buffered:
+                    rows, stream.buffered = stream.buffered, []
+                    yield rows
+                    continue
+                try:
+                    rows = await self._run(self._fetch_next, stream)
+                except duckdb.Error as exc:
+                    raise to_pg_error(exc, sql) from None
+                if rows:
+                    yield rows
+        finally:
+            # Abandoned (client gone, error while sending): nothing will read the rest, so
+            # the next statement must not buffer it.
+            if self._open is stream:
+                self._open = None
+
+    def _fetch_next(self, stream: _Stream) -> list[Row]:
+        if stream.done:  # drained by another statement meanwhile: rows are in the buffer
+            return []
+        rows = self._fetch(stream, stream.batch_rows)
+        if len(rows) < stream.batch_rows:
+            stream.done = True
+            if self._open is stream:
+                self._open = None
+        return rows
+
+    # -- COPY FROM STDIN -----------------------------------------------------------------------
+
+    async def copy_in(
+        self,
+        table: str,
+        columns: Sequence[Column],
+        rows: AsyncIterator[Sequence[Sequence[Any]]],
+    ) -> int:
+        """Load through DuckDB's appender: each batch is appended in the worker thread while the
+        event loop parses the next one, and flushed (one INSERT of the rows buffered, inside the
+        session's transaction) every COPY_FLUSH_ROWS rows and at the end. The library's hidden
+        transaction makes the load all or nothing."""
+        convert = copy_converter(columns)
+        try:
+            appender = await self._run(self._copy_appender, table, [c.name for c in columns])
+        except duckdb.Error as exc:
+            raise to_pg_error(exc) from None
+        return await append_rows(appender, rows, convert, EXECUTOR, self._cursor.interrupt)
+
+    def _copy_appender(self, table: str, names: list[str]) -> Any:
+        self._drain()
+        return self._cursor.appender(table, columns=names)
