@@ -169,7 +169,7 @@ class ExtendedQuery:
                     statement.param_types[i] = oid
             statement.columns = described.columns
             return
-        if not _returns_rows(statement.sql):
+        if not sqltext.returns_rows(statement.sql):
             statement.columns = None
             return
         # Learn the columns by running it with NULL parameters: only for row-returning SQL.
@@ -365,11 +365,3 @@ def _analyse_statements(statements: list[str]) -> tuple[str, int, tuple[tuple[in
             if index > 0:
                 casts.append((index, registry.by_name(type_name).oid))
     return text, count, tuple(casts)
-
-
-_ROW_VERBS = frozenset({"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "FETCH"})
-
-
-def _returns_rows(sql: str) -> bool:
-    words = sqltext.leading_words(sql, 1)
-    return bool(words) and words[0] in _ROW_VERBS

@@ -196,24 +196,6 @@ def _block_comment(sql: str, i: int) -> tuple[int, bool]:
     return n, False
 
 
-def skip_quoted(sql: str, i: int, quote: str, backslashes: bool) -> int:
-    """Index just past the closing quote of the literal opening at sql[i]."""
-    n = len(sql)
-    i += 1
-    while i < n:
-        c = sql[i]
-        if backslashes and c == "\\":
-            i += 2
-            continue
-        if c == quote:
-            if i + 1 < n and sql[i + 1] == quote:  # doubled quote: an escaped one
-                i += 2
-                continue
-            return i + 1
-        i += 1
-    return n
-
-
 def ident_value(text: str) -> str:
     """A quoted identifier's name (`"a""b"` is `a"b`)."""
     if text[:1] in "uU":  # U&"...": its escapes are rare in names, kept as written

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 from pgwire.backends.catalog import pg15
 from pgwire.backends.catalog.build import INFORMATION_SCHEMA
-from pgwire.sql import skip_block_comment, skip_quoted
+from pgwire.backends.catalog.schema import function_names
+from pgwire.sql import lexer
 
 # ---------------------------------------------------------------------------------------------
 # tokens
@@ -36,11 +37,6 @@ from pgwire.sql import skip_block_comment, skip_quoted
 WS, COMMENT, STRING, QIDENT, IDENT, NUMBER, PARAM, OP, PUNCT = (
     "ws", "comment", "string", "qident", "ident", "number", "param", "op", "punct"
 )  # fmt: skip
-
-_OP_CHARS = set("+-*/<>=~!@#%^&|`?")
-_DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
-_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_WORD = re.compile(r"[A-Za-z_\x80-\uffff][A-Za-z_0-9$\x80-\uffff]*")
 
 
 @dataclass(slots=True)
@@ -59,62 +55,17 @@ class Token:
         return ""
 
 
+_KINDS = {
+    lexer.SPACE: WS, lexer.COMMENT: COMMENT, lexer.STRING: STRING, lexer.IDENT: QIDENT,
+    lexer.WORD: IDENT, lexer.NUMBER: NUMBER, lexer.PARAM: PARAM, lexer.OP: OP,
+    lexer.PUNCT: PUNCT,
+}  # fmt: skip
+
+
 def tokenize(sql: str) -> list[Token]:
-    tokens: list[Token] = []
-    i, n = 0, len(sql)
-    while i < n:
-        c = sql[i]
-        if c.isspace():
-            j = i + 1
-            while j < n and sql[j].isspace():
-                j += 1
-            tokens.append(Token(WS, sql[i:j]))
-        elif sql.startswith("--", i):
-            j = sql.find("\n", i)
-            j = n if j < 0 else j
-            tokens.append(Token(COMMENT, sql[i:j]))
-        elif sql.startswith("/*", i):
-            j = skip_block_comment(sql, i)
-            tokens.append(Token(COMMENT, sql[i:j]))
-        elif c == "'" or (c in "eEbBxXnN" and sql.startswith("'", i + 1)):
-            start = i
-            escapes = c in "eE"
-            i = i + 1 if c != "'" else i
-            j = skip_quoted(sql, i, "'", escapes)
-            tokens.append(Token(STRING, sql[start:j]))
-        elif c == '"':
-            j = skip_quoted(sql, i, '"', False)
-            tokens.append(Token(QIDENT, sql[i:j]))
-        elif c == "$" and i + 1 < n and sql[i + 1].isdigit():
-            j = i + 1
-            while j < n and sql[j].isdigit():
-                j += 1
-            tokens.append(Token(PARAM, sql[i:j]))
-        elif c == "$" and (m := _DOLLAR_TAG.match(sql, i)):
-            close = sql.find(m.group(0), m.end())
-            j = n if close < 0 else close + len(m.group(0))
-            tokens.append(Token(STRING, sql[i:j]))
-        elif c.isdigit() or (c == "." and i + 1 < n and sql[i + 1].isdigit()):
-            m = _NUMBER.match(sql, i)
-            assert m is not None
-            j = m.end()
-            tokens.append(Token(NUMBER, sql[i:j]))
-        elif m := _WORD.match(sql, i):
-            j = m.end()
-            tokens.append(Token(IDENT, sql[i:j]))
-        elif sql.startswith("::", i):
-            j = i + 2
-            tokens.append(Token(OP, "::"))
-        elif c in _OP_CHARS:
-            j = i + 1
-            while j < n and sql[j] in _OP_CHARS and not sql.startswith("--", j):
-                j += 1
-            tokens.append(Token(OP, sql[i:j]))
-        else:
-            j = i + 1
-            tokens.append(Token(PUNCT, c))
-        i = j
-    return tokens
+    """The lexer's tokens of `sql`, white space and comments included, as tokens the
+    rewriter may change."""
+    return [Token(_KINDS[token.kind], token.text) for token in lexer.tokenize(sql)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,8 +81,6 @@ def catalog_relations() -> frozenset[str]:
 @functools.cache
 def catalog_functions() -> frozenset[str]:
     """The emulated functions (DuckDB lacks them or answers differently): a call routes."""
-    from pgwire.backends.catalog.schema import function_names
-
     return frozenset(function_names())
 
 

@@ -10,7 +10,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pgwire.backends.duckdb.types import duck_param
-from pgwire.sql import leading_words, spans, substitute_parameters
+from pgwire.sql import code, leading_words, substitute_parameters
+from pgwire.sql.lexer import PUNCT
 
 __all__ = ["insert_chunks", "values_insert"]
 
@@ -23,24 +24,29 @@ def values_insert(sql: str) -> tuple[str, str] | None:
     None for anything else (RETURNING, ON CONFLICT, several rows, a SELECT)."""
     if leading_words(sql, 2) != ["INSERT", "INTO"]:
         return None
-    code = "".join(sql[b:e] if is_code else " " * (e - b) for is_code, b, e in spans(sql))
-    upper = code.upper()
-    if any(word in upper.split() for word in ("RETURNING", "CONFLICT", "SELECT", "DEFAULT")):
+    tokens = code(sql)
+    if tokens and tokens[-1].text == ";":
+        tokens = tokens[:-1]
+    keywords = [token.keyword for token in tokens]
+    if _REFUSED.intersection(keywords) or "VALUES" not in keywords:
         return None
-    at = upper.rfind(" VALUES")
-    if at < 0:
-        return None
-    row = sql[at + len(" VALUES") :].strip().rstrip(";").rstrip()
-    if not (row.startswith("(") and row.endswith(")")):
+    values = len(keywords) - 1 - keywords[::-1].index("VALUES")
+    row = tokens[values + 1 :]
+    if not row or row[0].kind != PUNCT or row[0].text != "(":
         return None
     depth = 0
-    for is_code, b, e in spans(row):
-        for i, c in enumerate(row[b:e] if is_code else "", start=b):
-            depth += c == "("
-            depth -= c == ")"
+    for i, token in enumerate(row):
+        if token.kind == PUNCT:
+            depth += token.text == "("
+            depth -= token.text == ")"
             if depth == 0 and i != len(row) - 1:
                 return None  # a second tuple, or something after the first
-    return sql[: at + len(" VALUES")].strip(), row
+    if depth != 0:
+        return None
+    return sql[: tokens[values].end].strip(), sql[row[0].start : row[-1].end]
+
+
+_REFUSED = frozenset({"RETURNING", "CONFLICT", "SELECT", "DEFAULT"})
 
 
 def insert_chunks(
