@@ -93,6 +93,7 @@ def _code(tokens: list[Token]) -> list[Token]:
     return [t for t in tokens if t.kind not in (WS, COMMENT)]
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every statement the backend runs
 def is_catalog_query(sql: str) -> bool:
     """True when `sql` reads PostgreSQL's catalog: pg_catalog or information_schema relations,
     catalog functions (version(), format_type(), ...), reg* casts or OPERATOR(...)."""
