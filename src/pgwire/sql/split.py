@@ -7,11 +7,18 @@ are handed on to the lexer's cache with its text.
 
 from __future__ import annotations
 
+import functools
+
 from pgwire.sql.lexer import COMMENT, PUNCT, SPACE, Token, remember, tokenize
 
 
 def split_statements(sql: str) -> list[str]:
     """Top-level statements of `sql`, stripped, without their semicolons; empty ones dropped."""
+    return list(_split(sql))
+
+
+@functools.lru_cache(maxsize=4096)  # the same Query texts come again and again
+def _split(sql: str) -> tuple[str, ...]:
     tokens = tokenize(sql)
     out: list[str] = []
     first = 0
@@ -20,7 +27,7 @@ def split_statements(sql: str) -> list[str]:
             _statement(sql, tokens, first, i, out)
             first = i + 1
     _statement(sql, tokens, first, len(tokens), out)
-    return out
+    return tuple(out)
 
 
 def _statement(sql: str, tokens: tuple[Token, ...], first: int, end: int, out: list[str]) -> None:
