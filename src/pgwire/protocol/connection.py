@@ -225,6 +225,9 @@ class Connection:
         self.state = State.STARTUP
         self.our_side = B if role is Role.SERVER else F
         self.peer_side = F if role is Role.SERVER else B
+        # What the last ReadyForQuery said (I, T or E): a client's (and a proxy's) view of the
+        # server. A server decides the status elsewhere (pgwire.server.transaction) and only
+        # reports it through the ReadyForQuery it sends.
         self.transaction_status = "I"
         self.protocol_version: tuple[int, int] = (3, 0)
         self.startup_parameters: dict[str, str] = {}
