@@ -229,6 +229,12 @@ class Handler:
         """
         return None
 
+    def check_syntax(self, sql: str) -> None:
+        """Raise PgError (42601, with its position) when `sql` cannot be parsed: called at
+        Parse and PREPARE, where PostgreSQL reports a syntax error. It must only parse (no
+        I/O, nothing run); the default accepts every text, whose errors then come when it
+        runs."""
+
     def set_parameter(self, name: str, value: str | None) -> bool | Awaitable[bool]:
         """A session parameter changed (SET, RESET, the end of a transaction, or startup).
 

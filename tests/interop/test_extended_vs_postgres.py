@@ -24,10 +24,11 @@ FOUR = "select a from (values (1), (2), (3), (4)) as t(a) order by a"
 Scenario = Callable[[RawClient], list[str]]
 
 
-# PostgreSQL analyses a statement at Parse; pgwire leaves that to the backend at Execute (a
-# second round trip per statement would halve the speed of every extended-query client). An
-# error then comes a message later, after ParseComplete/BindComplete, in the same batch: what
-# a client sees up to the Sync is otherwise the same. Lenient comparisons drop those replies.
+# PostgreSQL analyses a statement at Parse. pgwire checks its grammar there (the backend's
+# parser, once per text) and leaves the rest (names, types) to the backend at Execute: a
+# second round trip per statement would halve the speed of every extended-query client. Such
+# an error then comes a message later, after ParseComplete/BindComplete, in the same batch:
+# what a client sees up to the Sync is otherwise the same. Lenient comparisons drop those.
 _ACKS = {"ParseComplete", "BindComplete"}
 
 
@@ -298,3 +299,21 @@ def test_pipelined_inserts_with_an_error_keep_nothing(
         "C:SELECT 1",
         "Z:I",
     ]
+
+
+def test_syntax_error_at_parse(postgres15: TempPostgres, duckdb_server: ServerProcess) -> None:
+    """PostgreSQL answers a statement it cannot parse at Parse: no ParseComplete, and the
+    Bind and Execute behind it are skipped until Sync."""
+
+    def scenario(c: RawClient) -> list[str]:
+        c.send(m.Parse("", "selec 1", []), m.Bind("", "", [], [], []), m.Execute("", 0))
+        c.send(m.Sync())
+        c.send(m.Parse("s1", "select 1 from", []), m.Sync())
+        c.send(m.Parse("", "select 2", []), m.Bind("", "", [], [], []), m.Execute("", 0))
+        c.send(m.Sync())
+        return summary(c.until()) + summary(c.until()) + summary(c.until())
+
+    got = both(postgres15, duckdb_server, scenario)
+    assert got[:2] == ["E:42601", "Z:I"]
+    assert got[2:4] == ["E:42601", "Z:I"]
+    assert got[-2:] == ["C:SELECT 1", "Z:I"]

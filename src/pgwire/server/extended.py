@@ -30,6 +30,7 @@ from pgwire.server import notify, setcommands, sqlcommands
 from pgwire.server.context import PortalContext
 from pgwire.server.portals import UNKNOWN_COLUMNS, Portal, PreparedStatement, decode_params
 from pgwire.server.results import ResultStream, expand_formats, row_description
+from pgwire.server.routing import front_end_kind
 from pgwire.server.transaction import FAILED, IN_BLOCK, Implicit
 from pgwire.settings import Settings
 from pgwire.types import oids
@@ -92,7 +93,10 @@ class ExtendedQuery:
             if index <= count and not types[index - 1]:
                 types[index - 1] = oid
         prepared = PreparedStatement(name, text, types)
-        if is_copy(text):
+        kind = front_end_kind(text) if text else "empty"
+        if kind is None:
+            handler.check_syntax(text)  # PostgreSQL answers a syntax error at Parse
+        elif kind == "copy":
             prepared.columns = None  # no RowDescription: its data travels in CopyData
         return prepared
 

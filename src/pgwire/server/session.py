@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
-from pgwire.copy.statement import is_copy
 from pgwire.errors import PgError, ProtocolViolation
 from pgwire.handler import Command, Handler, Result, SessionInfo, resolve
 from pgwire.protocol import messages as m
@@ -31,10 +29,10 @@ from pgwire.server import copy as copy_command
 from pgwire.server import notify, setcommands, sqlcommands
 from pgwire.server.extended import ExtendedQuery
 from pgwire.server.notify import NotificationHub, SessionNotifications
-from pgwire.server.notifysql import is_notify_command
 from pgwire.server.parameters import Parameters
 from pgwire.server.portals import Portal, Prepared, PreparedStatement
 from pgwire.server.results import CHUNK, ResultStream, encode_rows
+from pgwire.server.routing import front_end_kind
 from pgwire.server.simple import SimpleQuery
 from pgwire.server.startup import ServerContext, Startup
 from pgwire.server.transaction import AS_WRITTEN, FAILED, IDLE, Implicit, Transaction
@@ -352,7 +350,7 @@ class Session:
         return result
 
     async def _route(self, sql: str, params: Sequence[Any] | None, types: Sequence[int]) -> Result:
-        kind = _front_end_kind(sql)
+        kind = front_end_kind(sql)
         if kind is None:
             if params is None:
                 return await self.with_timeout(resolve(self.handler.query(sql)))
@@ -402,17 +400,3 @@ class Session:
         await self.parameters.reset_all(in_block=self.transaction.status != IDLE)
         if self.notifications is not None:
             self.notifications.unlisten_all()  # DISCARD ALL includes UNLISTEN *
-
-
-@functools.lru_cache(maxsize=4096)  # asked of every statement: decide once per text
-def _front_end_kind(sql: str) -> str | None:
-    """Which front-end module answers `sql` itself, or None for the backend."""
-    if sqlcommands.is_front_end_command(sql):
-        return "sql"
-    if setcommands.is_set_command(sql):
-        return "set"
-    if is_copy(sql):
-        return "copy"
-    if is_notify_command(sql):
-        return "notify"
-    return None

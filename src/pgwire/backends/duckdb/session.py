@@ -21,6 +21,7 @@ from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
 from pgwire.backends.duckdb.errors import to_pg_error
 from pgwire.backends.duckdb.inserts import insert_chunks, values_insert
+from pgwire.backends.duckdb.syntax import check_syntax
 from pgwire.backends.duckdb.tags import COUNTED_TYPES, ROW_VERBS, command_tag_for
 from pgwire.backends.duckdb.types import (
     duck_literal,
@@ -31,7 +32,7 @@ from pgwire.backends.duckdb.types import (
 )
 from pgwire.backends.offloop import run_interruptible
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
-from pgwire.sql import leading_words, substitute_parameters
+from pgwire.sql import leading_words, substitute_parameters, transaction_verb
 
 __all__ = ["BATCH_ROWS", "EXECUTOR", "DuckDBSession"]
 
@@ -177,6 +178,14 @@ class DuckDBSession(Handler):
         if is_catalog_query(sql):
             return None
         return await self._run(self._describe, sql, list(param_types))
+
+    def check_syntax(self, sql: str) -> None:
+        """DuckDB's parser judges the grammar at Parse, except for the texts the backend
+        does not hand to DuckDB as they are (catalog queries are rewritten first,
+        transaction control and some SETs are answered here)."""
+        if _ignored_setting(sql) or transaction_verb(sql) or is_catalog_query(sql):
+            return
+        check_syntax(sql)
 
     async def set_parameter(self, name: str, value: str | None) -> bool:
         """Session parameters: TimeZone is mirrored into DuckDB (its date functions use it);

@@ -1,0 +1,49 @@
+"""Syntax errors found at Parse, as PostgreSQL finds them: DuckDB's parser, grammar only.
+
+DuckDB's parser is PostgreSQL's grammar (with DuckDB's additions), so a text it rejects is
+one PostgreSQL would reject at Parse too. Parsing reads no catalog: one parser connection
+serves every session, from the event loop's thread, and each text's verdict is kept.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import threading
+
+import duckdb
+
+from pgwire.backends.duckdb.errors import to_pg_error
+from pgwire.errors import PgError
+
+__all__ = ["check_syntax"]
+
+# Longer texts (bulk INSERTs) are not parsed twice: their errors come when they run.
+MAX_CHECKED = 64 * 1024
+
+_parser: duckdb.DuckDBPyConnection | None = None
+_parser_lock = threading.Lock()
+
+
+def check_syntax(sql: str) -> None:
+    """Raise 42601 (with DuckDB's position) when DuckDB's parser rejects `sql`."""
+    if len(sql) > MAX_CHECKED:
+        return
+    error = _verdict(sql)
+    if error is not None:
+        raise copy.copy(error)  # callers may adjust the fields of the one they get
+
+
+@functools.lru_cache(maxsize=4096)
+def _verdict(sql: str) -> PgError | None:
+    global _parser
+    with _parser_lock:
+        if _parser is None:
+            _parser = duckdb.connect()  # made on first use: never before a fork (--workers)
+        try:
+            _parser.extract_statements(sql)
+        except duckdb.ParserException as exc:
+            return to_pg_error(exc, sql)
+        except duckdb.Error:
+            return None  # not a verdict on the grammar: running it will tell
+    return None
