@@ -31,7 +31,7 @@ from pgwire.server import copy as copy_command
 from pgwire.server import notify, setcommands, sqlcommands
 from pgwire.server.extended import ExtendedQuery
 from pgwire.server.notify import NotificationHub, SessionNotifications
-from pgwire.server.notifysql import is_notify_command
+from pgwire.server.notifysql import is_notify_command, savepoint_name
 from pgwire.server.parameters import Parameters
 from pgwire.server.portals import Portal, Prepared, PreparedStatement
 from pgwire.server.results import CHUNK, ResultStream, encode_rows
@@ -225,6 +225,7 @@ class Session:
         if established is None:
             return False
         self._handler = established.handler
+        self.transaction.keeps_savepoints = not established.handler.runs_savepoints
         self._info = established.info
         self.settings = established.settings
         self._parameters = Parameters(self.settings, self._handler, self.send)
@@ -330,15 +331,21 @@ class Session:
         verb = sqltext.transaction_verb(sql)
         transaction = self.transaction
         if verb is None and transaction.status != FAILED:
+            if transaction.savepoints:
+                transaction.ran(_write_kind(sql))
             return await self._route(sql, params, types)  # the common case
         rule = transaction.rule(verb)  # 25P01, 25P02
-        if rule.run is None:  # answered without the backend
+        if rule.kept:  # a savepoint the front end keeps (3B001, 0A000)
+            assert verb is not None and rule.answer is not None
+            transaction.keep(verb, savepoint_name(sql))
+            result: Result = Command(rule.answer)
+        elif rule.run is None:  # answered without the backend
             warning = transaction.warning(rule)
             if warning is not None:
                 self.send_notice(warning)
             assert rule.answer is not None
             return Command(rule.answer)
-        if rule.run == AS_WRITTEN:
+        elif rule.run == AS_WRITTEN:
             result = await self._route(sql, params, types)
         else:
             await self.run_hidden(rule.run)
@@ -416,3 +423,21 @@ def _front_end_kind(sql: str) -> str | None:
     if is_notify_command(sql):
         return "notify"
     return None
+
+
+_UNDONE_BY_THE_FRONT_END = frozenset({"PREPARE", "DEALLOCATE", "EXECUTE"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _write_kind(sql: str) -> str | None:
+    """What a statement may write that a kept savepoint could not undo (None: nothing).
+
+    LISTEN/UNLISTEN/NOTIFY follow savepoints in the front end; PREPARE and DEALLOCATE are not
+    transactional in PostgreSQL either; EXECUTE's statement is judged when it runs.
+    """
+    kind = _front_end_kind(sql)
+    if kind == "notify":
+        return None
+    if kind == "sql" and sqltext.leading_words(sql, 1)[0] in _UNDONE_BY_THE_FRONT_END:
+        return None
+    return sqltext.write_kind(sql)
