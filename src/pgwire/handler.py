@@ -173,6 +173,13 @@ class Handler:
     #: statements runs as one implicit transaction, all or nothing, as in PostgreSQL.
     implicit_transactions: bool = False
 
+    #: True when `query` runs SAVEPOINT, RELEASE and ROLLBACK TO itself (they reach it as the
+    #: client wrote them). False for a backend without savepoints: the library then keeps
+    #: them and answers them itself; ROLLBACK TO succeeds only when nothing was written and
+    #: no statement failed since the savepoint, else it fails (0A000) and the transaction
+    #: stays failed until ROLLBACK.
+    runs_savepoints: bool = True
+
     #: True when connections share no state through this object, so `--workers N` may serve
     #: it from several processes at once (each process has its own copy).
     multiprocess: bool = False

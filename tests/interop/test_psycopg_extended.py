@@ -689,45 +689,38 @@ def test_non_autocommit_commit_and_rollback(duckdb_server: ServerProcess) -> Non
         assert conn.execute("select a from pe_tx_manual").fetchall() == [(2,)]
 
 
-def test_nested_transaction_is_not_supported(conn: psycopg.Connection[Any]) -> None:
-    """DuckDB has no SAVEPOINT: a nested block fails with 0A000 and takes the outer with it."""
+def test_nested_transaction_commits(conn: psycopg.Connection[Any]) -> None:
+    """DuckDB has no SAVEPOINT: the front end keeps them, so nested blocks that commit work."""
     conn.execute("create table pe_tx_nested (a int)")
-    with pytest.raises(pgerr.FeatureNotSupported) as info, conn.transaction():
+    with conn.transaction():
         conn.execute("insert into pe_tx_nested values (1)")
         with conn.transaction():
             conn.execute("insert into pe_tx_nested values (2)")
-    assert info.value.sqlstate == "0A000"
-    assert "savepoint" in str(info.value).lower()
-    # The connection is fine afterwards, and nothing of the block was kept.
     assert conn.info.transaction_status == pq.TransactionStatus.IDLE
-    assert conn.execute("select count(*) from pe_tx_nested").fetchone() == (0,)
-    with conn.transaction():
-        conn.execute("insert into pe_tx_nested values (3)")
-    assert conn.execute("select a from pe_tx_nested").fetchall() == [(3,)]
+    assert conn.execute("select a from pe_tx_nested order by a").fetchall() == [(1,), (2,)]
 
 
-def test_savepoint_sql_is_not_supported(conn: psycopg.Connection[Any]) -> None:
-    conn.execute("begin")
-    for sql in ("savepoint s1", "release savepoint s1", "rollback to savepoint s1"):
-        with pytest.raises(psycopg.Error) as info:
-            conn.execute(sql)
-        # The first fails with 0A000, the others because the block is then aborted (25P02),
-        # except ROLLBACK TO, which is allowed in an aborted block and itself fails with 0A000.
-        assert info.value.sqlstate in ("0A000", "25P02"), sql
-        assert conn.info.transaction_status == pq.TransactionStatus.INERROR
-    conn.execute("rollback")
-    assert conn.execute("select 1").fetchone() == (1,)
-
-
-@pytest.mark.xfail(strict=True, reason="DuckDB has no SAVEPOINT (nested transactions)")
-def test_nested_transaction_rollback_keeps_outer(conn: psycopg.Connection[Any]) -> None:
+def test_nested_rollback_after_a_write_fails_the_whole_transaction(
+    conn: psycopg.Connection[Any],
+) -> None:
+    """A nested block rolled back after a write cannot be undone alone: the error reaches the
+    client and the outer block cannot commit."""
     conn.execute("create table pe_tx_sp (a int)")
-    with conn.transaction():
-        conn.execute("insert into pe_tx_sp values (1)")
-        with conn.transaction():
-            conn.execute("insert into pe_tx_sp values (2)")
-            raise psycopg.Rollback
-    assert conn.execute("select a from pe_tx_sp").fetchall() == [(1,)]
+    conn.execute("begin")
+    conn.execute("insert into pe_tx_sp values (1)")
+    conn.execute('savepoint "inner"')
+    conn.execute("insert into pe_tx_sp values (2)")
+    with pytest.raises(pgerr.FeatureNotSupported) as info:
+        conn.execute('rollback to savepoint "inner"')
+    assert info.value.sqlstate == "0A000"
+    assert info.value.diag.message_primary == (
+        'cannot roll back to savepoint "inner": this backend cannot undo part of a transaction'
+    )
+    assert conn.info.transaction_status == pq.TransactionStatus.INERROR
+    with pytest.raises(pgerr.InFailedSqlTransaction):
+        conn.execute("insert into pe_tx_sp values (3)")
+    assert conn.execute("commit").statusmessage == "ROLLBACK"
+    assert conn.execute("select count(*) from pe_tx_sp").fetchone() == (0,)
 
 
 # --------------------------------------------------------------------------------------------

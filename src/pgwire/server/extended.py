@@ -281,6 +281,8 @@ class ExtendedQuery:
         session = self.session
         statement = portal.statement
         types = [t or oids.TEXT for t in statement.param_types]
+        if session.transaction.savepoints:
+            session.transaction.ran(sqltext.write_kind(statement.sql))
         if not await self._implicit_begin(portal):
             await session.with_timeout(
                 resolve(session.handler.execute_many(statement.sql, [portal.params, *rows], types))

@@ -29,10 +29,11 @@ from pgwire.server import copy as copy_command
 from pgwire.server import notify, setcommands, sqlcommands
 from pgwire.server.extended import ExtendedQuery
 from pgwire.server.notify import NotificationHub, SessionNotifications
+from pgwire.server.notifysql import savepoint_name
 from pgwire.server.parameters import Parameters
 from pgwire.server.portals import Portal, Prepared, PreparedStatement
 from pgwire.server.results import CHUNK, ResultStream, encode_rows
-from pgwire.server.routing import front_end_kind
+from pgwire.server.routing import front_end_kind, write_kind
 from pgwire.server.simple import SimpleQuery
 from pgwire.server.startup import ServerContext, Startup
 from pgwire.server.transaction import AS_WRITTEN, FAILED, IDLE, Implicit, Transaction
@@ -223,6 +224,7 @@ class Session:
         if established is None:
             return False
         self._handler = established.handler
+        self.transaction.keeps_savepoints = not established.handler.runs_savepoints
         self._info = established.info
         self.settings = established.settings
         self._parameters = Parameters(self.settings, self._handler, self.send)
@@ -328,15 +330,21 @@ class Session:
         verb = sqltext.transaction_verb(sql)
         transaction = self.transaction
         if verb is None and transaction.status != FAILED:
+            if transaction.savepoints:
+                transaction.ran(write_kind(sql))
             return await self._route(sql, params, types)  # the common case
         rule = transaction.rule(verb)  # 25P01, 25P02
-        if rule.run is None:  # answered without the backend
+        if rule.kept:  # a savepoint the front end keeps (3B001, 0A000)
+            assert verb is not None and rule.answer is not None
+            transaction.keep(verb, savepoint_name(sql))
+            result: Result = Command(rule.answer)
+        elif rule.run is None:  # answered without the backend
             warning = transaction.warning(rule)
             if warning is not None:
                 self.send_notice(warning)
             assert rule.answer is not None
             return Command(rule.answer)
-        if rule.run == AS_WRITTEN:
+        elif rule.run == AS_WRITTEN:
             result = await self._route(sql, params, types)
         else:
             await self.run_hidden(rule.run)

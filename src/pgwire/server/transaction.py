@@ -13,6 +13,14 @@ the statement raised. Besides the client's block there are two hidden transactio
 session may open around a batch (`implicit`): one around the extended-query statements up to
 a Sync, one around the statements of a multi-statement simple Query. Both are PostgreSQL's
 implicit transactions, made explicit for backends that need BEGIN/COMMIT to get them.
+
+Savepoints are the backend's (`AS_WRITTEN`) unless its handler says it has none
+(`Handler.runs_savepoints` false): then the front end keeps them (`KEPT`, `keep()`), a stack
+of names, each marked once a statement that may write ran after it was set (`ran()`).
+SAVEPOINT and RELEASE always succeed as in PostgreSQL; ROLLBACK TO succeeds only when it
+undoes nothing: no write since the savepoint and no failed statement (the backend's whole
+transaction is aborted then). Otherwise it fails with 0A000 and the block stays failed, so a
+client never believes something was undone that was not.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ class Rule:
     answer: str | None = None  # the command tag, when not the backend's
     warning: tuple[str, str] | None = None  # a WARNING sent before the answer: message, SQLSTATE
     error: str | None = None  # refused: the error's SQLSTATE (message from ERRORS)
+    kept: bool = False  # a savepoint the front end keeps: `Transaction.keep()` runs it
 
 
 _IN_PROGRESS = ("there is already a transaction in progress", sqlstate.ACTIVE_SQL_TRANSACTION)
@@ -68,6 +77,25 @@ RULES: dict[tuple[str, str | None], Rule] = {
 # fmt: on
 _REFUSED_IN_FAILED_BLOCK = Rule(None, error=sqlstate.IN_FAILED_SQL_TRANSACTION)
 
+SAVEPOINT_VERBS = frozenset({"SAVEPOINT", "RELEASE", "ROLLBACK TO"})
+
+# In place of RULES' entries when the front end keeps the savepoints (the backend has none).
+# fmt: off
+KEPT: dict[tuple[str, str], Rule] = {
+    (IN_BLOCK, "SAVEPOINT"):   Rule(None, answer="SAVEPOINT", kept=True),
+    (IN_BLOCK, "RELEASE"):     Rule(None, answer="RELEASE", kept=True),
+    (IN_BLOCK, "ROLLBACK TO"): Rule(None, answer="ROLLBACK", kept=True),
+    # keep() refuses it: the backend's transaction was aborted by the failed statement.
+    (FAILED,   "ROLLBACK TO"): Rule(None, answer="ROLLBACK", kept=True),
+}
+# fmt: on
+
+
+@dataclass(slots=True)
+class Savepoint:
+    name: str
+    written: str | None = None  # the first statement since it was set that may have written
+
 
 class Implicit(Enum):
     """A hidden transaction the session opened (BEGIN sent, the client's status still I)."""
@@ -77,11 +105,13 @@ class Implicit(Enum):
 
 
 class Transaction:
-    __slots__ = ("implicit", "status")
+    __slots__ = ("implicit", "keeps_savepoints", "savepoints", "status")
 
-    def __init__(self) -> None:
+    def __init__(self, keeps_savepoints: bool = False) -> None:
         self.status = IDLE
         self.implicit: Implicit | None = None
+        self.keeps_savepoints = keeps_savepoints  # the backend has none: the front end keeps them
+        self.savepoints: list[Savepoint] = []  # kept ones, oldest first
 
     @property
     def in_transaction(self) -> bool:
@@ -91,6 +121,8 @@ class Transaction:
     def rule(self, verb: str | None) -> Rule:
         """How a statement of this verb runs now; raises its PgError when it is refused."""
         rule = RULES.get((self.status, verb), _REFUSED_IN_FAILED_BLOCK)
+        if self.keeps_savepoints and verb in SAVEPOINT_VERBS:
+            rule = KEPT.get((self.status, verb), rule)
         if rule.error is not None:
             raise _error(rule.error, verb)
         return rule
@@ -109,6 +141,43 @@ class Transaction:
     def succeeded(self, rule: Rule) -> None:
         if rule.then != SAME:
             self.status = rule.then
+            if rule.then == IDLE:
+                self.savepoints.clear()
+
+    def keep(self, verb: str, name: str) -> None:
+        """SAVEPOINT, RELEASE or ROLLBACK TO `name` on the kept savepoints (a `kept` rule);
+        raises 3B001 for an unknown name, 0A000 for a ROLLBACK TO that would undo something."""
+        if not name:
+            raise PgError("syntax error at end of input", sqlstate.SYNTAX_ERROR)
+        if verb == "SAVEPOINT":
+            self.savepoints.append(Savepoint(name))
+            return
+        index = next(
+            (i for i in reversed(range(len(self.savepoints))) if self.savepoints[i].name == name),
+            None,
+        )
+        if index is None:
+            raise PgError(f'savepoint "{name}" does not exist', sqlstate.S_E_INVALID_SPECIFICATION)
+        if verb == "RELEASE":
+            del self.savepoints[index:]  # and every savepoint set after it
+            return
+        if self.status == FAILED:
+            raise _cannot_roll_back(name, "A statement failed after it was set")
+        written = self.savepoints[index].written
+        if written is not None:
+            raise _cannot_roll_back(
+                name, f"A statement that may write ({written}) ran after it was set"
+            )
+        del self.savepoints[index + 1 :]  # ROLLBACK TO keeps the savepoint itself
+
+    def ran(self, written: str | None) -> None:
+        """A statement ran in the block; `written`: what it may have written (None: a read)."""
+        if written is None:
+            return
+        for savepoint in reversed(self.savepoints):
+            if savepoint.written is not None:
+                break  # and so are those set before it
+            savepoint.written = written
 
     def failed(self) -> None:
         """A statement failed: a transaction block is now a failed one."""
@@ -128,6 +197,15 @@ class Transaction:
 
 def ends_transaction(verb: str | None) -> bool:
     return verb in ("COMMIT", "ROLLBACK", "PREPARE TRANSACTION")
+
+
+def _cannot_roll_back(name: str, why: str) -> PgError:
+    return PgError(
+        f'cannot roll back to savepoint "{name}": this backend cannot undo part of a transaction',
+        sqlstate.FEATURE_NOT_SUPPORTED,
+        detail=f"{why}. The transaction stays aborted.",
+        hint="Roll back the whole transaction (ROLLBACK).",
+    )
 
 
 def _error(code: str, verb: str | None) -> PgError:

@@ -2,7 +2,8 @@
 
 - `lexer`: PostgreSQL's lexical rules, tokens computed once per text;
 - `split`: a simple Query cut into statements, comments around a statement;
-- `classify`: a statement's first keywords, transaction control, whether it returns rows;
+- `classify`: a statement's first keywords, transaction control, whether it returns rows,
+  whether it may write;
 - `params`: `$n` parameters: count, casts, substitution.
 
 Nothing here parses SQL beyond that: the backend's own parser does.
@@ -10,7 +11,7 @@ Nothing here parses SQL beyond that: the backend's own parser does.
 
 from __future__ import annotations
 
-from pgwire.sql.classify import leading_words, returns_rows, transaction_verb
+from pgwire.sql.classify import leading_words, returns_rows, transaction_verb, write_kind
 from pgwire.sql.lexer import Token, code, tokenize
 from pgwire.sql.params import (
     parameter_casts,
@@ -34,4 +35,5 @@ __all__ = [
     "substitute_parameters",
     "tokenize",
     "transaction_verb",
+    "write_kind",
 ]

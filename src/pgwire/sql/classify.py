@@ -62,3 +62,44 @@ def returns_rows(sql: str) -> bool:
     """A statement whose verb returns rows (SELECT, VALUES, SHOW, FETCH ...)."""
     words = _leading_words(sql, 1)
     return bool(words) and words[0] in _ROW_VERBS
+
+
+_READ_ONLY_VERBS = frozenset({"SHOW", "FETCH", "MOVE", "TABLE"})
+_QUERY_VERBS = frozenset({"SELECT", "WITH", "VALUES"})
+_MODIFYING = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "INTO"})
+_TWO_WORD_VERBS = frozenset({"CREATE", "DROP", "ALTER"})
+
+
+@functools.lru_cache(maxsize=4096)
+def write_kind(sql: str) -> str | None:
+    """None when `sql` only reads; else what it may write, named by its first keywords
+    ("INSERT", "CREATE TABLE", "SELECT INTO", "WITH ... DELETE").
+
+    Judged conservatively, from keywords alone: SELECT, VALUES and WITH read unless INSERT,
+    UPDATE (but FOR [NO KEY] UPDATE), DELETE, MERGE or INTO appears anywhere in them; SHOW,
+    TABLE, FETCH and MOVE read; EXPLAIN reads unless it has ANALYZE. Anything else writes.
+    """
+    tokens = code(sql)
+    start = 0
+    while start < len(tokens) and tokens[start].text == "(":
+        start += 1  # (SELECT ...) UNION (SELECT ...)
+    if start == len(tokens):
+        return None
+    if tokens[start].kind != WORD:
+        return tokens[start].text
+    verb = tokens[start].text.upper()
+    if verb in _READ_ONLY_VERBS:
+        return None
+    words = [t.text.upper() for t in tokens[start:] if t.kind == WORD]
+    if verb == "EXPLAIN":
+        return "EXPLAIN ANALYZE" if "ANALYZE" in words or "ANALYSE" in words else None
+    if verb in _QUERY_VERBS:
+        previous = ""
+        for word in words:
+            if word in _MODIFYING and not (word == "UPDATE" and previous in ("FOR", "KEY")):
+                return f"{verb} INTO" if word == "INTO" else f"{verb} ... {word}"
+            previous = word
+        return None
+    if verb in _TWO_WORD_VERBS and len(words) > 1:
+        return f"{verb} {words[1]}"
+    return verb

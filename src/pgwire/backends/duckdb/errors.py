@@ -8,7 +8,6 @@ import re
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
-from pgwire.sql import transaction_verb
 
 __all__ = ["to_pg_error"]
 
@@ -81,9 +80,6 @@ _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
 ]  # fmt: skip
 
 
-_SAVEPOINT_VERBS = ("SAVEPOINT", "RELEASE", "ROLLBACK TO")  # DuckDB's parser knows none
-
-
 def to_pg_error(exc: BaseException, sql: str = "") -> PgError:
     """A DuckDB exception as a PgError: nearest SQLSTATE, DuckDB's prefixes stripped, the
     'Did you mean' line as hint and the LINE/caret excerpt as a cursor position in `sql`."""
@@ -111,12 +107,6 @@ def to_pg_error(exc: BaseException, sql: str = "") -> PgError:
                     message = wording.format(*match.groups())
                 break
     position = _position(excerpt, sql) if excerpt else None
-    if code == sqlstate.SYNTAX_ERROR and transaction_verb(sql) in _SAVEPOINT_VERBS:
-        return PgError(
-            "savepoints are not supported by DuckDB",
-            sqlstate.FEATURE_NOT_SUPPORTED,
-            hint="Roll back or commit the whole transaction instead.",
-        )
     return PgError(
         message,
         code,

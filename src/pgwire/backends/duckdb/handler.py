@@ -17,6 +17,7 @@ class DuckDBHandler(Handler):
     """Serve one DuckDB database: ":memory:" (the default) or a file path."""
 
     implicit_transactions = True
+    runs_savepoints = False  # DuckDB has none: the front end keeps them (see docs/backends.md)
 
     def __init__(
         self,

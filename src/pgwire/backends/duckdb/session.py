@@ -88,6 +88,7 @@ class DuckDBSession(Handler):
     """One client connection: a DuckDB cursor of its own."""
 
     implicit_transactions = True
+    runs_savepoints = False  # DuckDB has none: the front end keeps them
 
     def __init__(
         self, cursor: duckdb.DuckDBPyConnection, info: SessionInfo, batch_rows: int = BATCH_ROWS
