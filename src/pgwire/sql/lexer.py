@@ -50,7 +50,8 @@ _TOKEN = re.compile(
     |(?P<comment>--[^\n\r]*)
     |(?P<block>/\*)
     |(?P<estring>[eE]'(?:[^'\\]|\\.|'')*(?:'|\Z))
-    |(?P<string>(?:[bBxXnN]|[uU]&)?'(?:[^']|'')*(?:'|\Z))
+    |(?P<bits>[bBxX]'[^']*(?:'|\Z))
+    |(?P<string>(?:[nN]|[uU]&)?'(?:[^']|'')*(?:'|\Z))
     |(?P<ident>(?:[uU]&)?"(?:[^"]|"")*(?:"|\Z))
     |(?P<dollar>\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9\x80-\U0010ffff]*)?\$)
     |(?P<param>\$[0-9]+)
@@ -59,6 +60,11 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+_GAP = r"[\ \t\r\f\v]*\n[\ \t\n\r\f\v]*"
+_STRING_PART = re.compile(_GAP + r"'(?:[^']|'')*(?:'|\Z)")
+_ESTRING_PART = re.compile(_GAP + r"'(?:[^'\\]|\\.|'')*(?:'|\Z)", re.DOTALL)
+_BITS_PART = re.compile(_GAP + r"'[^']*(?:'|\Z)")
+_CONTINUED = {"estring": _ESTRING_PART, "bits": _BITS_PART, "string": _STRING_PART}
 _OP_SPECIAL = frozenset("~!@#%^&|`?")
 _ESCAPE = re.compile(
     r"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S
@@ -148,7 +154,11 @@ def _tokenize(sql: str) -> tuple[Token, ...]:
         if kind == "block":
             end = skip_block_comment(sql, pos)
             kind = COMMENT
-        elif kind == "estring":
+        elif kind in ("estring", "bits", "string"):
+            # A constant goes on after white space holding a newline: 'a'\n'b' is 'ab'.
+            part = _CONTINUED[kind]
+            while sql[end - 1 : end] == "'" and end - pos > 1 and (more := part.match(sql, end)):
+                end = more.end()
             kind = STRING
         elif kind == "dollar":
             tag = found.group()
@@ -205,15 +215,18 @@ def ident_value(text: str) -> str:
 
 def string_value(text: str) -> str:
     """A string constant's value: quotes removed, escapes applied (E'...'), dollar quotes
-    unwrapped. B'...' and X'...' keep their digits; U&'...' its escapes."""
+    unwrapped, continued parts joined. B'...' and X'...' keep their digits; U&'...' its
+    escapes."""
     if text.startswith("$"):
         tag = text[: text.index("$", 1) + 1]
         body = text[len(tag) :]
         return body[: -len(tag)] if body.endswith(tag) else body
-    quote = text.index("'")
-    if text[:quote] in ("e", "E"):
-        return unescape(_body(_ESTRING_BODY, text, quote + 1)[0])
-    return _body(_STRING_BODY, text, quote + 1)[0].replace("''", "'")
+    parts, _closed = _parts(text)
+    if text[:1] in "eE":
+        return unescape("".join(parts))
+    if text[:1] in "bBxX":
+        return "".join(parts)
+    return "".join(parts).replace("''", "'")
 
 
 def closed(token: Token) -> bool:
@@ -223,14 +236,41 @@ def closed(token: Token) -> bool:
         if text.startswith("$"):
             tag = text[: text.index("$", 1) + 1]
             return len(text) >= 2 * len(tag) and text.endswith(tag)
-        quote = text.index("'")
-        pattern = _ESTRING_BODY if text[:quote] in ("e", "E") else _STRING_BODY
-        return _body(pattern, text, quote + 1)[1]
+        return _parts(text)[1]
     if token.kind == IDENT:
         return _body(_IDENT_BODY, text, text.index('"') + 1)[1]
     if token.kind == COMMENT and text.startswith("/*"):
         return _block_comment(text, 0)[1]
     return True
+
+
+def _parts(text: str) -> tuple[list[str], bool]:
+    """The bodies of a quoted constant's parts ('a' and 'b' of 'a'\n'b'), and whether the
+    last one is closed."""
+    quote = text.index("'")
+    prefix = text[:quote]
+    pattern = (
+        _ESTRING_SEGMENT
+        if prefix in ("e", "E")
+        else (_BITS_SEGMENT if prefix in ("b", "B", "x", "X") else _STRING_SEGMENT)
+    )
+    parts: list[str] = []
+    pos = quote
+    while True:
+        found = pattern.match(text, pos)
+        assert found is not None
+        parts.append(found.group(1))
+        pos = found.end()
+        gap = _GAP_RE.match(text, pos)
+        if not found.group(2) or gap is None or gap.end() >= len(text):
+            return parts, bool(found.group(2))
+        pos = gap.end()
+
+
+_STRING_SEGMENT = re.compile(r"'((?:[^']|'')*)(')?", re.S)
+_ESTRING_SEGMENT = re.compile(r"'((?:[^'\\]|\\.|'')*)(')?", re.S)
+_BITS_SEGMENT = re.compile(r"'([^']*)(')?", re.S)
+_GAP_RE = re.compile(_GAP)
 
 
 def _body(pattern: re.Pattern[str], text: str, start: int) -> tuple[str, bool]:
@@ -240,8 +280,6 @@ def _body(pattern: re.Pattern[str], text: str, start: int) -> tuple[str, bool]:
     return found.group(1), bool(found.group(2))
 
 
-_STRING_BODY = re.compile(r"((?:[^']|'')*)(')?\Z", re.S)
-_ESTRING_BODY = re.compile(r"((?:[^'\\]|\\.|'')*)(')?\Z", re.S)
 _IDENT_BODY = re.compile(r'((?:[^"]|"")*)(")?\Z', re.S)
 
 
