@@ -38,6 +38,8 @@ def kinds(sql: str) -> list[tuple[str, str]]:
             [(STRING, "b'101'"), (STRING, "x'ff'"), (STRING, "n'x'"), (STRING, "u&'d'")],
         ),
         ("'open", [(STRING, "'open")]),
+        ("b''''", [(STRING, "b''"), (STRING, "''")]),  # no doubled quotes in bit strings
+        ("'a' 'b'", [(STRING, "'a'"), (STRING, "'b'")]),  # no newline: two constants
         (
             "f(a := 1)",
             [(WORD, "f"), (PUNCT, "("), (WORD, "a"), (OP, ":="), (NUMBER, "1"), (PUNCT, ")")],
@@ -60,6 +62,9 @@ def test_tokens(sql: str, expected: list[tuple[str, str]]) -> None:
         ("$t$ x $ y $t$", " x $ y "),
         ("'open", "open"),
         ("'it'''", "it'"),
+        ("'a'\n  'b'", "ab"),  # continued after a newline
+        ("E'x\\n'\n'y'", "x\ny"),
+        ("b'10'", "10"),
     ],
 )
 def test_values(text: str, value: str) -> None:

@@ -7,8 +7,9 @@ as these tokens, so quotes, comments and operators are understood one way everyw
 - white space (ASCII only: other characters are identifier characters, as PostgreSQL reads
   them) and comments (`--` to the end of the line; `/* */`, nested) are tokens too, so
   that the text can be rebuilt or cut exactly; most readers skip them (`code`);
-- string constants: `'...'` (doubled quotes), `E'...'` (backslash escapes), `B'...'`,
-  `X'...'`, `N'...'`, `U&'...'` and dollar quotes `$tag$...$tag$`;
+- string constants: `'...'` (doubled quotes), `E'...'` (backslash escapes), `B'...'` and
+  `X'...'` (no escapes at all), `N'...'`, `U&'...'` and dollar quotes `$tag$...$tag$`; a
+  constant goes on after white space that holds a newline (`'a'` newline `'b'` is `'ab'`);
 - quoted identifiers `"..."` and `U&"..."`; words (keywords and plain identifiers, which may
   hold `$` after the first character); parameters `$n`; numbers (with `_` between digits,
   and `0x`, `0o`, `0b` integers, as PostgreSQL 16 reads them);
