@@ -4,8 +4,8 @@ The rooms around it each own one concern: `startup` (encryption requests, authen
 `transaction` (the I/T/E status and PostgreSQL's rules, a table), `extended` (Parse, Bind,
 Describe, Execute, Close), `portals` (prepared statements and cursors), `parameters` (SET
 reaching the client and the backend), and the front-end commands (`sqlcommands`,
-`setcommands`, `copy`, `notify`), which see the session only through the narrow protocols of
-`context`. What stays here: reading messages, running statements (simple Query, and the
+`setcommands`, `copy`, `notify`, `advisory`), which see the session only through narrow
+protocols (`context`). What stays here: reading messages, running statements (simple Query, and the
 routing of every statement to the backend or a front-end command under the transaction
 rules), turning errors into ErrorResponses, cancel, and write batching (bytes are collected
 and written once per flush point: ReadyForQuery, Flush, or a full buffer).
