@@ -506,13 +506,10 @@ def test_errors_with_parameters_and_transactions(duckdb_server: ServerProcess) -
 # several connections at once
 
 
-@pytest.mark.xfail(
-    raises=asyncpg.exceptions.UndefinedFunctionError,
-    strict=True,
-    reason="asyncpg's Pool resets a released connection with `SELECT pg_advisory_unlock_all(); "
-    "CLOSE ALL; UNLISTEN *; RESET ALL;` and DuckDB has no pg_advisory_unlock_all()",
-)
 def test_pool_default_reset(duckdb_server: ServerProcess) -> None:
+    """asyncpg's Pool resets a released connection with `SELECT pg_advisory_unlock_all();
+    CLOSE ALL; UNLISTEN *; RESET ALL;`."""
+
     async def main() -> None:
         async with (
             asyncpg.create_pool(
@@ -531,7 +528,7 @@ def test_pool_default_reset(duckdb_server: ServerProcess) -> None:
 
 
 def test_pool_with_own_reset(duckdb_server: ServerProcess) -> None:
-    """The workaround for the test above: a reset without advisory locks."""
+    """A reset of the user's own."""
 
     async def reset(conn: Connection) -> None:
         await conn.execute("CLOSE ALL; UNLISTEN *; RESET ALL;")

@@ -26,7 +26,7 @@ from pgwire.handler import Command, Handler, Rows, SessionInfo, resolve
 from pgwire.protocol import lookahead
 from pgwire.protocol import messages as m
 from pgwire.protocol.connection import Connection
-from pgwire.server import notify, setcommands, sqlcommands
+from pgwire.server import advisory, notify, setcommands, sqlcommands
 from pgwire.server.context import PortalContext
 from pgwire.server.portals import UNKNOWN_COLUMNS, Portal, PreparedStatement, decode_params
 from pgwire.server.results import ResultStream, expand_formats, row_description
@@ -161,6 +161,8 @@ class ExtendedQuery:
             statement.columns = await sqlcommands.described_columns(session, statement.sql)
             return
         described = notify.describe(statement.sql)
+        if described is None:
+            described = advisory.describe(statement.sql)
         if described is None and not (  # the handler never sees these: it cannot describe them
             setcommands.is_set_command(statement.sql) or is_copy(statement.sql)
         ):

@@ -8,6 +8,7 @@ import functools
 from pgwire import sql as sqltext
 from pgwire.copy.statement import is_copy
 from pgwire.server import setcommands, sqlcommands
+from pgwire.server.locksql import is_lock_command
 from pgwire.server.notifysql import is_notify_command
 
 
@@ -23,6 +24,8 @@ def front_end_kind(sql: str) -> str | None:
         return "copy"
     if is_notify_command(sql):
         return "notify"
+    if is_lock_command(sql):
+        return "lock"
     return None
 
 

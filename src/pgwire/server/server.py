@@ -27,6 +27,7 @@ from pgwire.auth.sources import DictSource
 from pgwire.config import Config
 from pgwire.handler import Handler
 from pgwire.protocol.connection import Connection, Role
+from pgwire.server.locks import LockManager
 from pgwire.server.notify import NotificationHub
 from pgwire.server.session import Session
 from pgwire.server.tls import TLSConfig
@@ -51,6 +52,7 @@ class Server:
         self.worker = worker
         self.sessions: dict[int, Session] = {}  # by process id, once registered
         self.notifications = NotificationHub()  # LISTEN/NOTIFY across sessions
+        self.locks = LockManager()  # advisory locks across sessions
         self._admitted = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._listeners: list[asyncio.AbstractServer] = []
@@ -114,7 +116,7 @@ class Server:
     def _new_protocol(self) -> StreamTransport:
         conn = Connection(Role.SERVER, max_message_size=self.config.max_message_size)
         transport = StreamTransport(conn)
-        session = Session(self, conn, transport, self.notifications)
+        session = Session(self, conn, transport, self.notifications, self.locks)
         task = asyncio.get_running_loop().create_task(self._run_session(session))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

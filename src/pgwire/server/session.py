@@ -4,8 +4,8 @@ The rooms around it each own one concern: `startup` (encryption requests, authen
 `transaction` (the I/T/E status and PostgreSQL's rules, a table), `extended` (Parse, Bind,
 Describe, Execute, Close), `portals` (prepared statements and cursors), `parameters` (SET
 reaching the client and the backend), and the front-end commands (`sqlcommands`,
-`setcommands`, `copy`, `notify`), which see the session only through the narrow protocols of
-`context`. What stays here: reading messages, running statements (simple Query, and the
+`setcommands`, `copy`, `notify`, `advisory`), which see the session only through narrow
+protocols (`context`). What stays here: reading messages, running statements (simple Query, and the
 routing of every statement to the backend or a front-end command under the transaction
 rules), turning errors into ErrorResponses, cancel, and write batching (bytes are collected
 and written once per flush point: ReadyForQuery, Flush, or a full buffer).
@@ -25,9 +25,11 @@ from pgwire.errors import PgError, ProtocolViolation
 from pgwire.handler import Command, Handler, Result, SessionInfo, resolve
 from pgwire.protocol import messages as m
 from pgwire.protocol.connection import NEED_DATA, Connection, State
+from pgwire.server import advisory, notify, setcommands, sqlcommands
 from pgwire.server import copy as copy_command
-from pgwire.server import notify, setcommands, sqlcommands
+from pgwire.server.advisory import SessionLocks
 from pgwire.server.extended import ExtendedQuery
+from pgwire.server.locks import LockManager
 from pgwire.server.notify import NotificationHub, SessionNotifications
 from pgwire.server.notifysql import savepoint_name
 from pgwire.server.parameters import Parameters
@@ -53,11 +55,13 @@ class Session:
         conn: Connection,
         transport: StreamTransport,
         hub: NotificationHub,
+        locks: LockManager,
     ) -> None:
         self.server = server
         self.conn = conn
         self.transport = transport
         self.hub = hub
+        self.locks = locks
         self.process_id = 0  # set by the server when it registers the session
         self.secret_key = b""
         self.admitted = False  # counted against max_connections
@@ -69,6 +73,7 @@ class Session:
         self.prepared = Prepared()
         self.extended = ExtendedQuery(self)
         self.notifications: SessionNotifications | None = None  # on first LISTEN/NOTIFY
+        self.advisory: SessionLocks | None = None  # on first advisory-lock call
         self._out: list[bytes] = []
         self._out_size = 0
         self._terminating = False
@@ -199,6 +204,8 @@ class Session:
         finally:
             if self.notifications is not None:
                 self.notifications.close()
+            if self.advisory is not None:
+                self.advisory.close()  # however it ended, its locks go
             self.flush()
             self.transport.close()
             if self._handler is not None:
@@ -299,8 +306,11 @@ class Session:
 
     async def ready(self) -> None:
         """ReadyForQuery, after closing the cursors an ended transaction takes with it."""
-        if self.transaction.status == IDLE and self.prepared.portals:
-            await self.prepared.transaction_ended()
+        if self.transaction.status == IDLE:
+            if self.prepared.portals:
+                await self.prepared.transaction_ended()
+            if self.advisory is not None:
+                self.advisory.transaction_ended()  # an implicit transaction ends here
         self.send(m.ReadyForQuery(self.transaction.status))
 
     async def _sync(self, msg: m.Sync) -> None:
@@ -355,6 +365,8 @@ class Session:
         if verb in ("COMMIT", "ROLLBACK", "PREPARE TRANSACTION"):
             committed = verb == "COMMIT" and isinstance(result, Command) and result.tag == "COMMIT"
             await self.parameters.transaction_ended(committed)
+            if self.advisory is not None:
+                self.advisory.transaction_ended()
         return result
 
     async def _route(self, sql: str, params: Sequence[Any] | None, types: Sequence[int]) -> Result:
@@ -369,6 +381,8 @@ class Session:
             return await setcommands.run(self, sql)
         if kind == "copy":
             return await self.with_timeout(copy_command.run(self, sql))
+        if kind == "lock":
+            return await advisory.run(self, sql, params)
         return notify.run(self, sql, params)
 
     async def with_timeout(self, call: Awaitable[T]) -> T:
@@ -402,9 +416,16 @@ class Session:
             )
         return self.notifications
 
+    def lock_state(self) -> SessionLocks:
+        if self.advisory is None:
+            self.advisory = SessionLocks(self.locks, self.process_id, self.info.database)
+        return self.advisory
+
     async def discard_all(self) -> None:
         """DISCARD ALL: close every portal and prepared statement, reset every parameter."""
         await self.prepared.close_all()
         await self.parameters.reset_all(in_block=self.transaction.status != IDLE)
         if self.notifications is not None:
             self.notifications.unlisten_all()  # DISCARD ALL includes UNLISTEN *
+        if self.advisory is not None:
+            self.advisory.unlock_all()  # and SELECT pg_advisory_unlock_all()
