@@ -57,9 +57,9 @@ __all__ = ["ResultTypes", "result_types", "stored"]
 _NULL = -1  # a NULL: of any type
 _ANY = frozenset({_NULL})
 
-# Functions whose result has their first argument's type.
-_SAME_AS_ARGUMENT = {"coalesce", "nullif", "max", "min", "first", "last", "any_value",
-                     "greatest", "least", "arbitrary"}  # fmt: skip
+# Functions whose result has their arguments' type (max and min of a name: text, as
+# PostgreSQL has no max(name) and casts it).
+_SAME_AS_ARGUMENT = {"coalesce", "nullif", "max", "min", "greatest", "least"}
 # Keywords PostgreSQL calls functions of type name.
 _NAME_KEYWORDS = {"current_user", "session_user", "user", "current_role", "current_catalog",
                   "current_schema"}  # fmt: skip
@@ -200,6 +200,8 @@ class ResultTypes:
                 if types is None:
                     return None
                 found |= types
+            if name in ("max", "min") and oids.NAME in found:
+                return frozenset({oids.TEXT})
             return frozenset(found)
         if name == "array_agg" and arguments:
             element = _single(self._expression(_before_order_by(arguments[0]), visiting))
