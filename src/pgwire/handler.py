@@ -345,4 +345,6 @@ def _literal(value: Any, oid: int) -> str:
     text = registry.encoder(oid, TEXT)(value).decode()
     if info is None or oid in (0, 25, 705):  # text and unknown: a bare literal, as typed
         return sqltext.quote_literal(text)
-    return f"{sqltext.quote_literal(text)}::{info.name}"
+    element = registry.get(info.element_oid) if info.element_oid else None
+    name = f"{element.name}[]" if element is not None else info.name  # oid[], not _oid
+    return f"{sqltext.quote_literal(text)}::{name}"

@@ -724,17 +724,42 @@ def test_duckdb_session_parameters_reach_the_catalog() -> None:
 
 
 def test_catalog_column_types(catalog: CatalogSession) -> None:
-    """ "char" columns are "char" (asyncpg reads them as bytes); int2vector/oidvector columns
-    keep their types, also renamed."""
+    """Catalog columns carry PostgreSQL's types: "char" (asyncpg reads it as bytes), name,
+    int2vector/oidvector (also renamed), oid, regproc, oid[]; expressions keep DuckDB's."""
     result = catalog.run(
-        "SELECT t.typtype AS kind, relkind, i.indkey, i.indkey AS keys, t.typname "
-        "FROM pg_type t, pg_class c, pg_index i LIMIT 1",
+        "SELECT t.typtype AS kind, relkind, i.indkey, i.indkey AS keys, t.typname, t.oid, "
+        "t.typinput, c.relnamespace AS ns, p.proargtypes, p.proallargtypes, "
+        "t.typname || 'x' AS label, t.oid + 1 AS next, count(*) OVER () AS n "
+        "FROM pg_type t, pg_class c, pg_index i, pg_proc p LIMIT 1",
         lambda: SNAPSHOT,
     )
     assert [c.type_oid for c in result.columns] == [
-        oids.CHAR, oids.CHAR, oids.INT2VECTOR, oids.INT2VECTOR, oids.TEXT,
+        oids.CHAR, oids.CHAR, oids.INT2VECTOR, oids.INT2VECTOR, oids.NAME, oids.OID,
+        oids.REGPROC, oids.OID, oids.OIDVECTOR, oids.OID_ARRAY, oids.TEXT, oids.INT8, oids.INT8,
     ]  # fmt: skip
     assert registry.encoder(oids.INT2VECTOR)([1, 2]) == b"1 2"
+
+
+def test_catalog_types_through_subqueries(catalog: CatalogSession) -> None:
+    """A column keeps its catalog type through aliases, subqueries, CTEs, CASE, coalesce,
+    array_agg, casts and catalog functions; an alias defined with other types does not."""
+    result = catalog.run(
+        "WITH x AS (SELECT t.oid AS id, t.typdelim AS delim, t.typelem FROM pg_type t) "
+        "SELECT x.id, x.delim, coalesce(x.typelem, NULL) AS elem, "
+        "CASE WHEN x.id > 0 THEN (SELECT array_agg(a.atttypid ORDER BY a.attnum) "
+        "FROM pg_attribute a) ELSE NULL END AS atts, "
+        "x.id::regtype::text AS tname, format_type(x.id, NULL) AS spelled, "
+        "pg_get_userbyid(10) AS owner, CAST(x.id AS oid) AS cast_id, "
+        "(SELECT 1 AS id) AS one, x.typelem "
+        "FROM x LIMIT 1",
+        lambda: SNAPSHOT,
+    )
+    assert {c.name: c.type_oid for c in result.columns} == {
+        "id": oids.INT8,  # `1 AS id` too: not known, DuckDB's type
+        "delim": oids.CHAR, "elem": oids.OID, "atts": oids.OID_ARRAY, "tname": oids.TEXT,
+        "spelled": oids.TEXT, "owner": oids.NAME, "cast_id": oids.OID, "one": oids.INT4,
+        "typelem": oids.OID,
+    }  # fmt: skip
 
 
 def test_duckdb_settings_reach_pg_settings() -> None:

@@ -193,17 +193,6 @@ def test_parameters_like_postgres(
     assert same(got, want), (got, want)
 
 
-INT_ARRAYS_REASON = (
-    "asyncpg has built-in codecs only for text[] and oid[] arrays; for int4[] it runs its "
-    "type-introspection query. The catalog emulation answers it, but types its oid columns "
-    "int8 and int8[] (DuckDB's oid is an alias of BIGINT), so asyncpg introspects int8[] in "
-    "turn, and again: until Python's recursion limit (asyncpg < 0.32), or without end"
-)
-# asyncpg 0.32 introspects without recursing: the loop shows as a timeout.
-INT_ARRAYS_LOOP = (RecursionError, TimeoutError)
-
-
-@pytest.mark.xfail(raises=INT_ARRAYS_LOOP, strict=True, reason=INT_ARRAYS_REASON)
 def test_int_array_result(duckdb_server: ServerProcess) -> None:
     async def body(conn: Connection) -> None:
         assert await conn.fetchval("select array[1, null, 3]") == [1, None, 3]
@@ -211,7 +200,6 @@ def test_int_array_result(duckdb_server: ServerProcess) -> None:
     run(on(duckdb_server, body), timeout=10)
 
 
-@pytest.mark.xfail(raises=INT_ARRAYS_LOOP, strict=True, reason=INT_ARRAYS_REASON)
 def test_int_array_parameter(duckdb_server: ServerProcess) -> None:
     async def body(conn: Connection) -> None:
         assert await conn.fetchval("select $1::int4[]", [1, None, 3]) == [1, None, 3]

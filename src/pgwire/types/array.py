@@ -90,9 +90,12 @@ def _shape(value: Any) -> list[int]:
     return dims
 
 
-def array_binary_encoder(element_oid: int, element_encode: Encoder) -> Encoder:
+def array_binary_encoder(
+    element_oid: int, element_encode: Encoder, lower_bound: int = 1
+) -> Encoder:
     """The binary encoder: ndim, has-null flag, element OID, (size, lower bound) per dimension,
     then each element as int32 length (-1 for NULL) + bytes."""
+    lower = INT4.pack(lower_bound)
 
     def encode(value: Any) -> bytes:
         dims = _shape(value)
@@ -119,7 +122,7 @@ def array_binary_encoder(element_oid: int, element_encode: Encoder) -> Encoder:
 
         walk(value, 0)
         header = INT4.pack(len(dims)) + INT4.pack(has_null) + UINT4.pack(element_oid)
-        header += b"".join(INT4.pack(d) + INT4.pack(1) for d in dims)
+        header += b"".join(INT4.pack(d) + lower for d in dims)
         return header + b"".join(items)
 
     return encode
@@ -325,6 +328,15 @@ def register(reg: TypeRegistry) -> None:
         element = reg.get(oid)
         if element is not None and array_oid and reg.get(array_oid) is None:
             register_array(reg, element, array_oid)
+    # int2vector and oidvector travel in binary as one-dimensional arrays counted from 0
+    # (int2vectorsend and oidvectorsend are array_send).
+    for vector_oid, element_oid in ((oids.INT2VECTOR, oids.INT2), (oids.OIDVECTOR, oids.OID)):
+        vector, element = reg.get(vector_oid), reg.get(element_oid)
+        if vector is None or element is None or vector.binary_encode is not None:
+            continue
+        assert element.binary_encode is not None and element.binary_decode is not None
+        vector.binary_encode = array_binary_encoder(element_oid, element.binary_encode, 0)
+        vector.binary_decode = array_binary_decoder(element.binary_decode, vector.name)
 
 
 register(registry)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pgwire import sqlstate
-from pgwire.backends.catalog import build, pg15, schema, sqltext
+from pgwire.backends.catalog import build, coltypes, pg15, schema, sqltext
 from pgwire.backends.catalog.model import SessionState, Snapshot
 from pgwire.errors import PgError
 from pgwire.handler import Column
@@ -58,9 +58,6 @@ _RESULT_TYPES = {
     "TIMESTAMP WITH TIME ZONE": oids.TIMESTAMPTZ, "INTERVAL": oids.INTERVAL,
     "UUID": oids.UUID, "JSON": oids.JSON, "\"NULL\"": oids.TEXT,
 }  # fmt: skip
-
-
-_VECTORS = {oids.INT2_ARRAY: oids.INT2VECTOR, oids.INT8_ARRAY: oids.OIDVECTOR}
 
 
 def _result_type(duck_type: Any) -> int:
@@ -156,8 +153,7 @@ class CatalogSession:
 
     def run(self, sql: str, snapshot: Callable[[], Snapshot]) -> CatalogResult:
         """Run one catalog query; blocking. Raises PgError, or NotCatalog (see the module)."""
-        query = sqltext.rewrite_query(sql)
-        rewritten = query.sql
+        rewritten = sqltext.rewrite(sql)
         self._load(snapshot())
         duckdb = self._engine._duckdb
         try:
@@ -166,14 +162,17 @@ class CatalogSession:
             rows = self._cursor.fetchall() if description else []
         except duckdb.Error as exc:
             raise self._error(exc, sql, rewritten) from None
+        shows = coltypes.result_types(sql)
         columns = []
         for name, duck_type, *_ in description:
             oid = _result_type(duck_type)
-            shown = query.typed.get(name, name)  # the catalog column it shows, if one
-            if shown in sqltext.VECTOR_COLUMNS and oid in _VECTORS:
-                oid = _VECTORS[oid]  # int2vector/oidvector print as "1 2"
-            elif shown in sqltext.CHAR_COLUMNS and oid == oids.TEXT:
-                oid = oids.CHAR
+            # PostgreSQL's type for a catalog column (oid, name, "char", oid[], int2vector):
+            # the same values, described as PostgreSQL describes them
+            shown = shows.type_of(name)
+            if shown is None and name != name.lower():
+                shown = shows.type_of(name.lower())
+            if shown is not None and coltypes.stored(shown) == oid:
+                oid = shown
             columns.append(Column(name, oid))
         return CatalogResult(columns, rows)
 

@@ -225,7 +225,7 @@ def macros() -> list[str]:
         "WHERE __a.oid = _oid), 'unknown (OID=' || _oid::VARCHAR || ')')",
         # -- types
         "CREATE MACRO format_type(_oid, _typmod) AS (SELECT CASE "
-        "WHEN _oid IS NULL THEN NULL WHEN __t.oid IS NULL THEN '???' "
+        "WHEN _oid IS NULL THEN NULL WHEN _oid = 0 THEN '-' WHEN __t.oid IS NULL THEN '???' "
         "WHEN _typmod IS NULL THEN __t.null_name "
         "WHEN _typmod < 0 OR __t.kind = '' THEN __t.name "
         "WHEN __t.kind = 'length' THEN __t.base || '(' || (_typmod - 4)::VARCHAR || ')' "
@@ -364,9 +364,10 @@ def _reg_macros() -> list[str]:
         )
         spelled = name.format(oid=f"pgwire_{reg}_oid(_x)", visible=visible)
         out.append(
-            f"CREATE MACRO pgwire_{reg}_name(_x) AS coalesce({spelled}, "
-            f"pgwire_{reg}_oid(_x)::VARCHAR)"
-        )
+            f"CREATE MACRO pgwire_{reg}_name(_x) AS CASE WHEN pgwire_{reg}_oid(_x) = 0 THEN '-' "
+            f"ELSE coalesce({spelled}, pgwire_{reg}_oid(_x)::VARCHAR) END"
+        )  # InvalidOid prints as '-'
+
         out.append(f"CREATE MACRO to_{reg}(_name) AS pgwire_{reg}_lookup(_name::VARCHAR)")
     for reg in ("regoper", "regoperator", "regconfig", "regdictionary", "regcollation"):
         out.append(f"CREATE MACRO pgwire_{reg}_oid(_x) AS {number}")

@@ -233,37 +233,13 @@ _SPECIAL_CALLS = {"current_user": "pgwire_current_user()", "user": "pgwire_curre
 _NOT_VALUE_BEFORE = {".", "as", "::", "table", "from", "join", "into", "update", "to", "role"}
 
 
-# Catalog columns whose PostgreSQL type DuckDB's result types cannot tell: int2vector and
-# oidvector print "1 2" (not {1,2}), "char" columns are "char" (asyncpg reads them as bytes).
-VECTOR_COLUMNS = frozenset({"indkey", "indclass", "indcollation", "indoption", "proargtypes",
-                            "stxkeys", "partattrs", "partclass", "partcollation"})  # fmt: skip
-CHAR_COLUMNS = frozenset(
-    name for columns in pg15.RELATIONS.values() for name, duck in columns if duck == "CHAR"
-)
-TYPED_COLUMNS = VECTOR_COLUMNS | CHAR_COLUMNS
-
-
-@dataclass(slots=True)
-class Rewritten:
-    sql: str
-    # result column name → the catalog column it shows (so its PostgreSQL type), where an
-    # alias renamed it: `t.typtype AS kind`; unrenamed ones are found by their own name
-    typed: dict[str, str]
-
-
 @dataclass(slots=True)
 class _Context:
     display_casts: set[int] = field(default_factory=set)  # id() of "::" of whole-item casts
-    typed: dict[str, str] = field(default_factory=dict)
 
 
 def rewrite(sql: str) -> str:
     """A PostgreSQL catalog query as DuckDB runs it against the emulated catalog."""
-    return rewrite_query(sql).sql
-
-
-def rewrite_query(sql: str) -> Rewritten:
-    """`rewrite`, and what the result's columns are (see Rewritten)."""
     context = _Context()
     nodes = parse(tokenize(sql))
     for items in list(_walk_groups(nodes)):
@@ -276,7 +252,7 @@ def rewrite_query(sql: str) -> Rewritten:
     for items in list(_walk_groups(nodes)):
         _format_calls(items)
         _from_functions(items)
-    return Rewritten(render(nodes), context.typed)
+    return render(nodes)
 
 
 def _simple_rewrites(nodes: list[Node]) -> None:
@@ -648,12 +624,6 @@ def _alias_needed(nodes: list[Node], begin: int, end: int, context: _Context) ->
         expression, aliased = code[:-1], True
     if not expression:
         return None
-    if (
-        aliased
-        and nodes[expression[-1]].word in TYPED_COLUMNS
-        and all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in expression)
-    ):  # i.indkey AS keys: keys shows indkey
-        context.typed[nodes[code[-1]].word] = nodes[expression[-1]].word
     casts = [k for k in expression if _is(nodes[k], "::")]
     if casts:
         type_at = _next(nodes, casts[-1])
