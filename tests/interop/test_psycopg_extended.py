@@ -798,3 +798,25 @@ def test_error_position_points_into_the_statement(conn: psycopg.Connection[Any])
 def test_integer_division_by_zero_with_slash(conn: psycopg.Connection[Any]) -> None:
     with pytest.raises(pgerr.DivisionByZero):
         conn.execute("select %s::int / %s::int", (1, 0))
+
+
+def test_untyped_date_with_a_zone_into_a_date_column(conn: psycopg.Connection[Any]) -> None:
+    """pgjdbc's setDate sends '2024-02-29 +00' with no type; PostgreSQL takes the zone and
+    drops it. Here over libpq: Parse with the type unspecified, Describe, then Bind text."""
+    conn.execute("create table pe_dates (id int, d date, ts timestamp)")
+    pgconn = conn.pgconn
+    pgconn.prepare(b"ins_date", b"insert into pe_dates values ($1, $2, $3)", None)
+    described = pgconn.describe_prepared(b"ins_date")
+    assert [described.param_type(i) for i in range(3)] == [23, 1082, 1114]
+    for number, (day, stamp) in enumerate(
+        [(b"2024-02-29 +00", b"2024-02-29 12:00:00+05"),
+         (b"February 29, 2024", b"Feb 29 2024 1:00 PM"),
+         (b"2/29/2024", b"20240229T130000"), (b"J2460370", b"2024-02-29 12:59:60")]
+    ):  # fmt: skip
+        result = pgconn.exec_prepared(b"ins_date", [str(number).encode(), day, stamp])
+        assert result.status == pq.ExecStatus.COMMAND_OK, result.error_message
+    result = pgconn.exec_prepared(b"ins_date", [b"9", b"2024-02-29 junk", None])
+    assert result.error_field(pq.DiagnosticField.SQLSTATE) == b"22007"
+    got = conn.execute("select d, ts from pe_dates order by id").fetchall()
+    assert [row[0] for row in got] == [dt.date(2024, 2, 29)] * 4
+    assert [row[1].time() for row in got] == [dt.time(12), dt.time(13), dt.time(13), dt.time(13)]

@@ -276,7 +276,7 @@ def test_timestamptz_binary_is_utc() -> None:
 def test_time_input_and_binary() -> None:
     assert dec(oids.TIME, b"12:34:56.789") == time(12, 34, 56, 789000)
     assert dec(oids.TIME, b"24:00:00") == "24:00:00"
-    assert error_code(oids.TIME, b"25:00") == sqlstate.INVALID_DATETIME_FORMAT
+    assert error_code(oids.TIME, b"25:00") == sqlstate.DATETIME_FIELD_OVERFLOW
     assert dec(oids.TIME, enc(oids.TIME, "24:00:00", BINARY), BINARY) == "24:00:00"
     value = time(1, 2, 3, 4, tzinfo=timezone(timedelta(hours=-3, minutes=-30)))
     assert dec(oids.TIMETZ, enc(oids.TIMETZ, value, BINARY), BINARY) == value

@@ -23,13 +23,23 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
+from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.types import oids
 from pgwire.types._calendar import civil_from_days, days_from_civil
 from pgwire.types._util import INT4, INT8, invalid_binary, invalid_datetime, out_of_range
 from pgwire.types.datestyle import date_formatter, datestyle_parts, timestamp_formatter
+from pgwire.types.datetime_input import (
+    POSTGRES_EPOCH_JDATE,
+    DateTimeError,
+    date2j,
+    decode_datetime,
+    decode_time,
+    parse_error,
+    parse_fields,
+)
 from pgwire.types.interval import interval_text
-from pgwire.types.registry import Encoder, TextFormats, TypeInfo, TypeRegistry, registry
+from pgwire.types.registry import Decoder, Encoder, TextFormats, TypeInfo, TypeRegistry, registry
 from pgwire.types.timezones import (
     PosixZone,
     ZoneLookup,
@@ -270,89 +280,178 @@ _TS_RE = re.compile(
 )
 
 
-def _special_date(text: str, type_name: str) -> date | str:
-    lower = text.lower()
-    if lower in _INFINITIES:
-        return _INFINITIES[lower]
-    if lower == "epoch":
-        return date(1970, 1, 1)
-    today = date.today()
-    relative = {"today": 0, "tomorrow": 1, "yesterday": -1}.get(lower)
-    if relative is not None:
-        return today + timedelta(days=relative)
-    match = _DATE_RE.match(text)
-    if match:
-        year, month, day = int(match[1]), int(match[2]), int(match[3])
-        if match[4] or year > 9999 or year == 0:
-            if not (1 <= month <= 12 and 1 <= day <= 31) or year == 0:
-                raise out_of_range(type_name, text)
-            return f"{year:04d}-{month:02d}-{day:02d}{' BC' if match[4] else ''}"
-    match = _MDY_RE.match(text)
-    if match:
+def _fields(data: bytes, type_name: str) -> tuple[str, list[tuple[str, str]]]:
+    text = data.decode(errors="replace")
+    try:
+        return text, parse_fields(text)
+    except DateTimeError as err:
+        raise parse_error(err, text, type_name) from None
+
+
+def _valid_julian(year: int, month: int) -> bool:
+    """IS_VALID_JULIAN: from 4714-11-24 BC up to 5874898-06-03."""
+    return (year > -4713 or (year == -4713 and month >= 11)) and (
+        year < 5874898 or (year == 5874898 and month < 6)
+    )
+
+
+def date_text_decoder(datestyle: str = "ISO, MDY", zone: tzinfo = UTC) -> Decoder:
+    """The date text decoder for a session's DateStyle (its field order reads '1/8/1999')
+    and TimeZone (what 'today' is)."""
+    order = datestyle_parts(datestyle)[1]
+
+    def decode(data: bytes) -> date | str:
+        if len(data) == 10 and data[4] == 45 and data[7] == 45:  # 'YYYY-MM-DD'
+            try:
+                return date.fromisoformat(data.decode())
+            except ValueError:
+                pass
+        text, fields = _fields(data, "date")
         try:
-            return date(int(match[3]), int(match[1]), int(match[2]))
-        except ValueError:
-            raise out_of_range(type_name, text) from None
-    raise invalid_datetime(type_name, text)
+            tm = decode_datetime(fields, order, zone, False)
+        except DateTimeError as err:
+            raise parse_error(err, text, "date") from None
+        if tm.dtype == "date":
+            if not _valid_julian(tm.year, tm.month):
+                raise _date_out_of_range("date", text)
+            if 1 <= tm.year <= 9999:
+                return date(tm.year, tm.month, tm.day)
+            days = date2j(tm.year, tm.month, tm.day) - POSTGRES_EPOCH_JDATE
+            if not -POSTGRES_EPOCH_JDATE <= days < _DATE_END_JULIAN - POSTGRES_EPOCH_JDATE:
+                raise _date_out_of_range("date", text)
+            return _date_text_from_days(days)
+        if tm.dtype == "epoch":
+            return date(1970, 1, 1)
+        if tm.dtype in ("infinity", "-infinity"):
+            return tm.dtype
+        raise invalid_datetime("date", text)
+
+    return decode
 
 
-def date_text_decode(data: bytes) -> date | str:
-    text = data.decode(errors="replace").strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return _special_date(text, "date")
+_DATE_END_JULIAN = 2147483494
+_MIN_TIMESTAMP = -211813488000000000  # 4714-11-24 00:00:00 BC
+_END_TIMESTAMP = 9223371331200000000  # 294277-01-01 00:00:00
+_ISO_TIMESTAMP = re.compile(
+    r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(Z|[+-](?:0\d|1[0-5])(?::?\d\d)?)?"
+)
 
 
-def _timestamp_decode(data: bytes, type_name: str, aware: bool) -> datetime | str:
-    text = data.decode(errors="replace").strip()
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        lower = text.lower()
-        if lower in _INFINITIES:
-            return _INFINITIES[lower]
-        match = _TS_RE.match(text)
-        if not match:
-            special = _special_date(text, type_name)
-            if isinstance(special, str):
-                return special
-            value = datetime(special.year, special.month, special.day)
-        else:
-            # BC or a five-digit year: Python cannot hold it, keep PostgreSQL's spelling.
-            return _bc(text)
-    if aware:
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+def _date_out_of_range(type_name: str, text: str) -> PgError:
+    what = "date" if type_name == "date" else "timestamp"
+    return PgError(f'{what} out of range: "{text}"', sqlstate.DATETIME_VALUE_OUT_OF_RANGE)
 
 
-def timestamp_text_decode(data: bytes) -> datetime | str:
-    return _timestamp_decode(data, "timestamp", False)
+def _timestamp_decoder(type_name: str, aware: bool, order: str, zone: tzinfo) -> Decoder:
+    utc = zone is UTC
+
+    def decode(data: bytes) -> datetime | str:
+        text = data.decode(errors="replace")
+        match = _ISO_TIMESTAMP.fullmatch(text)
+        if match is not None and (not aware or utc or match[1]):
+            try:
+                value = datetime.fromisoformat(text)
+            except ValueError:
+                pass
+            else:
+                if aware:
+                    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+                return value.replace(tzinfo=None) if value.tzinfo is not None else value
+        _text, fields = _fields(data, type_name)
+        try:
+            tm = decode_datetime(fields, order, zone, aware)
+        except DateTimeError as err:
+            raise parse_error(err, text, type_name) from None
+        if tm.dtype == "date":
+            if not _valid_julian(tm.year, tm.month):
+                raise _date_out_of_range(type_name, text)
+            days = date2j(tm.year, tm.month, tm.day) - POSTGRES_EPOCH_JDATE
+            clock = (tm.hour * 60 + tm.minute) * 60 + tm.second
+            micros = (days * 86400 + clock) * 1_000_000 + tm.fsec
+            offset = (tm.tz or 0) if aware else 0
+            micros += offset * 1_000_000
+            if not _MIN_TIMESTAMP <= micros < _END_TIMESTAMP:
+                raise _date_out_of_range(type_name, text)
+            if not aware:
+                return _timestamp_from_micros(micros, None)
+            if offset:
+                try:
+                    local = _PG_EPOCH_DATETIME + timedelta(microseconds=micros - offset * 1_000_000)
+                    return local.replace(tzinfo=timezone(timedelta(seconds=-offset)))
+                except (OverflowError, ValueError):
+                    pass
+            return _timestamp_from_micros(micros, UTC)
+        if tm.dtype == "epoch":
+            return datetime(1970, 1, 1, tzinfo=UTC if aware else None)
+        if tm.dtype in ("infinity", "-infinity"):
+            return tm.dtype
+        raise invalid_datetime(type_name, text)
+
+    return decode
 
 
-def timestamptz_text_decode(data: bytes) -> datetime | str:
-    return _timestamp_decode(data, "timestamp with time zone", True)
+def timestamp_text_decoder(datestyle: str = "ISO, MDY", zone: tzinfo = UTC) -> Decoder:
+    return _timestamp_decoder("timestamp", False, datestyle_parts(datestyle)[1], zone)
 
 
-def time_text_decode(data: bytes) -> time | str:
-    text = data.decode(errors="replace").strip()
-    try:
-        return time.fromisoformat(text).replace(tzinfo=None)
-    except ValueError:
-        if re.fullmatch(r"24:00(:00(\.0*)?)?", text):
-            return text
-        raise invalid_datetime("time", data) from None
+def timestamptz_text_decoder(datestyle: str = "ISO, MDY", zone: tzinfo = UTC) -> Decoder:
+    """Text without a zone is local time in `zone`, as the session's TimeZone."""
+    order = datestyle_parts(datestyle)[1]
+    return _timestamp_decoder("timestamp with time zone", True, order, zone)
 
 
-def timetz_text_decode(data: bytes) -> time | str:
-    text = data.decode(errors="replace").strip()
-    try:
-        value = time.fromisoformat(text)
-    except ValueError:
-        if re.fullmatch(r"24:00(:00(\.0*)?)?([+-].*)?", text):
-            return text
-        raise invalid_datetime("time with time zone", data) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+_ISO_TIME = re.compile(r"\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?(Z|[+-](?:0\d|1[0-5])(?::?\d\d)?)?")
+
+
+def _time_decoder(type_name: str, aware: bool, order: str, zone: tzinfo) -> Decoder:
+    utc = zone is UTC
+
+    def decode(data: bytes) -> time | str:
+        text = data.decode(errors="replace")
+        match = _ISO_TIME.fullmatch(text)
+        if match is not None and (not aware or utc or match[1]):
+            try:
+                value = time.fromisoformat(text)
+            except ValueError:
+                pass
+            else:
+                if aware:
+                    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+                return value.replace(tzinfo=None) if value.tzinfo is not None else value
+        _text, fields = _fields(data, type_name)
+        try:
+            tm = decode_time(fields, order, zone, aware)
+        except DateTimeError as err:
+            raise parse_error(err, text, type_name) from None
+        micros = ((tm.hour * 60 + tm.minute) * 60 + tm.second) * 1_000_000 + tm.fsec
+        offset = tm.tz or 0
+        if micros == _USEC_PER_DAY:
+            return "24:00:00" + (_offset_seconds_text(-offset) if aware else "")
+        seconds, fraction = divmod(micros, 1_000_000)
+        minutes, second = divmod(seconds, 60)
+        hour, minute = divmod(minutes, 60)
+        if not aware:
+            return time(hour, minute, second, fraction)
+        zone_info = timezone(timedelta(seconds=-offset)) if offset else UTC
+        return time(hour, minute, second, fraction, tzinfo=zone_info)
+
+    return decode
+
+
+def time_text_decoder(datestyle: str = "ISO, MDY", zone: tzinfo = UTC) -> Decoder:
+    return _time_decoder("time", False, datestyle_parts(datestyle)[1], zone)
+
+
+def timetz_text_decoder(datestyle: str = "ISO, MDY", zone: tzinfo = UTC) -> Decoder:
+    """Text without a zone takes `zone`'s offset at its date, or today."""
+    return _time_decoder("time with time zone", True, datestyle_parts(datestyle)[1], zone)
+
+
+date_text_decode = date_text_decoder()
+timestamp_text_decode = timestamp_text_decoder()
+timestamptz_text_decode = timestamptz_text_decoder()
+time_text_decode = time_text_decoder()
+timetz_text_decode = timetz_text_decoder()
 
 
 # ---------------------------------------------------------------------------------------------
