@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from tests.support.postgres import TempPostgres
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.interop
@@ -108,3 +109,29 @@ def test_discard_all(duckdb_server: ServerProcess) -> None:
         assert conn.execute("show application_name").fetchone() == ("",)
         with pytest.raises(psycopg.errors.InvalidSqlStatementName):
             conn.execute("execute p")
+
+
+def test_date_input_follows_the_session(
+    postgres15: TempPostgres, duckdb_server: ServerProcess
+) -> None:
+    """Parameters in text read as the session's DateStyle (field order) and TimeZone (for a
+    time stamp written without a zone) ask, as on PostgreSQL 15."""
+    queries = [
+        ("select %s::date", "8/1/1999"),
+        ("select %s::timestamp", "8/1/1999 10:30"),
+        ("select %s::timestamptz::text", "2024-01-01 12:00"),
+        ("select %s::timestamptz::text", "2024-07-01 12:00:00+02"),
+    ]
+
+    def answers(conninfo: str) -> list[object]:
+        out: list[object] = []
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute("SET DateStyle TO 'ISO, DMY'")
+            conn.execute("SET TimeZone TO 'America/New_York'")
+            for sql, value in queries:
+                out.append(conn.execute(sql, [value]).fetchone()[0])  # type: ignore[index]
+        return out
+
+    expected = answers(postgres15.dsn)
+    assert answers(duckdb_server.conninfo()) == expected
+    assert str(expected[0]) == "1999-01-08"  # day first

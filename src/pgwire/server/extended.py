@@ -113,7 +113,7 @@ class ExtendedQuery:
                 raise PgError(f'portal "{msg.portal}" already exists', sqlstate.DUPLICATE_CURSOR)
         else:
             await prepared.close_portal("")
-        params = decode_params(statement, msg.param_formats, msg.params)
+        params = decode_params(statement, msg.param_formats, msg.params, session.settings.formats)
         prepared.portals[msg.portal] = Portal(msg.portal, statement, params, msg.result_formats)
         session.send(m.BindComplete())
 
@@ -270,7 +270,14 @@ class ExtendedQuery:
         self._batch_describes = []
         for run in lookahead.bind_execute_runs(conn.lookahead(3 * BATCH_LIMIT), statement.name):
             try:
-                rows.append(decode_params(statement, run.bind.param_formats, run.bind.params))
+                rows.append(
+                    decode_params(
+                        statement,
+                        run.bind.param_formats,
+                        run.bind.params,
+                        self.session.settings.formats,
+                    )
+                )
             except PgError:
                 break  # answered in the usual way, when its turn comes
             self._batch_describes.append(run.described)

@@ -118,7 +118,10 @@ class Prepared:
 
 
 def decode_params(
-    statement: PreparedStatement, formats: Sequence[int], values: Sequence[bytes | None]
+    statement: PreparedStatement,
+    formats: Sequence[int],
+    values: Sequence[bytes | None],
+    text_formats: TextFormats | None = None,
 ) -> list[Any]:
     """Bind's wire values as Python values, checked against the statement like PostgreSQL."""
     types = statement.param_types
@@ -134,7 +137,7 @@ def decode_params(
         if raw is None:
             out.append(None)
             continue
-        decoder = registry.decoder(oid or oids.TEXT, fmt)
+        decoder = registry.decoder(oid or oids.TEXT, fmt, text_formats)
         if fmt == BINARY:
             _check_binary_size(oid, raw, index)
         try:

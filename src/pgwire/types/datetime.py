@@ -749,6 +749,24 @@ def _timestamptz_for(formats: TextFormats) -> Encoder:
     return timestamptz_text_encoder(session_zone(formats.timezone), formats.datestyle)
 
 
+def _input_for(
+    factory: Callable[[str, tzinfo], Decoder],
+) -> Callable[[TextFormats], Decoder]:
+    def make(formats: TextFormats) -> Decoder:
+        return factory(formats.datestyle, session_zone(formats.timezone))
+
+    return make
+
+
+_STYLED_INPUT: dict[int, Callable[[TextFormats], Decoder]] = {
+    oids.DATE: _input_for(date_text_decoder),
+    oids.TIME: _input_for(time_text_decoder),
+    oids.TIMETZ: _input_for(timetz_text_decoder),
+    oids.TIMESTAMP: _input_for(timestamp_text_decoder),
+    oids.TIMESTAMPTZ: _input_for(timestamptz_text_decoder),
+}  # field order (DateStyle) and the zone of input without one (TimeZone)
+
+
 def register(reg: TypeRegistry) -> None:
     styled: dict[int, Callable[[TextFormats], Encoder]] = {
         oids.DATE: _date_for,
@@ -781,6 +799,7 @@ def register(reg: TypeRegistry) -> None:
                 binary_decode=binary[1],
                 aliases=aliases,
                 text_encoder_for=styled.get(oid),
+                text_decoder_for=_STYLED_INPUT[oid],
             )
         )
 

@@ -49,6 +49,8 @@ class TypeInfo:
     aliases: tuple[str, ...] = ()  # SQL spellings: "integer", "int", ...
     # For types whose text depends on session settings: builds the encoder for them.
     text_encoder_for: Callable[[TextFormats], Encoder] | None = None
+    # Likewise for input read per the settings (DateStyle's field order, TimeZone).
+    text_decoder_for: Callable[[TextFormats], Decoder] | None = None
 
 
 class TypeRegistry:
@@ -56,6 +58,7 @@ class TypeRegistry:
         self._by_oid: dict[int, TypeInfo] = {}
         self._by_name: dict[str, TypeInfo] = {}
         self._styled: dict[tuple[int, TextFormats], Encoder] = {}
+        self._styled_input: dict[tuple[int, TextFormats], Decoder] = {}
 
     def register(self, info: TypeInfo) -> TypeInfo:
         self._by_oid[info.oid] = info
@@ -110,9 +113,22 @@ class TypeRegistry:
             sqlstate.UNDEFINED_FUNCTION,
         )
 
-    def decoder(self, oid: int, fmt: int = TEXT) -> Decoder:
-        """The function that decodes the wire bytes of a parameter of type `oid`."""
+    def decoder(self, oid: int, fmt: int = TEXT, formats: TextFormats | None = None) -> Decoder:
+        """The function that decodes the wire bytes of a parameter of type `oid`, reading
+        text as the session's `formats` (DateStyle, TimeZone) ask."""
         info = self._by_oid.get(oid)
+        if (
+            fmt == TEXT
+            and formats is not None
+            and formats != DEFAULT_FORMATS
+            and info is not None
+            and info.text_decoder_for is not None
+        ):
+            key = (oid, formats)
+            styled = self._styled_input.get(key)
+            if styled is None:
+                styled = self._styled_input[key] = info.text_decoder_for(formats)
+            return styled
         if fmt == TEXT:
             if info is not None and info.text_decode is not None:
                 return info.text_decode
