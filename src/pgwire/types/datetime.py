@@ -21,7 +21,7 @@ import functools
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
@@ -342,21 +342,34 @@ def _date_out_of_range(type_name: str, text: str) -> PgError:
     return PgError(f'{what} out of range: "{text}"', sqlstate.DATETIME_VALUE_OUT_OF_RANGE)
 
 
+_Clock = TypeVar("_Clock", datetime, time)
+
+
+def _plain_iso(
+    text: str, pattern: re.Pattern[str], parse: Callable[[str], _Clock], aware: bool, utc: bool
+) -> _Clock | None:
+    """Plain ISO input through Python's own parser (None: take PostgreSQL's general path).
+    Text without a zone is read this way only where the session's zone is UTC."""
+    match = pattern.fullmatch(text)
+    if match is None or not (not aware or utc or match[1]):
+        return None
+    try:
+        value = parse(text)
+    except ValueError:
+        return None
+    if aware:
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return value.replace(tzinfo=None) if value.tzinfo is not None else value
+
+
 def _timestamp_decoder(type_name: str, aware: bool, order: str, zone: tzinfo) -> Decoder:
     utc = zone is UTC
 
     def decode(data: bytes) -> datetime | str:
         text = data.decode(errors="replace")
-        match = _ISO_TIMESTAMP.fullmatch(text)
-        if match is not None and (not aware or utc or match[1]):
-            try:
-                value = datetime.fromisoformat(text)
-            except ValueError:
-                pass
-            else:
-                if aware:
-                    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-                return value.replace(tzinfo=None) if value.tzinfo is not None else value
+        fast = _plain_iso(text, _ISO_TIMESTAMP, datetime.fromisoformat, aware, utc)
+        if fast is not None:
+            return fast
         _text, fields = _fields(data, type_name)
         try:
             tm = decode_datetime(fields, order, zone, aware)
@@ -408,16 +421,9 @@ def _time_decoder(type_name: str, aware: bool, order: str, zone: tzinfo) -> Deco
 
     def decode(data: bytes) -> time | str:
         text = data.decode(errors="replace")
-        match = _ISO_TIME.fullmatch(text)
-        if match is not None and (not aware or utc or match[1]):
-            try:
-                value = time.fromisoformat(text)
-            except ValueError:
-                pass
-            else:
-                if aware:
-                    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-                return value.replace(tzinfo=None) if value.tzinfo is not None else value
+        fast = _plain_iso(text, _ISO_TIME, time.fromisoformat, aware, utc)
+        if fast is not None:
+            return fast
         _text, fields = _fields(data, type_name)
         try:
             tm = decode_time(fields, order, zone, aware)

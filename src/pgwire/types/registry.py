@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
@@ -89,18 +89,10 @@ class TypeRegistry:
         """The function that encodes a non-NULL Python value of type `oid` in format `fmt`,
         printing text as the session's `formats` (TimeZone, DateStyle, ...) ask."""
         info = self._by_oid.get(oid)
-        if (
-            fmt == TEXT
-            and formats is not None
-            and formats != DEFAULT_FORMATS
-            and info is not None
-            and info.text_encoder_for is not None
-        ):
-            key = (oid, formats)
-            styled = self._styled.get(key)
-            if styled is None:
-                styled = self._styled[key] = info.text_encoder_for(formats)
-            return styled
+        if fmt == TEXT and info is not None and info.text_encoder_for is not None:
+            styled = _styled(self._styled, oid, formats, info.text_encoder_for)
+            if styled is not None:
+                return styled
         if fmt == TEXT:
             if info is not None and info.text_encode is not None:
                 return info.text_encode
@@ -117,18 +109,10 @@ class TypeRegistry:
         """The function that decodes the wire bytes of a parameter of type `oid`, reading
         text as the session's `formats` (DateStyle, TimeZone) ask."""
         info = self._by_oid.get(oid)
-        if (
-            fmt == TEXT
-            and formats is not None
-            and formats != DEFAULT_FORMATS
-            and info is not None
-            and info.text_decoder_for is not None
-        ):
-            key = (oid, formats)
-            styled = self._styled_input.get(key)
-            if styled is None:
-                styled = self._styled_input[key] = info.text_decoder_for(formats)
-            return styled
+        if fmt == TEXT and info is not None and info.text_decoder_for is not None:
+            styled = _styled(self._styled_input, oid, formats, info.text_decoder_for)
+            if styled is not None:
+                return styled
         if fmt == TEXT:
             if info is not None and info.text_decode is not None:
                 return info.text_decode
@@ -140,6 +124,26 @@ class TypeRegistry:
             f"no binary input function available for type {name}",
             sqlstate.UNDEFINED_FUNCTION,
         )
+
+
+C = TypeVar("C")
+
+
+def _styled(
+    cache: dict[tuple[int, TextFormats], C],
+    oid: int,
+    formats: TextFormats | None,
+    make: Callable[[TextFormats], C],
+) -> C | None:
+    """The codec of `oid` made for the session's `formats`, made once per (oid, formats);
+    None with the default formats, whose codec is the plain one."""
+    if formats is None or formats == DEFAULT_FORMATS:
+        return None
+    key = (oid, formats)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = make(formats)
+    return found
 
 
 def _fallback_text_encode(value: Any) -> bytes:
