@@ -40,10 +40,10 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
+from pgwire.backends.sqlite.expressions import expression_type
 from pgwire.backends.sqlite.types import PgType, declared_type
 from pgwire.backends.sqlparams import returning_query, tokenize
 from pgwire.errors import PgError
-from pgwire.types import oids
 from pgwire.types.registry import registry
 
 __all__ = ["STAR", "Translation", "translate"]
@@ -168,56 +168,9 @@ def _null_parameters(tree: exp.Expr) -> exp.Expr:
 # ---------------------------------------------------------------------------------------------
 # result columns: PostgreSQL's names and what the query says about their types
 
-_BOOLEAN_NODES = (
-    exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.In,
-    exp.Between, exp.Is, exp.Exists, exp.And, exp.Or, exp.Not, exp.Boolean, exp.RegexpLike,
-    exp.NullSafeEQ, exp.NullSafeNEQ, exp.SimilarTo,
-)  # fmt: skip
-_TEXT_NODES = (
-    exp.DPipe, exp.Concat, exp.ConcatWs, exp.Lower, exp.Upper, exp.Trim, exp.Substring,
-    exp.GroupConcat, exp.Initcap,
-)  # fmt: skip
-_INT4_MAX = (1 << 31) - 1
-_INT8_MAX = (1 << 63) - 1
-
 
 def _cast_type(kind: exp.DataType) -> PgType | None:
     return declared_type(_pg_spelling(kind))
-
-
-def _type_hint(node: exp.Expr) -> PgType | None:
-    """The type PostgreSQL would give expression `node`, when the query alone says it."""
-    if isinstance(node, exp.Alias | exp.Paren):
-        return _type_hint(node.this)
-    if isinstance(node, exp.Cast):
-        return _cast_type(node.to)
-    if isinstance(node, _BOOLEAN_NODES):
-        return oids.BOOL, -1
-    if isinstance(node, exp.Count):
-        return oids.INT8, -1
-    if isinstance(node, exp.Literal):
-        if node.is_string:
-            return oids.TEXT, -1
-        text = node.name
-        if text.isdigit():
-            number = int(text)
-            if number <= _INT4_MAX:
-                return oids.INT4, -1
-            return (oids.INT8, -1) if number <= _INT8_MAX else (oids.NUMERIC, -1)
-        return oids.NUMERIC, -1
-    if isinstance(node, exp.Neg):
-        return _type_hint(node.this)
-    if isinstance(node, _TEXT_NODES):
-        return oids.TEXT, -1
-    if isinstance(node, exp.Length):
-        return oids.INT4, -1
-    if isinstance(node, exp.CurrentTimestamp):
-        return oids.TIMESTAMPTZ, -1
-    if isinstance(node, exp.CurrentDate):
-        return oids.DATE, -1
-    if isinstance(node, exp.Coalesce):
-        return _type_hint(node.this)
-    return None
 
 
 def _pg_name(node: exp.Expr) -> str:
@@ -237,6 +190,8 @@ def _pg_name(node: exp.Expr) -> str:
         return "case"
     if isinstance(node, exp.Exists):
         return "exists"
+    if isinstance(node, exp.Pow):
+        return "?column?"  # an operator in PostgreSQL, power() for SQLite
     if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select):
         projections = node.this.expressions
         if len(projections) == 1:
@@ -261,7 +216,7 @@ def _projections(expressions: list[exp.Expr]) -> tuple[PgType | None, ...]:
         ):
             hints.append(STAR)
             continue
-        hints.append(_type_hint(node))
+        hints.append(expression_type(node))
         if not isinstance(node, exp.Alias | exp.Column):
             node.replace(exp.alias_(node.copy(), _pg_name(node), quoted=True))
     return tuple(hints)

@@ -219,18 +219,32 @@ def _to_bool(value: Any) -> Any:
     raise _bad(value, oids.BOOL)
 
 
+_INT_RANGES = {
+    oids.INT2: (-(1 << 15), (1 << 15) - 1, "smallint"),
+    oids.INT4: (-(1 << 31), (1 << 31) - 1, "integer"),
+    oids.INT8: (-(1 << 63), (1 << 63) - 1, "bigint"),
+}
+
+
 def _int_converter(oid: int) -> Converter:
+    low, high, name = _INT_RANGES[oid]
+
     def convert(value: Any) -> Any:
         if type(value) is int:
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
+            found = value
+        elif isinstance(value, float) and value.is_integer():
+            found = int(value)  # SQLite's integer arithmetic overflowed into a double
+        elif isinstance(value, str):
             try:
-                return int(value.strip())
+                found = int(value.strip())
             except ValueError:
-                pass
-        raise _bad(value, oid)
+                raise _bad(value, oid) from None
+        else:
+            raise _bad(value, oid)
+        if not low <= found <= high:
+            # PostgreSQL refuses what overflows its type (2147483647 + 1); SQLite computed it.
+            raise PgError(f"{name} out of range", sqlstate.NUMERIC_VALUE_OUT_OF_RANGE)
+        return found
 
     return convert
 
@@ -260,7 +274,11 @@ def _numeric_converter(typmod: int) -> Converter:
         elif type(value) is float:
             if value != value or value in (float("inf"), float("-inf")):
                 return value  # NaN, ±Infinity print as numeric does
-            number = Decimal(repr(value))
+            # A double holds 15 significant decimal digits (DBL_DIG): what SQLite computed
+            # in doubles reads as the decimal it stands for (0.1 + 0.2 → 0.3).
+            number = Decimal(f"{value:.15g}")
+            if number.as_tuple().exponent > 0:  # type: ignore[operator]
+                number = number.quantize(Decimal(1))
         elif isinstance(value, str):
             try:
                 number = Decimal(value.strip())
