@@ -218,8 +218,21 @@ def _projections(expressions: list[exp.Expr]) -> tuple[PgType | None, ...]:
             continue
         hints.append(expression_type(node))
         if not isinstance(node, exp.Alias | exp.Column):
-            node.replace(exp.alias_(node.copy(), _pg_name(node), quoted=True))
+            node = node.replace(exp.alias_(node.copy(), _pg_name(node), quoted=True))
+        _exact_literal(node.this if isinstance(node, exp.Alias) else node)
     return tuple(hints)
+
+
+_DOUBLE_DIGITS = 15  # significant digits a double holds
+
+
+def _exact_literal(node: exp.Expr) -> None:
+    """A numeric literal result column with more digits than a double holds, as a string:
+    SQLite would read it as a double, the numeric column reads the string exactly."""
+    if isinstance(node, exp.Literal) and not node.is_string:
+        digits = node.name.lower().split("e")[0].replace(".", "").lstrip("0")
+        if len(digits) > _DOUBLE_DIGITS:
+            node.replace(exp.Literal.string(node.name))
 
 
 def _leftmost_select(query: exp.Expr) -> exp.Select | None:
