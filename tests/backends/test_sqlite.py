@@ -306,11 +306,15 @@ def test_types_from_declarations_queries_and_values() -> None:
         result, rows = await fetch(
             s, "SELECT n * 2 AS x, v || '!' AS y, b AND true AS z, 1.5 FROM t"
         )
-        # n * 2: PostgreSQL says numeric; here its value's type (SQLite stored 2.00 as 2)
+        # n * 2: numeric, from n's declared type (SQLite stored 2.00 as 2: no scale kept)
         assert [c.type_oid for c in result.columns] == [
-            oids.INT8, oids.TEXT, oids.BOOL, oids.NUMERIC,
+            oids.NUMERIC, oids.TEXT, oids.BOOL, oids.NUMERIC,
         ]  # fmt: skip
-        assert rows == [(4, "x!", True, Decimal("1.5"))]
+        assert rows == [(Decimal(4), "x!", True, Decimal("1.5"))]
+        # free has no declared type: an expression over it takes its value's type
+        result, rows = await fetch(s, "SELECT free + 1 AS x, sum(id) AS y FROM t")
+        assert [c.type_oid for c in result.columns] == [oids.INT8, oids.NUMERIC]
+        assert rows == [(43, Decimal(1))]
         result, rows = await fetch(s, "SELECT NULL AS nothing")
         assert result.columns[0].type_oid == oids.TEXT and rows == [(None,)]
         # a subquery, a join and a CTE keep the declared types of what they read
@@ -511,11 +515,11 @@ def test_describe_and_execute_agree() -> None:
         assert described.param_types == [oids.INT4]
         assert [(c.name, c.type_oid) for c in described.columns] == [
             ("v", oids.VARCHAR),
-            ("next", oids.TEXT),  # an expression: unknown until it runs, text as PostgreSQL
+            ("next", oids.INT4),  # int4 + int4, from id's declared type
         ]
         await s.query("INSERT INTO t VALUES (1, 'a')")
         result, rows = await fetch(s, "SELECT v, id + 1 AS next FROM t WHERE id = $1", [1])
-        assert [c.type_oid for c in result.columns] == [oids.VARCHAR, oids.TEXT]  # as described
+        assert [c.type_oid for c in result.columns] == [oids.VARCHAR, oids.INT4]  # as described
         assert rows == [("a", 2)]
         returning = await s.describe("INSERT INTO t VALUES ($1, $2) RETURNING v", [0, 0])
         assert isinstance(returning, Description) and returning.columns is not None

@@ -99,7 +99,31 @@ class ColumnTypes:
             for i, hint in _aligned(hints, width):
                 if hint is not None and types[i] is None:
                     types[i] = hint
+            self._probed(translation, types)
         return types
+
+    def _probed(self, translation: Translation, types: list[PgType | None]) -> None:
+        """Fill in the types of expressions over columns (`sum(qty)`), from the declared types
+        of those columns."""
+        probe = translation.probe
+        hints = translation.projections
+        if probe is None or hints is None:
+            return
+        width = len(types)
+        wanted = [_column_of(k, hints, width) for k, _ in probe.expressions]
+        if not any(i is not None and types[i] is None for i in wanted):
+            return
+        try:
+            declared = self._declared_types(probe.text)
+        except sqlite3.Error:  # not something SQLite takes as a view: values decide
+            return
+        if len(declared) != len(probe.keys):
+            return
+        found = probe.types([declared_type(d) for d in declared])
+        for index, hint in found.items():
+            i = _column_of(index, hints, width)
+            if i is not None and hint is not None and types[i] is None:
+                types[i] = hint
 
     def _declared_types(self, query: str) -> list[str]:
         """The declared type of each result column of `query` (a SELECT with no parameters),
@@ -159,6 +183,7 @@ class ColumnTypes:
             for i, hint in _aligned(translation.projections, len(types_out)):
                 if hint is not None and types_out[i] is None:
                     types_out[i] = hint
+            self._probed(translation, types_out)
         names = self._view_names(translation.describe)
         columns = [
             Column(name, *(t or (oids.TEXT, -1))) for name, t in zip(names, types_out, strict=True)
@@ -205,3 +230,16 @@ def _aligned(hints: Sequence[PgType | None], width: int) -> list[tuple[int, PgTy
     tail = hints[last + 1 :]
     pairs += [(width - len(tail) + k, hint) for k, hint in enumerate(tail)]
     return [(i, h) for i, h in pairs if 0 <= i < width]
+
+
+def _column_of(index: int, hints: Sequence[PgType | None], width: int) -> int | None:
+    """The result column of projection `index`, when `*` expansions leave it known."""
+    if STAR not in hints:
+        return index if len(hints) == width else None
+    first = hints.index(STAR)
+    last = len(hints) - 1 - list(reversed(hints)).index(STAR)
+    if index < first:
+        return index
+    if index > last:
+        return width - (len(hints) - index)
+    return None

@@ -23,14 +23,17 @@ known here (None): the caller then asks SQLite (the declared type of a column) o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlglot import exp
 
 from pgwire.backends.sqlite.types import PgType, declared_type
 from pgwire.types import oids
 
-__all__ = ["expression_type"]
+__all__ = ["ColumnTypes", "expression_type"]
+
+# The type of a column reference (its declared type, as SQLite reports it), when known.
+ColumnTypes = Callable[[exp.Column], "PgType | None"]
 
 _BOOLEAN_NODES = (
     exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.In,
@@ -60,56 +63,80 @@ _INTEGERS = frozenset({oids.INT2, oids.INT4, oids.INT8})
 _UNKNOWN: PgType = (0, -1)  # a string literal: takes its type from what it meets
 
 
-def expression_type(node: exp.Expr) -> PgType | None:
-    """The type PostgreSQL would give `node`, when the statement alone says it."""
-    found = _type(node)
+def expression_type(node: exp.Expr, columns: ColumnTypes | None = None) -> PgType | None:
+    """The type PostgreSQL would give `node`, when the statement (and `columns`, the types of
+    the columns it reads) says it."""
+    found = _Typer(columns).type(node)
     if found == _UNKNOWN:
         return oids.TEXT, -1  # a result column of an unknown literal is text
     return found
 
 
-def _type(node: exp.Expr) -> PgType | None:
-    if isinstance(node, exp.Alias | exp.Paren):
-        return _type(node.this)
-    if isinstance(node, exp.Cast):
-        return declared_type(node.to.sql(dialect="postgres"))
-    if isinstance(node, _BOOLEAN_NODES):
-        return oids.BOOL, -1
-    if isinstance(node, exp.Literal):
-        return _literal(node)
-    if isinstance(node, exp.Neg):
-        return _type(node.this)
-    if isinstance(node, _ARITHMETIC):
-        return _arithmetic(_type(node.this), _type(node.expression))
-    if isinstance(node, exp.Pow):
-        sides = (_type(node.this), _type(node.expression))
-        if any(side is None for side in sides):
+class _Typer:
+    def __init__(self, columns: ColumnTypes | None) -> None:
+        self._columns = columns
+
+    def type(self, node: exp.Expr) -> PgType | None:
+        if isinstance(node, exp.Column):
+            return self._columns(node) if self._columns is not None else None
+        if isinstance(node, exp.Alias | exp.Paren):
+            return self.type(node.this)
+        if isinstance(node, exp.Cast):
+            return declared_type(node.to.sql(dialect="postgres"))
+        if isinstance(node, _BOOLEAN_NODES):
+            return oids.BOOL, -1
+        if isinstance(node, exp.Literal):
+            return _literal(node)
+        if isinstance(node, exp.Neg):
+            return self.type(node.this)
+        if isinstance(node, _ARITHMETIC):
+            return _arithmetic(self.type(node.this), self.type(node.expression))
+        if isinstance(node, exp.Pow):
+            sides = (self.type(node.this), self.type(node.expression))
+            if any(side is None for side in sides):
+                return None
+            numeric = any(side is not None and side[0] == oids.NUMERIC for side in sides)
+            return (oids.NUMERIC if numeric else oids.FLOAT8), -1
+        if isinstance(node, exp.Count):
+            return oids.INT8, -1
+        if isinstance(node, exp.Sum):
+            return _sum(self.type(node.this))
+        if isinstance(node, exp.Avg):
+            return _avg(self.type(node.this))
+        if isinstance(node, _SAME_AS_ARGUMENT):
+            return _known(self.type(node.this))
+        if isinstance(node, exp.Coalesce):
+            return self._common([node.this, *node.expressions])
+        if isinstance(node, exp.Case):
+            branches = [when.args["true"] for when in node.args.get("ifs") or ()]
+            default = node.args.get("default")
+            return self._common([*branches, default] if default is not None else branches)
+        if isinstance(node, _TEXT_NODES):
+            return oids.TEXT, -1
+        if isinstance(node, exp.Length):
+            return oids.INT4, -1
+        if isinstance(node, exp.CurrentTimestamp):
+            return oids.TIMESTAMPTZ, -1
+        if isinstance(node, exp.CurrentDate):
+            return oids.DATE, -1
+        return None
+
+    def _common(self, branches: Sequence[exp.Expr]) -> PgType | None:
+        """The type of coalesce()/CASE: the branches' common type; None if one is not known."""
+        types = [self.type(branch) for branch in branches if not isinstance(branch, exp.Null)]
+        known = [t for t in types if t != _UNKNOWN]
+        if any(t is None for t in known):
             return None
-        numeric = any(side is not None and side[0] == oids.NUMERIC for side in sides)
-        return (oids.NUMERIC if numeric else oids.FLOAT8), -1
-    if isinstance(node, exp.Count):
-        return oids.INT8, -1
-    if isinstance(node, exp.Sum):
-        return _sum(_type(node.this))
-    if isinstance(node, exp.Avg):
-        return _avg(_type(node.this))
-    if isinstance(node, _SAME_AS_ARGUMENT):
-        return _known(_type(node.this))
-    if isinstance(node, exp.Coalesce):
-        return _common([node.this, *node.expressions])
-    if isinstance(node, exp.Case):
-        branches = [when.args["true"] for when in node.args.get("ifs") or ()]
-        default = node.args.get("default")
-        return _common([*branches, default] if default is not None else branches)
-    if isinstance(node, _TEXT_NODES):
-        return oids.TEXT, -1
-    if isinstance(node, exp.Length):
-        return oids.INT4, -1
-    if isinstance(node, exp.CurrentTimestamp):
-        return oids.TIMESTAMPTZ, -1
-    if isinstance(node, exp.CurrentDate):
-        return oids.DATE, -1
-    return None
+        if not known:
+            return (oids.TEXT, -1) if types else None
+        if len({t for t in known}) == 1:
+            return known[0]
+        if all(t is not None and t[0] in _RANK for t in known):
+            found: PgType | None = known[0]
+            for t in known[1:]:
+                found = _arithmetic(found, t)
+            return found
+        return None  # PostgreSQL would convert or refuse: the values tell
 
 
 def _literal(node: exp.Literal) -> PgType:
@@ -158,21 +185,3 @@ def _avg(argument: PgType | None) -> PgType | None:
     if argument is None or argument[0] not in _RANK:
         return None
     return (oids.FLOAT8 if argument[0] in (oids.FLOAT4, oids.FLOAT8) else oids.NUMERIC), -1
-
-
-def _common(branches: Sequence[exp.Expr]) -> PgType | None:
-    """The type of coalesce()/CASE: the branches' common type; None if one is not known."""
-    types = [_type(branch) for branch in branches if not isinstance(branch, exp.Null)]
-    known = [t for t in types if t != _UNKNOWN]
-    if any(t is None for t in known):
-        return None
-    if not known:
-        return (oids.TEXT, -1) if types else None
-    if len({t for t in known}) == 1:
-        return known[0]
-    if all(t is not None and t[0] in _RANK for t in known):
-        found: PgType | None = known[0]
-        for t in known[1:]:
-            found = _arithmetic(found, t)
-        return found
-    return None  # PostgreSQL would convert or refuse: the values tell

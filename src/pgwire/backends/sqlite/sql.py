@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +47,7 @@ from pgwire.backends.sqlparams import returning_query, tokenize
 from pgwire.errors import PgError
 from pgwire.types.registry import registry
 
-__all__ = ["STAR", "Translation", "translate"]
+__all__ = ["STAR", "ColumnProbe", "Translation", "translate"]
 
 STAR: Any = "*"  # a projection that expands to several columns
 
@@ -61,9 +62,31 @@ class Translation:
     # Per top-level projection: the type the query gives it (None: unknown) or STAR.
     projections: tuple[PgType | None, ...] | None = None
     describe: str | None = None  # a SELECT, parameters as NULL: its view has the column types
+    # Projections typed only once the columns they read are: see `ColumnProbe`.
+    probe: ColumnProbe | None = None
     count_table: str | None = None  # CREATE TABLE ... AS: the table whose rows make the tag
     before: tuple[str, ...] = ()  # statements to run first (TRUNCATE of several tables)
     noop: bool = False  # accepted and ignored (COMMENT ON)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnProbe:
+    """Result expressions that read columns (`sum(qty)`, `n * 2`): `text` selects those
+    columns (as c0, c1, ...) from the query's FROM, for SQLite to report their declared types
+    as a view's; `expressions` are the projections (by index) to type with them."""
+
+    text: str
+    keys: tuple[str, ...]  # each column reference as written, in the order of c0, c1, ...
+    expressions: tuple[tuple[int, exp.Expr], ...]
+
+    def types(self, declared: Sequence[PgType | None]) -> dict[int, PgType | None]:
+        """Each projection's type, given the declared type of each probed column."""
+        known = dict(zip(self.keys, declared, strict=True))
+
+        def column(node: exp.Column) -> PgType | None:
+            return known.get(node.sql())
+
+        return {i: expression_type(node, column) for i, node in self.expressions}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,6 +258,47 @@ def _exact_literal(node: exp.Expr) -> None:
             node.replace(exp.Literal.string(node.name))
 
 
+def _reading_columns(
+    select: exp.Select | None, hints: tuple[PgType | None, ...] | None
+) -> list[tuple[int, exp.Expr]]:
+    """Copies of the projections not typed yet that read columns of this SELECT's FROM (no
+    subquery of their own): typed once those columns' types are known."""
+    if select is None or hints is None or not isinstance(select.args.get("from_"), exp.From):
+        return []
+    found = []
+    for i, (node, hint) in enumerate(zip(select.expressions, hints, strict=True)):
+        if hint is not None or isinstance(node, exp.Column):
+            continue
+        if node.find(exp.Column) is None or node.find(exp.Query) is not None:
+            continue
+        found.append((i, node.copy()))
+    return found
+
+
+def _probe(select: exp.Select, reading: list[tuple[int, exp.Expr]]) -> ColumnProbe | None:
+    """A SELECT of the columns `reading` reads, from (and rewritten with) `select`."""
+    keys: list[str] = []
+    for _, node in reading:
+        for column in node.find_all(exp.Column):
+            key = column.sql()
+            if key not in keys and not isinstance(column.this, exp.Star):
+                keys.append(key)
+    if not keys:
+        return None
+    query = select.copy()
+    for arg in ("group", "having", "order", "limit", "offset", "distinct", "qualify"):
+        query.set(arg, None)
+    query.set(
+        "expressions",
+        [exp.alias_(sqlglot.parse_one(k, read="postgres"), f"c{n}") for n, k in enumerate(keys)],
+    )
+    try:
+        text = _generate(_null_parameters(query))
+    except PgError:
+        return None
+    return ColumnProbe(text, tuple(keys), tuple(reading))
+
+
 def _leftmost_select(query: exp.Expr) -> exp.Select | None:
     while isinstance(query, exp.SetOperation):
         query = query.this
@@ -402,11 +466,13 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
     if isinstance(tree, exp.Query):
         select = _leftmost_select(tree)
         projections = _projections(select.expressions) if select is not None else None
+        reading = _reading_columns(select, projections)
         parameters = tree.find(exp.Parameter) is not None
         tree = _rewrite(tree)
         text = _generate(tree)
         describe = _generate(_null_parameters(tree)) if parameters else text
-        return Translation(text, "SELECT", True, projections, describe)
+        probe = _probe(select, reading) if select is not None and reading else None
+        return Translation(text, "SELECT", True, projections, describe, probe)
     if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
         tag = type(tree).__name__.upper()
         returning = tree.args.get("returning")
