@@ -66,10 +66,36 @@ EXPRESSIONS = [
 ]
 
 
+# Expressions over a table's columns: typed from the columns' declared types.
+TABLE = "create table et_items (i int, b bigint, n numeric(10,2), f float8, s text, d date)"
+ROWS = "insert into et_items values (1, 2, 2.50, 1.5, 'x', '2024-01-01'), (2, 3, 1.25, 2, 'y', '2024-01-02')"  # noqa: E501
+OVER_COLUMNS = [
+    "SELECT i + 1, b * 2, i / 2, f * 2 FROM et_items ORDER BY i",
+    "SELECT sum(i), sum(b), sum(n), avg(i), count(*) FROM et_items",
+    "SELECT max(i), min(d), max(s), upper(s) FROM et_items GROUP BY s ORDER BY 1",
+    "SELECT i > 1, coalesce(i, 0), length(s) FROM et_items ORDER BY i",
+    "SELECT x.i * y.i FROM et_items x JOIN et_items y ON x.i = y.i ORDER BY 1",
+]
+
+
 @pytest.fixture(scope="module")
 def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     with ServerProcess(str(tmp_path_factory.mktemp("et") / "et.sqlite")) as server:
+        with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+            conn.execute(TABLE)
+            conn.execute(ROWS)
         yield server
+
+
+@pytest.fixture(scope="module")
+def postgres(postgres15: TempPostgres) -> Iterator[TempPostgres]:
+    with psycopg.connect(postgres15.dsn, autocommit=True) as conn:
+        conn.execute("drop table if exists et_items")
+        conn.execute(TABLE)
+        conn.execute(ROWS)
+    yield postgres15
+    with psycopg.connect(postgres15.dsn, autocommit=True) as conn:
+        conn.execute("drop table et_items")
 
 
 def dsn(server: Server) -> str:
@@ -116,11 +142,11 @@ def queries() -> list[str]:
 
 
 def test_asyncpg_reads_expressions_as_postgres(
-    postgres15: TempPostgres, sqlite_server: ServerProcess
+    postgres: TempPostgres, sqlite_server: ServerProcess
 ) -> None:
     asked = [(q, ()) for q in queries()]
     asked += [("SELECT $1::int", (42,)), ("SELECT $1::bigint * 2", (21,))]
-    want = asyncpg_answers(postgres15, asked)
+    want = asyncpg_answers(postgres, asked)
     got = asyncpg_answers(sqlite_server, asked)
     for (sql, _), mine, theirs in zip(asked, got, want, strict=True):
         assert mine == theirs, sql
@@ -129,10 +155,10 @@ def test_asyncpg_reads_expressions_as_postgres(
 
 @pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
 def test_psycopg_reads_expressions_as_postgres(
-    postgres15: TempPostgres, sqlite_server: ServerProcess, binary: bool
+    postgres: TempPostgres, sqlite_server: ServerProcess, binary: bool
 ) -> None:
     asked = queries()
-    want = psycopg_answers(postgres15, asked, binary)
+    want = psycopg_answers(postgres, asked, binary)
     got = psycopg_answers(sqlite_server, asked, binary)
     for sql, mine, theirs in zip(asked, got, want, strict=True):
         assert mine == theirs, sql
@@ -143,15 +169,26 @@ def test_psycopg_reads_expressions_as_postgres(
 
 
 def test_clock_and_overflow_as_postgres(
-    postgres15: TempPostgres, sqlite_server: ServerProcess
+    postgres: TempPostgres, sqlite_server: ServerProcess
 ) -> None:
     clock = "SELECT now(), current_timestamp, current_date"
-    want = psycopg_answers(postgres15, [clock], True)
+    want = psycopg_answers(postgres, [clock], True)
     got = psycopg_answers(sqlite_server, [clock], True)
     assert got[0][0] == want[0][0] == [1184, 1184, 1082]
-    for server in (postgres15, sqlite_server):
+    for server in (postgres, sqlite_server):
         with (
             psycopg.connect(dsn(server), autocommit=True) as conn,
             pytest.raises(psycopg.errors.NumericValueOutOfRange, match="integer out of"),
         ):
             conn.execute("SELECT 2147483647 + 1").fetchall()
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_expressions_over_columns_as_postgres(
+    postgres: TempPostgres, sqlite_server: ServerProcess, binary: bool
+) -> None:
+    want = psycopg_answers(postgres, OVER_COLUMNS, binary)
+    got = psycopg_answers(sqlite_server, OVER_COLUMNS, binary)
+    for sql, mine, theirs in zip(OVER_COLUMNS, got, want, strict=True):
+        assert mine == theirs, sql
+    assert got[1][0] == [20, 1700, 1700, 1700, 20]  # sum(int) int8, sum(bigint) numeric
