@@ -3,9 +3,10 @@
 SQLite keeps the declared type of a table's columns, and reports it for a view's columns: a
 query is made a temporary view for a moment to learn the declared type of each of its result
 columns (cached per query text until the schema changes). An expression's column takes what
-the query says (`sql.Translation.projections`), else the type of its first value. Describe
-answers from the same sources without running the statement, and what it told the client is
-what Execute then keeps.
+the query says (`sql.Translation.projections`, typed by `expressions`; one over columns from
+the declared types of those columns, `sql.ColumnProbe`), else the type of its first value.
+Describe answers from the same sources without running the statement, and what it told the
+client is what Execute then keeps.
 """
 
 from __future__ import annotations

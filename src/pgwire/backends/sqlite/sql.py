@@ -14,7 +14,12 @@ it for SQLite, with these changes of our own on top of sqlglot's:
   a blob literal, and casts to numeric keep NUMERIC affinity (sqlglot says REAL);
 - E'...' strings stay strings, FOR UPDATE/SHARE is dropped (SQLite serialises writers),
   NULLS FIRST/LAST only appear in ORDER BY;
-- an unnamed result column gets PostgreSQL's name (`count(*)` → count, `1 + 1` → ?column?).
+- an unnamed result column gets PostgreSQL's name (`count(*)` → count, `1 + 1` → ?column?),
+  and a numeric literal one with more digits than a double holds is written as a string (its
+  numeric column reads it exactly).
+
+Each result column's type is what `expressions` says of it; one over columns comes with a
+`ColumnProbe`, a SELECT of those columns whose declared types type it.
 
 sqlglot's warnings about constructs SQLite cannot express are errors here (0A000): nothing
 is dropped silently. Translations are cached by statement text.

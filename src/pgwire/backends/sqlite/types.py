@@ -5,7 +5,8 @@ declared type only as text. A result column's PostgreSQL type comes from, in ord
 
 1. the declared type of the column it reads (`declared_type`): `varchar(10)` → varchar with
    typmod 14, `numeric(10,2)` → numeric, `INTEGER` → int8, `date` → date, ...;
-2. for an expression, what the query says (a cast, a comparison, count(*), a literal: see `sql`);
+2. for an expression, what the query says (a cast, a comparison, count(*), arithmetic, the
+   columns it reads: see `expressions`);
 3. the Python type of the first value SQLite returns (int → int8, float → float8, str → text,
    bytes → bytea);
 4. text.
