@@ -127,6 +127,7 @@ class SessionInfo:
     protocol_version: tuple[int, int] = (3, 0)
     parameters: dict[str, str] = field(default_factory=dict)  # from the startup packet
     peer: str = ""  # "127.0.0.1:53412", or "[local]" on a unix socket
+    server_version: str = "15.0"  # what the server reports (ParameterStatus server_version)
     # Where `notice` sends its NoticeResponse: set by the server for each connection.
     notice_sink: Callable[[PgError], None] | None = field(default=None, repr=False, compare=False)
 

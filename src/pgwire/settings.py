@@ -171,6 +171,13 @@ _PARAMETERS = [
 PARAMETERS: dict[str, Parameter] = {p.name.lower(): p for p in _PARAMETERS}
 
 
+def version_num(version: str) -> str:
+    """server_version_num for a server_version: "15.0" is 150000, "16.2" 160002."""
+    parts = [int(p) if p.isdigit() else 0 for p in version.split(" ")[0].split(".")[:2]]
+    parts += [0, 0]
+    return str(parts[0] * 10000 + parts[1])
+
+
 class Settings:
     """One session's parameter values, with transaction undo."""
 
@@ -186,7 +193,11 @@ class Settings:
     @classmethod
     def for_startup(cls, params: dict[str, str], server_version: str, user: str) -> Settings:
         """Settings from the startup packet: parameters and `options` (-c name=value)."""
-        overrides = {"server_version": server_version, "session_authorization": user}
+        overrides = {
+            "server_version": server_version,
+            "server_version_num": version_num(server_version),
+            "session_authorization": user,
+        }
         for name, value in params.items():
             if name in ("user", "database", "options", "replication"):
                 continue
@@ -211,7 +222,7 @@ class Settings:
         return {
             self.display_name(k): v
             for k, v in self.values.items()
-            if k not in ("server_version", "session_authorization")
+            if k not in ("server_version", "server_version_num", "session_authorization")
             and (k not in PARAMETERS or PARAMETERS[k].default != v)
         }
 

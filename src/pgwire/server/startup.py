@@ -120,6 +120,7 @@ class Startup:
             protocol_version=conn.protocol_version,
             parameters=dict(params),
             peer=self.transport.peer,
+            server_version=server.config.server_version,
             notice_sink=self.notice_sink,
         )
         handler = await server.handler.connect(info)

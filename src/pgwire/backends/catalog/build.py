@@ -26,7 +26,7 @@ from pgwire.backends.catalog.model import (
     Snapshot,
     stable_oid,
 )
-from pgwire.settings import PARAMETERS  # the front end's defaults
+from pgwire.settings import PARAMETERS, version_num  # the front end's defaults
 from pgwire.types import oids
 
 Row = dict[str, Any]
@@ -590,9 +590,7 @@ def settings_rows(session: SessionState, backend: Sequence[tuple[str, str, str]]
     return rows
 
 
-def _version_num(version: str) -> str:
-    parts = [int(p) if p.isdigit() else 0 for p in version.split(".")[:2]] + [0, 0]
-    return str(parts[0] * 10000 + parts[1])
+_version_num = version_num
 
 
 # ---------------------------------------------------------------------------------------------

@@ -189,6 +189,7 @@ class DuckDBCatalog:
             user=info.user,
             database=info.database,
             process_id=info.process_id,
+            server_version=info.server_version,
             backend=backend,
             settings={k.lower(): v for k, v in info.parameters.items() if k not in _STARTUP},
         )

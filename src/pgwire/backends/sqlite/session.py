@@ -277,6 +277,7 @@ class SQLiteSession(Handler):
             user=self.info.user,
             database=self.info.database,
             process_id=self.info.process_id,
+            server_version=self.info.server_version,
             backend=f"SQLite {sqlite3.sqlite_version}",
             settings=dict(self._settings),
         )
