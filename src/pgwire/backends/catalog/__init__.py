@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pgwire.backends.catalog.engine import CatalogEngine, CatalogResult, CatalogSession, NotCatalog
 from pgwire.backends.catalog.model import (
+    Activity,
     Column,
     Constraint,
     Enum,
@@ -36,6 +37,7 @@ from pgwire.backends.catalog.model import (
 from pgwire.backends.catalog.sqltext import is_catalog_query, rewrite
 
 __all__ = [
+    "Activity",
     "CatalogEngine",
     "CatalogResult",
     "CatalogSession",

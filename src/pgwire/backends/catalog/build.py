@@ -85,6 +85,11 @@ INTERNAL: dict[str, tuple[tuple[str, str], ...]] = {
         ("user_name", "VARCHAR"), ("database_name", "VARCHAR"), ("pid", "INTEGER"),
         ("version", "VARCHAR"), ("search_path", "VARCHAR[]"), ("database_oid", "BIGINT"),
     ),
+    # the size functions: estimated bytes per relation (model.Activity)
+    "pgwire_storage": (
+        ("schema_name", "VARCHAR"), ("relation_name", "VARCHAR"), ("table_bytes", "BIGINT"),
+        ("index_bytes", "BIGINT"),
+    ),
     # pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef: by OID; an index's columns
     "pgwire_def": (("oid", "BIGINT"), ("def", "VARCHAR"), ("columns", "VARCHAR[]")),
     # format_type: see TypeName

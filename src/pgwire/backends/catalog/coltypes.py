@@ -67,7 +67,7 @@ _NAME_KEYWORDS = {"current_user", "session_user", "user", "current_role", "curre
 _OID_LIKE = frozenset({
     oids.OID, oids.REGPROC, oids.REGPROCEDURE, oids.REGOPER, oids.REGOPERATOR, oids.REGCLASS,
     oids.REGTYPE, oids.REGCONFIG, oids.REGDICTIONARY, oids.REGNAMESPACE, oids.REGROLE,
-    oids.REGCOLLATION, oids.XID, oids.CID,
+    oids.REGCOLLATION, oids.XID, oids.XID8, oids.CID,
 })  # fmt: skip
 _TEXT_LIKE = frozenset({oids.NAME, oids.CHAR, oids.ACLITEM, oids.PG_NODE_TREE, oids.VARCHAR})
 _VECTORS = {oids.INT2VECTOR: oids.INT2_ARRAY, oids.OIDVECTOR: oids.INT8_ARRAY}

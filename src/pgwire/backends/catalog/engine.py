@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 from pgwire import sqlstate
 from pgwire.backends.catalog import build, coltypes, pg15, schema, sqltext
-from pgwire.backends.catalog.model import SessionState, Snapshot
+from pgwire.backends.catalog.model import Activity, SessionState, Snapshot
 from pgwire.errors import PgError
 from pgwire.handler import Column
 from pgwire.types import oids
@@ -139,6 +139,7 @@ class CatalogSession:
         self._engine = engine
         self._cursor = cursor
         self._loaded: tuple[Any, ...] | None = None
+        self._activity: Activity | None = None
         self._filled: set[str] = set()
         cursor.execute("SET python_enable_replacements = false")
         for statement in schema.temp_tables():
@@ -151,16 +152,27 @@ class CatalogSession:
         else:
             self.state.settings[name.lower()] = value
 
-    def run(self, sql: str, snapshot: Callable[[], Snapshot]) -> CatalogResult:
-        """Run one catalog query; blocking. Raises PgError, or NotCatalog (see the module)."""
+    def run(
+        self,
+        sql: str,
+        snapshot: Callable[[], Snapshot],
+        activity: Callable[[], Activity] | None = None,
+    ) -> CatalogResult:
+        """Run one catalog query; blocking. Raises PgError, or NotCatalog (see the module).
+        `activity` is read only when the query calls a function that reports it."""
         rewritten = sqltext.rewrite(sql)
         self._load(snapshot())
         duckdb = self._engine._duckdb
         try:
+            if activity is not None and _ACTIVITY_CALL.search(sql):
+                self._load_activity(activity())
             self._cursor.execute(rewritten)
             description = self._cursor.description or []
             rows = self._cursor.fetchall() if description else []
         except duckdb.Error as exc:
+            refused = _REFUSED.search(str(exc))
+            if refused:
+                raise PgError(refused.group(1), sqlstate.FEATURE_NOT_SUPPORTED) from None
             raise self._error(exc, sql, rewritten) from None
         shows = coltypes.result_types(sql)
         columns = []
@@ -216,6 +228,28 @@ class CatalogSession:
             raise
         self._loaded = key
 
+    def _load_activity(self, activity: Activity) -> None:
+        if activity == self._activity:
+            return
+        self._activity = None
+        cursor = self._cursor
+        cursor.execute(f"DELETE FROM temp.{schema.STORAGE}")
+        rows = [
+            dict(
+                zip(("schema_name", "relation_name", "table_bytes", "index_bytes"), r, strict=True)
+            )
+            for r in activity.relations
+        ]
+        _insert(cursor, f"temp.{schema.STORAGE}", build.columns_of(schema.STORAGE), rows)
+        xid = int(activity.transaction_id)
+        for name, body in (
+            ("txid_current()", f"{xid}::BIGINT"),
+            ("pg_current_xact_id()", f"{xid}::BIGINT"),
+            ("pgwire_database_bytes()", f"{int(activity.database_bytes)}::BIGINT"),
+        ):
+            cursor.execute(f"CREATE OR REPLACE TEMP MACRO {name} AS {body}")
+        self._activity = activity
+
     # -- errors
 
     def _error(self, exc: Exception, sql: str, rewritten: str) -> PgError:
@@ -270,6 +304,14 @@ class CatalogSession:
         return PgError(message, code, hint=hint)
 
 
+# A query calling one of these reads the backend's model.Activity first.
+_ACTIVITY_CALL = re.compile(
+    r"\b(?:txid_current|pg_current_xact_id|pg_relation_size|pg_total_relation_size|"
+    r"pg_table_size|pg_indexes_size|pg_database_size)\s*\(",
+    re.IGNORECASE,
+)
+# A function that refuses what it cannot do (set_config() changing a parameter): 0A000.
+_REFUSED = re.compile(r"pgwire refuses: ([^\n]*)")
 _MISSING_TABLE = re.compile(r'^Table with name "?([^"!]+?)"? does not exist', re.IGNORECASE)
 _MISSING_FUNCTION = re.compile(
     r'^(?:Scalar |Table |Aggregate |Pragma |Macro )?Function with name "?([^"!]+?)"? '

@@ -118,6 +118,17 @@ class Snapshot:
     settings: tuple[tuple[str, str, str], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """What changes with every transaction and write, read only for the queries that ask:
+    txid_current(), pg_current_xact_id() and the size functions. Sizes are the backend's
+    estimates in bytes, not exact."""
+
+    transaction_id: int = 0
+    database_bytes: int = 0
+    relations: tuple[tuple[str, str, int, int], ...] = ()  # (schema, name, table, indexes)
+
+
 @dataclass(slots=True)
 class SessionState:
     """What the catalog functions report about the session: current_user, version(), ..."""

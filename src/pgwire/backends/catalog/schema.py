@@ -116,9 +116,12 @@ def tables() -> list[str]:
     return out
 
 
+STORAGE = "pgwire_storage"  # a session's model.Activity sizes, loaded apart from the snapshot
+
+
 def temp_tables() -> list[str]:
-    """CREATE TEMP TABLE statements for a session's snapshot."""
-    return [f"CREATE TEMP TABLE {name} ({_columns_sql(name)})" for name in DYNAMIC]
+    """CREATE TEMP TABLE statements for a session's snapshot (and its activity)."""
+    return [f"CREATE TEMP TABLE {name} ({_columns_sql(name)})" for name in (*DYNAMIC, STORAGE)]
 
 
 def union_views() -> list[str]:
@@ -202,13 +205,21 @@ def macros() -> list[str]:
         f"CREATE MACRO pg_postmaster_start_time() AS TIMESTAMPTZ '{started}'",
         f"CREATE MACRO pg_conf_load_time() AS TIMESTAMPTZ '{started}'",
         "CREATE MACRO pg_is_in_recovery() AS false",
-        # the front end owns settings: asyncpg's set_config('jit', 'off', false) changes none
-        "CREATE MACRO set_config(_name, _value, _local) AS _value",
+        # The front end owns settings and answers a whole-statement set_config(); inside a
+        # larger query it can only confirm a value the parameter already has.
+        "CREATE MACRO set_config(_name, _value, _local) AS CASE WHEN lower(_value) IS NOT "
+        "DISTINCT FROM lower(current_setting(_name)) THEN _value ELSE error('pgwire refuses: "
+        "set_config() cannot change parameter \"' || _name || '\" inside a larger query; "
+        "use SET or a set_config() call of its own') END",
         "CREATE MACRO inet_server_addr() AS NULL::VARCHAR",
         "CREATE MACRO inet_client_addr() AS NULL::VARCHAR",
         "CREATE MACRO inet_server_port() AS NULL::INTEGER",
         "CREATE MACRO inet_client_port() AS NULL::INTEGER",
-        "CREATE MACRO txid_current() AS 1::BIGINT",
+        # the session's transaction id and database size: TEMP macros shadow these
+        # (engine.CatalogSession, from model.Activity)
+        "CREATE MACRO txid_current() AS 0::BIGINT",
+        "CREATE MACRO pg_current_xact_id() AS 0::BIGINT",
+        "CREATE MACRO pgwire_database_bytes() AS 0::BIGINT",
         # -- names and identifiers
         f"CREATE MACRO quote_ident(_s) AS CASE WHEN regexp_full_match(_s, '[a-z_][a-z0-9_$]*') "
         f"AND NOT EXISTS (SELECT 1 FROM {KEYWORDS_TABLE} __k WHERE __k.word = _s AND "
@@ -295,9 +306,6 @@ def macros() -> list[str]:
         "CREATE MACRO pg_tablespace_location(_oid) AS ''",
         "CREATE MACRO pg_stat_get_numscans(_oid) AS 0::BIGINT",
     ]
-    for name in ("relation_size", "total_relation_size", "table_size", "indexes_size",
-                 "database_size"):  # fmt: skip
-        out.append(f"CREATE MACRO pg_{name}(_a) AS 0::BIGINT, (_a, _b) AS 0::BIGINT")
     out += [
         # -- arrays
         "CREATE MACRO array_lower(_a, _d) AS CASE WHEN _a IS NULL OR len(_a) = 0 OR _d <> 1 "
@@ -310,7 +318,54 @@ def macros() -> list[str]:
         "len(_arr)), lambda __i: {'x': _arr[__i], 'n': __i}))",
     ]
     out += _reg_macros()
+    out += _size_macros()
     return out
+
+
+def _size_macros() -> list[str]:
+    """The size functions, from pgwire_storage and pgwire_database_bytes() (estimates), and
+    pg_size_pretty() with PostgreSQL's units and rounding."""
+
+    def size(column: str) -> str:
+        return (
+            f"coalesce((SELECT sum(__s.{column}) FROM {STORAGE} __s JOIN pg_namespace __n "
+            "ON __n.nspname = __s.schema_name JOIN pg_class __c ON __c.relnamespace = __n.oid "
+            "AND __c.relname = __s.relation_name WHERE __c.oid = pgwire_regclass_oid(_a)), "
+            "CASE WHEN pgwire_regclass_oid(_a) IS NOT NULL THEN 0 END)::BIGINT"
+        )
+
+    table, indexes = size("table_bytes"), size("index_bytes")
+    main_fork = f"CASE WHEN _b = 'main' THEN {table} ELSE 0::BIGINT END"
+    database = (
+        "CASE WHEN _a::VARCHAR IN ((SELECT __s.database_name FROM pgwire_session __s), "
+        "(SELECT __s.database_oid::VARCHAR FROM pgwire_session __s)) "
+        "THEN pgwire_database_bytes() END"
+    )
+    return [
+        f"CREATE MACRO pg_relation_size(_a) AS {table}, (_a, _b) AS {main_fork}",
+        f"CREATE MACRO pg_table_size(_a) AS {table}",
+        f"CREATE MACRO pg_indexes_size(_a) AS {indexes}",
+        f"CREATE MACRO pg_total_relation_size(_a) AS {table} + {indexes}",
+        f"CREATE MACRO pg_database_size(_a) AS {database}",
+        f"CREATE MACRO pg_size_pretty(_s) AS {_size_pretty('_s::HUGEINT')}",
+    ]
+
+
+def _size_pretty(value: str) -> str:
+    """PostgreSQL 15's pg_size_pretty(): bytes below 10 kB, then kB, MB, GB, TB below 20 of
+    the next unit, PB above; each step divides by a power of two, the last half rounded."""
+
+    def half_rounded(x: str) -> str:
+        return f"(({x} + CASE WHEN {x} < 0 THEN -1 ELSE 1 END) // 2)::VARCHAR"
+
+    units = ("kB", "MB", "GB", "TB", "PB")
+    x = f"({value} // 512)"  # bytes to half kilobytes
+    branches = [f"WHEN {value} IS NULL THEN NULL WHEN abs({value}) < 10240 THEN "
+                f"{value}::VARCHAR || ' bytes'"]  # fmt: skip
+    for unit in units[:-1]:
+        branches.append(f"WHEN abs({x}) < 20479 THEN {half_rounded(x)} || ' {unit}'")
+        x = f"({x} // 1024)"
+    return f"CASE {' '.join(branches)} ELSE {half_rounded(x)} || ' PB' END"
 
 
 def _reg_macros() -> list[str]:

@@ -138,7 +138,8 @@ _QUERY_VERBS = {"select", "with", "values", "table"}
 _HINTS = ("pg_", "information_schema", "::reg", " reg", "version", "current_", "session_user",
           "format_type", "has_", "obj_description", "col_description", "quote_ident",
           "array_lower", "array_upper", "to_reg", "operator", "_privilege", "format(",
-          "parse_ident", "shobj_description", "json_build_object")  # fmt: skip
+          "parse_ident", "shobj_description", "json_build_object", "txid_current",
+          "set_config")  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

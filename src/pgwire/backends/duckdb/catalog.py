@@ -158,6 +158,37 @@ def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
     )  # fmt: skip
 
 
+def activity(conn: Any) -> model.Activity:
+    """DuckDB's transaction id (txid_current(): the same within a transaction, increasing
+    across them) and size estimates: a table's estimated rows times a row width guessed from its
+    column types (8 bytes a fixed-width value, 32 a string or nested one, 24 a row), its
+    indexes 16 bytes a row each; the database, the larger of that sum and its used blocks.
+    Rows written in the open transaction count once it commits."""
+    (xid,) = conn.execute("SELECT txid_current()").fetchone()
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    relations = tuple(
+        (TEMP_SCHEMA if db == "temp" else schema, name, int(table), int(index))
+        for db, schema, name, table, index in conn.execute(
+            "SELECT t.database_name, t.schema_name, t.table_name, t.estimated_size * (24 + "
+            "coalesce((SELECT sum(CASE WHEN c.data_type IN ('VARCHAR', 'BLOB', 'JSON') OR "
+            "c.data_type LIKE '%[]' OR c.data_type LIKE 'STRUCT%' OR c.data_type LIKE 'MAP%' "
+            "THEN 32 ELSE 8 END) FROM duckdb_columns() c WHERE c.table_oid = t.table_oid), 0)), "
+            "t.estimated_size * 16 * t.index_count "
+            "FROM duckdb_tables() t WHERE t.database_name = ? OR t.database_name = 'temp'",
+            [database],
+        ).fetchall()
+    )
+    used = 0
+    row = conn.execute(
+        "SELECT used_blocks * block_size FROM pragma_database_size() WHERE database_name = ?",
+        [database],
+    ).fetchone()
+    if row is not None and row[0] is not None:
+        used = int(row[0])
+    total = sum(table + index for _, _, table, index in relations)
+    return model.Activity(int(xid), max(used, total, 8192), relations)
+
+
 def _index_column(expression: str) -> str:
     """An index expression: a column's name when it is just a column, else the expression."""
     text = expression.strip()
@@ -209,7 +240,7 @@ class DuckDBCatalog:
         NotCatalog."""
         if self._session is None:
             self._session = CatalogEngine.shared().session(self._state)
-        return self._session.run(sql, lambda: snapshot(conn, self._type_of))
+        return self._session.run(sql, lambda: snapshot(conn, self._type_of), lambda: activity(conn))
 
     def interrupt(self) -> None:
         if self._session is not None:

@@ -170,3 +170,38 @@ def _checks(name: str, sql: str) -> list[model.Constraint]:
                 )
             )
     return out
+
+
+def read_sizes(conn: sqlite3.Connection) -> tuple[int, tuple[tuple[str, str, int, int], ...]]:
+    """Bytes of the database and of each table and its indexes: the pages they use, from the
+    dbstat virtual table where SQLite has it, else page_count times page_size for the database
+    and 16 bytes a column a row, rounded up to pages, for a table (an estimate)."""
+    database = 0
+    relations: list[tuple[str, str, int, int]] = []
+    for _, schema, _ in conn.execute("PRAGMA database_list").fetchall():
+        schema = str(schema)
+        quoted = _quote(schema)
+        page = int(conn.execute(f"PRAGMA {quoted}.page_size").fetchone()[0])
+        database += page * int(conn.execute(f"PRAGMA {quoted}.page_count").fetchone()[0])
+        master = "sqlite_temp_master" if schema == "temp" else "sqlite_master"
+        try:
+            rows = conn.execute(
+                f"SELECT m.tbl_name, sum(CASE WHEN m.type = 'table' THEN s.pgsize ELSE 0 END), "
+                f"sum(CASE WHEN m.type = 'index' THEN s.pgsize ELSE 0 END) "
+                f"FROM dbstat(?) s JOIN {quoted}.{master} m ON m.name = s.name "
+                "WHERE m.tbl_name NOT LIKE 'sqlite_%' GROUP BY m.tbl_name",
+                (schema,),
+            ).fetchall()
+        except sqlite3.Error:  # no dbstat in this build of SQLite
+            rows = []
+            for (name,) in conn.execute(
+                f"SELECT name FROM {quoted}.{master} WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%'"
+            ).fetchall():
+                table = f"{quoted}.{_quote(str(name))}"
+                count = int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                width = len(conn.execute(f"PRAGMA {quoted}.table_info({_quote(str(name))})")
+                            .fetchall())  # fmt: skip
+                rows.append((name, -(-count * 16 * max(width, 1) // page) * page + page, 0))
+        relations += [(schema, str(n), int(t or 0), int(i or 0)) for n, t, i in rows]
+    return database, tuple(relations)

@@ -9,6 +9,7 @@ is translated (`sql`) and run; catalog queries go to the shared emulation.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,13 @@ from pgwire.handler import Column, Command, Description, Handler, Result, Rows, 
 from pgwire.sql import leading_words, transaction_verb
 
 if TYPE_CHECKING:
-    from pgwire.backends.catalog import CatalogResult, CatalogSession, SessionState, Snapshot
+    from pgwire.backends.catalog import (
+        Activity,
+        CatalogResult,
+        CatalogSession,
+        SessionState,
+        Snapshot,
+    )
 
 __all__ = ["BATCH_ROWS", "EXECUTOR", "SQLiteSession"]
 
@@ -53,6 +60,8 @@ class _Outcome:
 
 _STARTUP_KEYS = frozenset({"user", "database", "options", "replication"})
 _COUNTED = frozenset({"INSERT", "UPDATE", "DELETE"})
+# Transaction ids of this process (txid_current()): next() is atomic under the GIL.
+_TRANSACTION_IDS = itertools.count(1)
 _BEGIN_TAGS = {"BEGIN": "BEGIN", "START": "START TRANSACTION"}
 
 
@@ -71,6 +80,7 @@ class SQLiteSession(Handler):
         self._types = ColumnTypes(conn, batch_rows)  # result column types, learnt and kept
         self._ddl_epoch = 0  # this session's own DDL so far (temporary tables included)
         self._snapshot_cache: tuple[Any, Snapshot] | None = None
+        self._xid: int | None = None  # the open transaction's id (txid_current())
         # pg_catalog and information_schema, emulated (backends/catalog): on first use.
         self._catalog: CatalogSession | None = None
         self._settings = {
@@ -161,6 +171,8 @@ class SQLiteSession(Handler):
 
     def _transaction(self, verb: str, sql: str) -> str:
         conn = self._conn
+        if verb in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self._xid = None  # the next transaction takes a new id
         if verb == "BEGIN":
             if not conn.in_transaction:
                 conn.execute("BEGIN")
@@ -297,7 +309,23 @@ class SQLiteSession(Handler):
                     hint="pip install 'pgwire[duckdb]'",
                 ) from None
             self._catalog = engine.session(self.catalog_state())
-        return self._catalog.run(sql, self._snapshot)
+        return self._catalog.run(sql, self._snapshot, self._activity)
+
+    def _activity(self) -> Activity:
+        """The transaction's id (one per transaction, from a counter of this process that
+        each transaction start takes the next number of) and the sizes of the database."""
+        from pgwire.backends.catalog.model import Activity
+        from pgwire.backends.sqlite.catalog import read_sizes
+
+        if not self._conn.in_transaction:
+            self._xid = None  # outside a block each statement is a transaction of its own
+        if self._xid is None:
+            self._xid = next(_TRANSACTION_IDS)
+        xid = self._xid
+        if not self._conn.in_transaction:
+            self._xid = None
+        database, relations = read_sizes(self._conn)
+        return Activity(xid, database, relations)
 
     # -- streaming -----------------------------------------------------------------------------
 
