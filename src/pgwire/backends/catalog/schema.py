@@ -287,7 +287,6 @@ def macros() -> list[str]:
         "CREATE MACRO pg_get_ruledef(_oid) AS NULL::VARCHAR, (_oid, _p) AS NULL::VARCHAR",
         "CREATE MACRO pg_get_partkeydef(_oid) AS NULL::VARCHAR",
         "CREATE MACRO pg_get_statisticsobjdef_columns(_oid) AS NULL::VARCHAR",
-        "CREATE MACRO pg_get_serial_sequence(_table, _column) AS NULL::VARCHAR",
         "CREATE MACRO pg_partition_ancestors(_oid) AS unnest([_oid::BIGINT])",
         "CREATE MACRO pg_partition_ancestors(_oid) AS TABLE SELECT _oid::BIGINT AS relid, "
         "1 AS depth",
@@ -310,6 +309,16 @@ def macros() -> list[str]:
         "len(_arr)), lambda __i: {'x': _arr[__i], 'n': __i}))",
     ]
     out += _reg_macros()
+    # The sequence a column's default draws from (`nextval('name')`), schema-qualified.
+    out.append(
+        "CREATE MACRO pg_get_serial_sequence(_table, _column) AS (SELECT CASE WHEN "
+        "contains(__s.seq, '.') THEN __s.seq ELSE quote_ident(__n.nspname) || '.' || __s.seq "
+        "END FROM (SELECT regexp_extract(__d.adbin, '^nextval[(]''([^'']+)''', 1) AS seq, "
+        "__c.relnamespace AS ns FROM pg_attrdef __d JOIN pg_attribute __a ON __a.attrelid = "
+        "__d.adrelid AND __a.attnum = __d.adnum JOIN pg_class __c ON __c.oid = __d.adrelid "
+        "WHERE __d.adrelid = pgwire_regclass_lookup(_table) AND __a.attname = _column) __s "
+        "JOIN pg_namespace __n ON __n.oid = __s.ns WHERE __s.seq <> '' LIMIT 1)"
+    )
     return out
 
 
