@@ -167,3 +167,16 @@ def test_asyncpg_types_and_ids(server: Server) -> None:
     # declared jsonb: PostgreSQL says jsonb; DuckDB keeps no alias, so pgwire says json
     assert types[2] == ("doc", "jsonb" if isinstance(server, TempPostgres) else "json")
     assert doc == {"x": [1, "y"]}
+
+
+def test_add_serial_column_numbers_existing_rows(server: Server) -> None:
+    with psycopg.connect(conninfo(server), autocommit=True) as conn:
+        conn.execute("drop table if exists ser_added")
+        conn.execute("create table ser_added (name text)")
+        conn.execute("insert into ser_added values ('a'), ('b')")
+        conn.execute("alter table ser_added add column n serial")
+        rows = conn.execute("select name, n from ser_added order by n").fetchall()
+        assert rows == [("a", 1), ("b", 2)]
+        row = conn.execute("insert into ser_added (name) values ('c') returning n").fetchone()
+        assert row == (3,)
+        conn.execute("drop table ser_added")

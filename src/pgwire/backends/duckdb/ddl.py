@@ -77,8 +77,9 @@ def _rewrite(sql: str) -> Rewrite | None:
     table = _table_of(sql)
     if table is not None:
         temporary, schema, name, items = table
+        adding = tokens[0].keyword == "ALTER"
         for first, end in items:
-            _column(sql, tokens[first:end], schema, name, temporary, edits, sequences)
+            _column(tokens[first:end], schema, name, temporary, edits, sequences, adding)
     _jsonb(tokens, edits)
     if not edits:
         return None
@@ -133,13 +134,13 @@ def _name(reader: TokenReader) -> tuple[str | None, str | None]:
 
 
 def _column(
-    sql: str,
     item: tuple[Token, ...],
     schema: str | None,
     table: str,
     temporary: bool,
     edits: list[tuple[int, int, str]],
     sequences: list[str],
+    adding: bool = False,
 ) -> None:
     if len(item) < 2 or item[0].keyword in _CONSTRAINT_WORDS:
         return
@@ -157,7 +158,9 @@ def _column(
         else f"{quote_ident(schema)}.{quote_ident(sequence)}"
     )
     words = {t.keyword for t in item}
-    not_null = "" if "NULL" in words else " NOT NULL"  # NOT NULL or PRIMARY KEY ... NULL
+    # DuckDB refuses NOT NULL in ALTER TABLE ... ADD COLUMN on a table with rows: the
+    # default fills every row there anyway.
+    not_null = "" if "NULL" in words or adding else " NOT NULL"
     literal = "'" + qualified.replace("'", "''") + "'"
     default = f" DEFAULT nextval({literal}){not_null}"
     options = ""
