@@ -31,7 +31,7 @@ DYNAMIC = (
     "pg_namespace", "pg_class", "pg_attribute", "pg_attrdef", "pg_index", "pg_constraint",
     "pg_description", "pg_enum", "pg_database", "pg_authid", "pg_settings", "pg_sequence",
     "pgwire_user_type", "pgwire_user_typename", "pgwire_user_proc", "pgwire_user_procdef",
-    "pgwire_session", "pgwire_def",
+    "pgwire_session", "pgwire_def", "pgwire_serial",
     *(INFORMATION_SCHEMA_PREFIX + name.split(".", 1)[1]
       for name in pg15.RELATIONS if name.startswith("information_schema.")),
 )  # fmt: skip
@@ -287,6 +287,8 @@ def macros() -> list[str]:
         "CREATE MACRO pg_get_ruledef(_oid) AS NULL::VARCHAR, (_oid, _p) AS NULL::VARCHAR",
         "CREATE MACRO pg_get_partkeydef(_oid) AS NULL::VARCHAR",
         "CREATE MACRO pg_get_statisticsobjdef_columns(_oid) AS NULL::VARCHAR",
+        "CREATE MACRO pg_get_serial_sequence(_table, _column) AS (SELECT min(__s.seq) "
+        "FROM pgwire_serial __s WHERE __s.tbl = _table AND __s.attname = _column)",
         "CREATE MACRO pg_partition_ancestors(_oid) AS unnest([_oid::BIGINT])",
         "CREATE MACRO pg_partition_ancestors(_oid) AS TABLE SELECT _oid::BIGINT AS relid, "
         "1 AS depth",
@@ -309,16 +311,6 @@ def macros() -> list[str]:
         "len(_arr)), lambda __i: {'x': _arr[__i], 'n': __i}))",
     ]
     out += _reg_macros()
-    # The sequence a column's default draws from (`nextval('name')`), schema-qualified.
-    out.append(
-        "CREATE MACRO pg_get_serial_sequence(_table, _column) AS (SELECT CASE WHEN "
-        "contains(__s.seq, '.') THEN __s.seq ELSE quote_ident(__n.nspname) || '.' || __s.seq "
-        "END FROM (SELECT regexp_extract(__d.adbin, '^nextval[(]''([^'']+)''', 1) AS seq, "
-        "__c.relnamespace AS ns FROM pg_attrdef __d JOIN pg_attribute __a ON __a.attrelid = "
-        "__d.adrelid AND __a.attnum = __d.adnum JOIN pg_class __c ON __c.oid = __d.adrelid "
-        "WHERE __d.adrelid = pgwire_regclass_lookup(_table) AND __a.attname = _column) __s "
-        "JOIN pg_namespace __n ON __n.oid = __s.ns WHERE __s.seq <> '' LIMIT 1)"
-    )
     return out
 
 
