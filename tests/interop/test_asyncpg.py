@@ -231,11 +231,6 @@ def test_unconstrained_numeric_parameter(duckdb_server: ServerProcess) -> None:
     run(on(duckdb_server, body))
 
 
-@pytest.mark.xfail(
-    raises=asyncpg.exceptions.UndefinedObjectError,
-    strict=True,
-    reason="DuckDB has no jsonb type: `'...'::jsonb` fails with 42704, type jsonb does not exist",
-)
 def test_jsonb(duckdb_server: ServerProcess) -> None:
     async def body(conn: Connection) -> None:
         assert await conn.fetchval("""select '{"a": 1}'::jsonb""") == '{"a": 1}'

@@ -27,6 +27,7 @@ from pgwire.backends.catalog.model import (
     stable_oid,
 )
 from pgwire.settings import PARAMETERS, version_num  # the front end's defaults
+from pgwire.sql.lexer import STRING, code
 from pgwire.types import oids
 
 Row = dict[str, Any]
@@ -92,6 +93,8 @@ INTERNAL: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     # pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef: by OID; an index's columns
     "pgwire_def": (("oid", "BIGINT"), ("def", "VARCHAR"), ("columns", "VARCHAR[]")),
+    # pg_get_serial_sequence: a table's name (bare and qualified), column, sequence
+    "pgwire_serial": (("tbl", "VARCHAR"), ("attname", "VARCHAR"), ("seq", "VARCHAR")),
     # format_type: see TypeName
     "pgwire_typename": (
         ("oid", "BIGINT"), ("name", "VARCHAR"), ("null_name", "VARCHAR"), ("base", "VARCHAR"),
@@ -440,6 +443,7 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
                     "oid": oid("attrdef", relation.schema, relation.name, column.name),
                     "adrelid": rel_oid, "adnum": number, "adbin": column.default,
                 })  # fmt: skip
+                _serial(out, relation.schema, relation.name, column.name, column.default)
             if column.comment:
                 _describe(out, rel_oid, PG_CLASS, number, column.comment)
         if relation.kind == "v" and relation.definition is not None:
@@ -934,3 +938,15 @@ def _is_constraint(
     else:
         for column in constraint.columns:
             out.add("pgwire_is_constraint_column_usage", ident | table | {"column_name": column})
+
+
+def _serial(out: Built, schema: str, table: str, column: str, default: str) -> None:
+    """The sequence a `nextval('name')` default draws from, for pg_get_serial_sequence."""
+    tokens = code(default)
+    if len(tokens) < 4 or tokens[0].text.lower() != "nextval" or tokens[2].kind != STRING:
+        return
+    sequence = tokens[2].value
+    if "." not in sequence:
+        sequence = f"{schema}.{sequence}"
+    for name in (table, f"{schema}.{table}"):
+        out.add("pgwire_serial", {"tbl": name, "attname": column, "seq": sequence})

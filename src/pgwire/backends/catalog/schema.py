@@ -31,7 +31,7 @@ DYNAMIC = (
     "pg_namespace", "pg_class", "pg_attribute", "pg_attrdef", "pg_index", "pg_constraint",
     "pg_description", "pg_enum", "pg_database", "pg_authid", "pg_settings", "pg_sequence",
     "pgwire_user_type", "pgwire_user_typename", "pgwire_user_proc", "pgwire_user_procdef",
-    "pgwire_session", "pgwire_def",
+    "pgwire_session", "pgwire_def", "pgwire_serial",
     *(INFORMATION_SCHEMA_PREFIX + name.split(".", 1)[1]
       for name in pg15.RELATIONS if name.startswith("information_schema.")),
 )  # fmt: skip
@@ -298,7 +298,8 @@ def macros() -> list[str]:
         "CREATE MACRO pg_get_ruledef(_oid) AS NULL::VARCHAR, (_oid, _p) AS NULL::VARCHAR",
         "CREATE MACRO pg_get_partkeydef(_oid) AS NULL::VARCHAR",
         "CREATE MACRO pg_get_statisticsobjdef_columns(_oid) AS NULL::VARCHAR",
-        "CREATE MACRO pg_get_serial_sequence(_table, _column) AS NULL::VARCHAR",
+        "CREATE MACRO pg_get_serial_sequence(_table, _column) AS (SELECT min(__s.seq) "
+        "FROM pgwire_serial __s WHERE __s.tbl = _table AND __s.attname = _column)",
         "CREATE MACRO pg_partition_ancestors(_oid) AS unnest([_oid::BIGINT])",
         "CREATE MACRO pg_partition_ancestors(_oid) AS TABLE SELECT _oid::BIGINT AS relid, "
         "1 AS depth",

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
+from pgwire.backends.duckdb import ddl
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
@@ -99,6 +100,7 @@ class DuckDBSession(Handler):
         self._statements: dict[str, list[Any]] = {}
         self._open: _Stream | None = None  # a result still being streamed to the client
         self._closed = False
+        self._in_transaction = False  # inside BEGIN ... COMMIT (the client's or the library's)
         # pg_catalog and information_schema, emulated (backends/catalog)
         self._catalog = DuckDBCatalog(info, self._type_of, f"DuckDB {duckdb.__version__}")
 
@@ -186,7 +188,8 @@ class DuckDBSession(Handler):
         transaction control and some SETs are answered here)."""
         if _ignored_setting(sql) or transaction_verb(sql) or is_catalog_query(sql):
             return
-        check_syntax(sql)
+        rewritten = ddl.rewrite(sql)
+        check_syntax(sql if rewritten is None else rewritten.text)
 
     async def set_parameter(self, name: str, value: str | None) -> bool:
         """Session parameters: TimeZone is mirrored into DuckDB (its date functions use it);
@@ -242,7 +245,12 @@ class DuckDBSession(Handler):
     def _parse(self, sql: str) -> list[Any]:
         statements = self._statements.get(sql)
         if statements is None:
-            statements = self._cursor.extract_statements(sql)
+            rewritten = ddl.rewrite(sql)  # serial, identity, jsonb: see ddl.py
+            if rewritten is None:
+                statements = self._cursor.extract_statements(sql)
+            else:
+                sequences = [self._cursor.extract_statements(s)[0] for s in rewritten.sequences]
+                statements = sequences + self._cursor.extract_statements(rewritten.text)
             if len(self._statements) >= _STATEMENT_CACHE:
                 self._statements.clear()
             self._statements[sql] = statements
@@ -271,6 +279,57 @@ class DuckDBSession(Handler):
         statements = self._parse(sql)
         if not statements:
             return _Outcome(command="")
+        kind: str = statements[-1].type.name
+        if kind == "TRANSACTION":
+            verb = transaction_verb(sql)
+            if verb in ("COMMIT", "ROLLBACK"):
+                self._in_transaction = False  # a failed COMMIT ends it too
+            outcome = self._run_statements(statements, sql, params)
+            if verb == "BEGIN":
+                self._in_transaction = True
+            return outcome
+        owned: list[str] = []
+        if kind == "DROP":
+            owned = self._owned_sequences(ddl.dropped_tables(sql))
+        if self._in_transaction or (len(statements) == 1 and not owned):
+            return self._run_statements(statements, sql, params)
+        # A table and its sequences are created (or dropped) together or not at all.
+        self._cursor.begin()
+        try:
+            outcome = self._run_statements(statements, sql, params)
+            for sequence in owned:
+                self._cursor.execute(f"DROP SEQUENCE IF EXISTS {sequence}")
+            self._cursor.commit()
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                self._cursor.rollback()
+            raise
+        return outcome
+
+    def _owned_sequences(self, tables: list[tuple[str | None, str]]) -> list[str]:
+        """The sequences that columns of `tables` own (see `ddl.owned_sequence`), quoted."""
+        if not tables:
+            return []
+        rows = self._cursor.execute(
+            "SELECT database_name, schema_name, table_name, column_name, column_default "
+            "FROM duckdb_columns() WHERE column_default LIKE 'nextval(%' AND NOT internal"
+        ).fetchall()
+        dropped = {name for _, name in tables}
+        schemas = {name: schema for schema, name in tables}
+        owned = []
+        for database, schema, table, column, default in rows:
+            if table not in dropped or schemas[table] not in (None, schema):
+                continue
+            sequence = ddl.owned_sequence(table, column, default)
+            if sequence is not None:
+                if "." not in sequence:
+                    sequence = f"{ddl.quote_ident(schema)}.{sequence}"
+                owned.append(f"{ddl.quote_ident(database)}.{sequence}")
+        return owned
+
+    def _run_statements(
+        self, statements: list[Any], sql: str, params: list[Any] | None
+    ) -> _Outcome:
         cursor = self._cursor
         for statement in statements[:-1]:  # the session splits; DuckDB may still see several
             cursor.execute(statement)
@@ -316,6 +375,10 @@ class DuckDBSession(Handler):
             statements = self._parse(sql)
         except duckdb.Error as exc:
             raise to_pg_error(exc, sql) from None
+        rewritten = ddl.rewrite(sql)
+        if rewritten is not None:
+            sql = rewritten.text
+            statements = statements[len(rewritten.sequences) :]  # the table's own statement
         return describe(self._cursor, sql, statements, types)
 
     def _fix_intervals(
