@@ -8,7 +8,7 @@ that it needs, so the arrows run one way: `session` imports the commands, no com
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from pgwire.errors import PgError
@@ -16,6 +16,7 @@ from pgwire.handler import Handler, Result
 from pgwire.protocol import messages as m
 from pgwire.server.parameters import Parameters
 from pgwire.server.portals import Portal, Prepared, PreparedStatement
+from pgwire.server.results import ResultStream
 from pgwire.server.transaction import Transaction
 from pgwire.settings import Settings
 
@@ -46,6 +47,34 @@ class PortalContext(Protocol):
     async def start_portal(self, portal: Portal) -> None: ...
 
     async def describe_statement(self, statement: PreparedStatement) -> None: ...
+
+
+class QueryContext(Protocol):
+    """What the simple and extended protocols both use of their session."""
+
+    @property
+    def handler(self) -> Handler: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def transaction(self) -> Transaction: ...
+
+    @property
+    def prepared(self) -> Prepared: ...
+
+    def send(self, message: m.Message) -> None: ...
+
+    async def run_statement(
+        self, sql: str, params: Sequence[Any] | None = None, types: Sequence[int] = ()
+    ) -> Result: ...
+
+    async def run_hidden(self, sql: str) -> None: ...
+
+    async def run_guarded(self, step: Callable[..., Awaitable[None]], *args: Any) -> bool: ...
+
+    async def stream_rows(self, stream: ResultStream, max_rows: int) -> int: ...
 
 
 class ParameterContext(Output, Protocol):

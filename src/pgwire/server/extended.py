@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from pgwire import sql as sqltext
@@ -27,12 +27,11 @@ from pgwire.protocol import lookahead
 from pgwire.protocol import messages as m
 from pgwire.protocol.connection import Connection
 from pgwire.server import advisory, notify, setcommands, sqlcommands
-from pgwire.server.context import PortalContext
+from pgwire.server.context import PortalContext, QueryContext
 from pgwire.server.portals import UNKNOWN_COLUMNS, Portal, PreparedStatement, decode_params
 from pgwire.server.results import ResultStream, expand_formats, row_description
 from pgwire.server.routing import front_end_kind
 from pgwire.server.transaction import FAILED, IN_BLOCK, Implicit
-from pgwire.settings import Settings
 from pgwire.types import oids
 from pgwire.types.registry import registry
 
@@ -41,30 +40,16 @@ T = TypeVar("T")
 BATCH_LIMIT = 5000  # Bind/Execute runs taken into one backend call at most
 
 
-class ExtendedContext(PortalContext, Protocol):
-    """What the extended protocol uses of its session."""
+class ExtendedContext(PortalContext, QueryContext, Protocol):
+    """What the extended protocol uses of its session, beyond what both protocols use."""
 
     @property
     def conn(self) -> Connection: ...
 
     @property
-    def handler(self) -> Handler: ...
-
-    @property
     def info(self) -> SessionInfo: ...
 
-    @property
-    def settings(self) -> Settings: ...
-
-    def send(self, message: m.Message) -> None: ...
-
-    async def run_hidden(self, sql: str) -> None: ...
-
-    async def run_guarded(self, step: Callable[..., Awaitable[None]], *args: Any) -> bool: ...
-
     async def with_timeout(self, call: Awaitable[T]) -> T: ...
-
-    async def stream_rows(self, stream: ResultStream, max_rows: int) -> int: ...
 
 
 class ExtendedQuery:

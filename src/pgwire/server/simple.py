@@ -8,51 +8,25 @@ Query gets EmptyQueryResponse.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from pgwire import sql as sqltext
 from pgwire.errors import PgError
-from pgwire.handler import Command, Handler, Result
+from pgwire.handler import Command
 from pgwire.protocol import messages as m
+from pgwire.server.context import QueryContext
 from pgwire.server.extended import ExtendedQuery
-from pgwire.server.portals import Prepared
 from pgwire.server.results import ResultStream
-from pgwire.server.transaction import Implicit, Transaction
-from pgwire.settings import Settings
+from pgwire.server.transaction import Implicit
 
 
-class SimpleContext(Protocol):
-    """What the simple query protocol uses of its session."""
-
-    @property
-    def handler(self) -> Handler: ...
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def transaction(self) -> Transaction: ...
-
-    @property
-    def prepared(self) -> Prepared: ...
+class SimpleContext(QueryContext, Protocol):
+    """What the simple query protocol uses of its session, beyond what both protocols use."""
 
     @property
     def extended(self) -> ExtendedQuery: ...
 
-    def send(self, message: m.Message) -> None: ...
-
     def send_error(self, err: PgError) -> None: ...
-
-    async def run_statement(
-        self, sql: str, params: Sequence[Any] | None = None, types: Sequence[int] = ()
-    ) -> Result: ...
-
-    async def run_hidden(self, sql: str) -> None: ...
-
-    async def run_guarded(self, step: Callable[..., Awaitable[None]], *args: Any) -> bool: ...
-
-    async def stream_rows(self, stream: ResultStream, max_rows: int) -> int: ...
 
     async def ready(self) -> None: ...
 
