@@ -237,6 +237,19 @@ class Handler:
         """
         return None
 
+    def parameter_types(
+        self, sql: str, param_types: Sequence[int]
+    ) -> Sequence[int] | Awaitable[Sequence[int] | None] | None:
+        """The types PostgreSQL gives at Parse to the parameters a client left 0.
+
+        Called at Parse only when some entry of `param_types` is 0; return the list with the
+        zeros replaced where the SQL makes a type clear (`WHERE col = $1`, `INSERT INTO t (col)
+        VALUES ($1)`), or None. A client that never sends Describe (psycopg's `execute`,
+        pgjdbc's `setDate`) then has its text values read as that type, as PostgreSQL reads
+        them. Called for every Parse of such a statement: keep it cheap (cache per text).
+        """
+        return None
+
     def check_syntax(self, sql: str) -> None:
         """Raise PgError (42601, with its position) when `sql` cannot be parsed: called at
         Parse and PREPARE, where PostgreSQL reports a syntax error. It must only parse (no

@@ -186,13 +186,6 @@ def test_str_list_parameters(conn: psycopg.Connection[Any]) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pgerr.InvalidTextRepresentation,
-    reason="psycopg sends a list of str untyped ('{a,b}') and never describes the statement: "
-    "PostgreSQL infers text[] from the column at Parse, pgwire infers parameter types only "
-    "when a client sends Describe, and DuckDB cannot cast the string '{...}' to a LIST",
-)
 def test_untyped_str_list_into_array_column(conn: psycopg.Connection[Any]) -> None:
     conn.execute("create table pe_tags_untyped (tags text[])")
     conn.execute("insert into pe_tags_untyped values (%s)", [STRINGS])

@@ -63,7 +63,15 @@ class ExtendedQuery:
 
     async def parse(self, msg: m.Parse) -> None:
         prepared = self.session.prepared
-        prepared.add_statement(self.prepare(msg.name, msg.query, msg.param_types))
+        statement = self.prepare(msg.name, msg.query, msg.param_types)
+        types = statement.param_types
+        if 0 in types and statement.sql and front_end_kind(statement.sql) is None:
+            # PostgreSQL types them now, so Bind reads the values as their columns' types.
+            inferred = await resolve(self.session.handler.parameter_types(statement.sql, types))
+            if inferred is not None:
+                for i, oid in enumerate(inferred[: len(types)]):
+                    types[i] = types[i] or oid
+        prepared.add_statement(statement)
         self.session.send(m.ParseComplete())
 
     def prepare(self, name: str, sql: str, declared: Sequence[int]) -> PreparedStatement:

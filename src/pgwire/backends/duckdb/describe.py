@@ -21,7 +21,7 @@ from pgwire.handler import Column, Description
 from pgwire.sql import leading_words
 from pgwire.types import oids
 
-__all__ = ["describe", "describe_returning", "pg_type_named"]
+__all__ = ["describe", "describe_returning", "pg_type_named", "table_columns"]
 
 Row = tuple[Any, ...]
 
@@ -44,7 +44,7 @@ def describe(
     if kind != "SELECT" and kind not in _DML and kind not in _NO_ROWS:
         return None
     if not all(types):
-        types = infer_parameter_types(sql, types, functools.partial(_table_columns, cursor))
+        types = infer_parameter_types(sql, types, functools.partial(table_columns, cursor))
     if kind in _NO_ROWS or leading_words(sql, 1) == ["TRUNCATE"]:
         return Description(types, None)
     spliced = splice(sql, [null_literal(oid) for oid in types])
@@ -106,7 +106,7 @@ def pg_type_named(cursor: duckdb.DuckDBPyConnection, type_name: str) -> tuple[in
     return found
 
 
-def _table_columns(
+def table_columns(
     cursor: duckdb.DuckDBPyConnection, name: tuple[str, ...]
 ) -> list[tuple[str, int]] | None:
     """A table's (or view's) columns and the parameter type each gives; None: no such

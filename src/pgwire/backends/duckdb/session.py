@@ -22,6 +22,7 @@ from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
 from pgwire.backends.duckdb.errors import to_pg_error
 from pgwire.backends.duckdb.inserts import insert_chunks, values_insert
+from pgwire.backends.duckdb.parameters import SCHEMA_CHANGES, InferredTypes, SchemaVersion
 from pgwire.backends.duckdb.syntax import check_syntax
 from pgwire.backends.duckdb.tags import COUNTED_TYPES, ROW_VERBS, command_tag_for
 from pgwire.backends.duckdb.types import (
@@ -92,11 +93,18 @@ class DuckDBSession(Handler):
     runs_savepoints = False  # DuckDB has none: the front end keeps them
 
     def __init__(
-        self, cursor: duckdb.DuckDBPyConnection, info: SessionInfo, batch_rows: int = BATCH_ROWS
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        info: SessionInfo,
+        batch_rows: int = BATCH_ROWS,
+        schema: SchemaVersion | None = None,
     ) -> None:
         self.info = info
         self._cursor = cursor
         self._batch_rows = batch_rows
+        self._schema = SchemaVersion() if schema is None else schema
+        self._inferred = InferredTypes(self._schema)
+        self._changed_schema = False  # DDL ran in the open transaction
         self._statements: dict[str, list[Any]] = {}
         self._open: _Stream | None = None  # a result still being streamed to the client
         self._closed = False
@@ -182,6 +190,22 @@ class DuckDBSession(Handler):
             return None
         return await self._run(self._describe, sql, list(param_types))
 
+    def parameter_types(
+        self, sql: str, param_types: Sequence[int]
+    ) -> Sequence[int] | Awaitable[Sequence[int] | None] | None:
+        """From the columns parameters are compared with or inserted into (`sqlparams`),
+        kept per text until the schema changes (see `parameters`)."""
+        if is_catalog_query(sql):
+            return None
+        known = self._inferred.known(sql, param_types)
+        if known is not None:
+            return known
+        return self._run(self._infer, sql, param_types)
+
+    def _infer(self, sql: str, param_types: Sequence[int]) -> list[int]:
+        self._drain()
+        return self._inferred.infer(self._cursor, sql, param_types)
+
     def check_syntax(self, sql: str) -> None:
         """DuckDB's parser judges the grammar at Parse, except for the texts the backend
         does not hand to DuckDB as they are (catalog queries are rewritten first,
@@ -196,6 +220,8 @@ class DuckDBSession(Handler):
         DuckDB's own settings (threads, memory_limit, ...) are SET or RESET; the rest of
         PostgreSQL's client parameters are the front end's business."""
         self._catalog.set_parameter(name, value)  # for current_setting() and pg_settings
+        if name == "search_path":
+            self._inferred.forget()  # unqualified names may now mean other tables
         if name == "TimeZone" and value is not None:
             zone = value.replace("'", "''")
             # DuckDB knows IANA names; PostgreSQL's offset spellings stay front-end only.
@@ -280,10 +306,16 @@ class DuckDBSession(Handler):
         if not statements:
             return _Outcome(command="")
         kind: str = statements[-1].type.name
+        if kind in SCHEMA_CHANGES:
+            self._schema.bump()
+            self._changed_schema = self._in_transaction
         if kind == "TRANSACTION":
             verb = transaction_verb(sql)
             if verb in ("COMMIT", "ROLLBACK"):
                 self._in_transaction = False  # a failed COMMIT ends it too
+                if self._changed_schema:  # what other sessions see changes now
+                    self._schema.bump()
+                    self._changed_schema = False
             outcome = self._run_statements(statements, sql, params)
             if verb == "BEGIN":
                 self._in_transaction = True

@@ -149,6 +149,11 @@ class ColumnTypes:
 
     # -- describe ------------------------------------------------------------------------------
 
+    def parameter_types(self, sql: str, types: list[int]) -> list[int]:
+        """Types for the parameters left 0, from the columns they meet (PRAGMA table_info is
+        cheap: nothing is kept)."""
+        return infer_parameter_types(sql, types, self._table_columns)
+
     def describe(self, sql: str, types: list[int]) -> Description | None:
         """Parameter and result types of `sql` without running it."""
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -133,6 +133,14 @@ class SQLiteSession(Handler):
         if is_catalog_query(sql):
             return None  # the library learns a catalog query's columns by running it
         return await self._run(self._types.describe, sql, list(param_types))
+
+    def parameter_types(
+        self, sql: str, param_types: Sequence[int]
+    ) -> Sequence[int] | Awaitable[Sequence[int] | None] | None:
+        """Typed at Parse from the columns they are compared with or inserted into."""
+        if is_catalog_query(sql):
+            return None
+        return self._run(self._types.parameter_types, sql, list(param_types))
 
     def set_parameter(self, name: str, value: str | None) -> bool:
         """SQLite has no session settings of its own; the emulated catalog reports them
