@@ -23,7 +23,7 @@ import contextlib
 import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
@@ -117,6 +117,23 @@ class Description:
     columns: list[Column] | None  # None: the statement returns no rows
 
 
+class HeldLock(NamedTuple):
+    """A lock the front end keeps (advisory locks), as a row of `pg_locks` shows it."""
+
+    locktype: str  # "advisory"
+    database: str  # the database's name (pg_locks shows its OID)
+    classid: int
+    objid: int
+    objsubid: int
+    pid: int  # the holding or waiting session's process id
+    mode: str  # "ExclusiveLock" or "ShareLock"
+    granted: bool  # False: waiting for it
+
+
+def _no_locks() -> Sequence[HeldLock]:
+    return ()
+
+
 @dataclass(slots=True)
 class SessionInfo:
     """What a handler may know about the connection it serves."""
@@ -130,6 +147,9 @@ class SessionInfo:
     server_version: str = "15.0"  # what the server reports (ParameterStatus server_version)
     # Where `notice` sends its NoticeResponse: set by the server for each connection.
     notice_sink: Callable[[PgError], None] | None = field(default=None, repr=False, compare=False)
+    # Every session's advisory locks, held and awaited, for a backend's pg_locks: set by the
+    # server (the front end keeps them), read on the event loop's thread or a worker's.
+    locks: Callable[[], Sequence[HeldLock]] = field(default=_no_locks, repr=False, compare=False)
 
     @property
     def application_name(self) -> str:

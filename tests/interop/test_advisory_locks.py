@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 import psycopg
@@ -368,3 +368,56 @@ def test_asyncpg_pool_default_reset_releases_locks(duckdb_server: ServerProcess)
             return list(await asyncio.gather(*(one(n) for n in range(30))))
 
     assert run(main()) == [n * 2 for n in range(30)]
+
+
+# --------------------------------------------------------------------------------------------
+# pg_locks
+
+
+def pg_locks_rows(server: Server) -> list[Any]:
+    """pg_locks' advisory rows while one session holds locks and another waits for one."""
+    query = (
+        "select l.locktype, d.datname, l.classid::int8, l.objid::int8, l.objsubid, "
+        "l.pid = $1::int4 as mine, l.mode, l.granted, l.fastpath "
+        "from pg_locks l left join pg_database d on d.oid = l.database "
+        "where l.locktype = 'advisory' order by l.objid, l.objsubid, l.mode, l.granted"
+    )
+
+    async def body() -> list[Any]:
+        holder, waiter, watcher = [await aconnect(server) for _ in range(3)]
+        try:
+            await holder.execute("select pg_advisory_lock(4294967297)")  # classid 1, objid 1
+            await holder.execute("select pg_advisory_lock_shared(3, 4)")
+            holder_pid = await holder.fetchval("select pg_backend_pid()")
+            waiting = asyncio.ensure_future(waiter.execute("select pg_advisory_lock(3, 4)"))
+            for _ in range(100):
+                rows = await watcher.fetch(query, holder_pid)
+                if any(not r["granted"] for r in rows):
+                    break
+                await asyncio.sleep(0.05)
+            await holder.execute("select pg_advisory_unlock_all()")
+            await asyncio.wait_for(waiting, 10)
+            return [tuple(r) for r in rows]
+        finally:
+            for conn in (holder, waiter, watcher):
+                await conn.close()
+
+    return run(body())
+
+
+@pytest.fixture(scope="module")
+def sqlite_file_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with ServerProcess(str(tmp_path_factory.mktemp("locks") / "locks.sqlite")) as server:
+        yield server
+
+
+def test_pg_locks_as_postgresql(
+    postgres15: TempPostgres, duckdb_server: ServerProcess, sqlite_file_server: ServerProcess
+) -> None:
+    expected = pg_locks_rows(postgres15)
+    database = postgres15.dsn.rsplit("/", 1)[-1]
+    assert [r[0] for r in expected] == ["advisory"] * 3  # the reference looks as it should
+    for server in (duckdb_server, sqlite_file_server):
+        got = pg_locks_rows(server)
+        ours = server.dsn.rsplit("/", 1)[-1]
+        assert [(*r[:1], database if r[1] == ours else r[1], *r[2:]) for r in got] == expected

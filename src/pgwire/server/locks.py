@@ -211,9 +211,19 @@ class LockManager:
         return lock.holds.get(owner, {}).get((mode, level), 0)
 
     def snapshot(self) -> list[tuple[LockKey, int, str, bool]]:
-        """(key, owner, mode, granted) for every hold and every waiter, as pg_locks lists them."""
+        """(key, owner, mode, granted) for every hold and every waiter, as pg_locks lists them.
+
+        A backend's catalog query reads it from a worker thread while the loop may change
+        the locks: a read that meets a change is made again."""
+        while True:
+            try:
+                return self._rows()
+            except RuntimeError:  # a dict changed size while it was read
+                continue
+
+    def _rows(self) -> list[tuple[LockKey, int, str, bool]]:
         rows: list[tuple[LockKey, int, str, bool]] = []
-        for key, lock in self._locks.items():
+        for key, lock in list(self._locks.items()):
             for owner, holds in lock.holds.items():
                 for mode in dict.fromkeys(m for m, _ in holds):
                     rows.append((key, owner, mode, True))

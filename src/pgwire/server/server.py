@@ -19,13 +19,14 @@ import secrets
 import signal
 import socket
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from pgwire.auth.password import is_md5_secret
 from pgwire.auth.scram import ScramSecret, mock_salt
 from pgwire.auth.sources import DictSource
 from pgwire.config import Config
-from pgwire.handler import Handler
+from pgwire.handler import Handler, HeldLock
 from pgwire.protocol.connection import Connection, Role
 from pgwire.server.locks import LockManager
 from pgwire.server.notify import NotificationHub
@@ -221,6 +222,14 @@ class Server:
             log.info("cancel request for process %d did not match", process_id)
             return
         session.cancel()
+
+    def held_locks(self) -> Sequence[HeldLock]:
+        """The advisory locks of this process's sessions, for the backends' pg_locks."""
+        return [
+            HeldLock("advisory", key.database, key.classid, key.objid, key.objsubid, owner, mode,
+                     granted)
+            for key, owner, mode, granted in self.locks.snapshot()
+        ]  # fmt: skip
 
 
 def _remove_stale_socket(path: Path) -> None:

@@ -12,7 +12,7 @@ handler connected, ParameterStatus for every reported parameter, BackendKeyData.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ from pgwire.auth.rules import AuthRule
 from pgwire.auth.sources import CredentialSource
 from pgwire.config import Config
 from pgwire.errors import PgError
-from pgwire.handler import Handler, SessionInfo
+from pgwire.handler import Handler, HeldLock, SessionInfo
 from pgwire.protocol import messages as m
 from pgwire.protocol.connection import Connection
 from pgwire.server.tls import ALPN, TLSConfig, TLSLayer
@@ -52,6 +52,8 @@ class ServerContext(Protocol):
     def register(self, session: Any, key_length: int) -> tuple[int, bytes]: ...
 
     def cancel(self, process_id: int, secret_key: bytes) -> None: ...
+
+    def held_locks(self) -> Sequence[HeldLock]: ...
 
 
 @dataclass(slots=True)
@@ -122,6 +124,7 @@ class Startup:
             peer=self.transport.peer,
             server_version=server.config.server_version,
             notice_sink=self.notice_sink,
+            locks=server.held_locks,
         )
         handler = await server.handler.connect(info)
         for name, value in settings.reported().items():

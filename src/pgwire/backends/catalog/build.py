@@ -91,6 +91,12 @@ INTERNAL: dict[str, tuple[tuple[str, str], ...]] = {
         ("schema_name", "VARCHAR"), ("relation_name", "VARCHAR"), ("table_bytes", "BIGINT"),
         ("index_bytes", "BIGINT"),
     ),
+    # pg_locks: the front end's advisory locks (SessionState.locks), loaded when asked
+    "pgwire_locks": (
+        ("locktype", "VARCHAR"), ("database_name", "VARCHAR"), ("classid", "BIGINT"),
+        ("objid", "BIGINT"), ("objsubid", "SMALLINT"), ("pid", "INTEGER"), ("mode", "VARCHAR"),
+        ("granted", "BOOLEAN"),
+    ),
     # pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef: by OID; an index's columns
     "pgwire_def": (("oid", "BIGINT"), ("def", "VARCHAR"), ("columns", "VARCHAR[]")),
     # pg_get_serial_sequence: a table's name (bare and qualified), column, sequence

@@ -166,6 +166,8 @@ class CatalogSession:
         try:
             if activity is not None and _ACTIVITY_CALL.search(sql):
                 self._load_activity(activity())
+            if _LOCKS_READ.search(sql):
+                self._load_locks()
             self._cursor.execute(rewritten)
             description = self._cursor.description or []
             rows = self._cursor.fetchall() if description else []
@@ -250,6 +252,14 @@ class CatalogSession:
             cursor.execute(f"CREATE OR REPLACE TEMP MACRO {name} AS {body}")
         self._activity = activity
 
+    def _load_locks(self) -> None:
+        cursor = self._cursor
+        cursor.execute(f"DELETE FROM temp.{schema.LOCKS}")
+        rows = [lock._asdict() for lock in self.state.locks()]
+        for row in rows:
+            row["database_name"] = row.pop("database")
+        _insert(cursor, f"temp.{schema.LOCKS}", build.columns_of(schema.LOCKS), rows)
+
     # -- errors
 
     def _error(self, exc: Exception, sql: str, rewritten: str) -> PgError:
@@ -310,6 +320,8 @@ _ACTIVITY_CALL = re.compile(
     r"pg_table_size|pg_indexes_size|pg_database_size)\s*\(",
     re.IGNORECASE,
 )
+# A query naming pg_locks reads the front end's advisory locks first.
+_LOCKS_READ = re.compile(r"\bpg_locks\b", re.IGNORECASE)
 # A function that refuses what it cannot do (set_config() changing a parameter): 0A000.
 _REFUSED = re.compile(r"pgwire refuses: ([^\n]*)")
 _MISSING_TABLE = re.compile(r'^Table with name "?([^"!]+?)"? does not exist', re.IGNORECASE)

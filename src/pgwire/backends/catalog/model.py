@@ -12,7 +12,10 @@ query, session and process: psql looks a table up by name in one query and by OI
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from pgwire.handler import HeldLock
 
 # PostgreSQL's fixed OIDs, and where user objects start (FirstNormalObjectId).
 PG_CATALOG_OID = 11
@@ -129,6 +132,10 @@ class Activity:
     relations: tuple[tuple[str, str, int, int], ...] = ()  # (schema, name, table, indexes)
 
 
+def _no_locks() -> Sequence[HeldLock]:
+    return ()
+
+
 @dataclass(slots=True)
 class SessionState:
     """What the catalog functions report about the session: current_user, version(), ..."""
@@ -139,3 +146,5 @@ class SessionState:
     server_version: str = "15.0"
     backend: str = ""  # e.g. "DuckDB 1.2.0", shown in version()
     settings: dict[str, str] = field(default_factory=dict)  # session parameters by lower name
+    # pg_locks: every session's advisory locks (`SessionInfo.locks`), read when a query asks
+    locks: Callable[[], Sequence[HeldLock]] = field(default=_no_locks, compare=False)

@@ -84,6 +84,12 @@ _VIEW_SOURCES: dict[str, tuple[str, dict[str, str]]] = {
             "increment_by": "s.seqincrement", "cycle": "s.seqcycle", "cache_size": "s.seqcache",
         },
     ),
+    "pg_locks": ("pgwire_locks l", {
+        "locktype": "l.locktype", "classid": "l.classid", "objid": "l.objid",
+        "objsubid": "l.objsubid", "pid": "l.pid", "mode": "l.mode", "granted": "l.granted",
+        "fastpath": "false", "virtualtransaction": "l.pid || '/1'",
+        "database": "(SELECT d.oid FROM pg_database d WHERE d.datname = l.database_name)",
+    }),
 }  # fmt: skip
 
 # Relations stored in two parts (see build.SPLIT): the view unions them.
@@ -117,11 +123,14 @@ def tables() -> list[str]:
 
 
 STORAGE = "pgwire_storage"  # a session's model.Activity sizes, loaded apart from the snapshot
+LOCKS = "pgwire_locks"  # the advisory locks when a query reads pg_locks
 
 
 def temp_tables() -> list[str]:
     """CREATE TEMP TABLE statements for a session's snapshot (and its activity)."""
-    return [f"CREATE TEMP TABLE {name} ({_columns_sql(name)})" for name in (*DYNAMIC, STORAGE)]
+    return [
+        f"CREATE TEMP TABLE {name} ({_columns_sql(name)})" for name in (*DYNAMIC, STORAGE, LOCKS)
+    ]
 
 
 def union_views() -> list[str]:

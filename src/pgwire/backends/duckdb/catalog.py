@@ -223,6 +223,7 @@ class DuckDBCatalog:
             server_version=info.server_version,
             backend=backend,
             settings={k.lower(): v for k, v in info.parameters.items() if k not in _STARTUP},
+            locks=info.locks,
         )
         self._type_of = type_of
         self._session: CatalogSession | None = None

@@ -300,6 +300,7 @@ class SQLiteSession(Handler):
             server_version=self.info.server_version,
             backend=f"SQLite {sqlite3.sqlite_version}",
             settings=dict(self._settings),
+            locks=self.info.locks,
         )
 
     def _catalog_query(self, sql: str) -> CatalogResult:
