@@ -378,7 +378,7 @@ def pg_locks_rows(server: Server) -> list[Any]:
     """pg_locks' advisory rows while one session holds locks and another waits for one."""
     query = (
         "select l.locktype, d.datname, l.classid::int8, l.objid::int8, l.objsubid, "
-        "l.pid = $1::int4 as mine, l.mode, l.granted, l.fastpath "
+        "l.pid = $1 as mine, l.mode, l.granted, l.fastpath "
         "from pg_locks l left join pg_database d on d.oid = l.database "
         "where l.locktype = 'advisory' order by l.objid, l.objsubid, l.mode, l.granted"
     )

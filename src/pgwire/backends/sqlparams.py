@@ -513,10 +513,12 @@ def infer_parameter_types(sql: str, types: Sequence[int], lookup: TableColumns) 
         """Those of `numbers` that are parameters whose type is still unknown."""
         return [k for k in numbers if k is not None and 0 < k <= len(result) and not result[k - 1]]
 
-    def assign(numbers: list[int | None], column: Name, at: int) -> None:
+    def assign(numbers: list[int | None], column: Name, at: int, pattern: bool = False) -> None:
         todo = wanted(numbers)
         if todo:  # the catalog is asked only for a parameter that needs it
             oid = _column_type(column, at, scope, columns)
+            if pattern and oid and oid != oids.BYTEA:
+                oid = oids.TEXT  # LIKE's pattern is text for name, varchar and char(n) alike
             for k in todo:
                 result[k - 1] = result[k - 1] or oid
 
@@ -542,7 +544,7 @@ def infer_parameter_types(sql: str, types: Sequence[int], lookup: TableColumns) 
             if left is None:
                 continue
             if token.value in ("like", "ilike"):
-                assign([_bare_param_at(tokens, i + 1)], *left)
+                assign([_bare_param_at(tokens, i + 1)], *left, pattern=True)
             elif token.value == "in" and i + 1 < n and tokens[i + 1].is_punct("("):
                 items = _items(tokens, i + 1)
                 assign([_bare_param_at(tokens, it[0]) for it in items if len(it) == 1], *left)

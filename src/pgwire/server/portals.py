@@ -160,7 +160,7 @@ def decode_params(
 def _check_binary_size(oid: int, raw: bytes, index: int) -> None:
     """A fixed-size binary value of the wrong size, with PostgreSQL's two different errors."""
     size = registry.size_of(oid)
-    if size > 0 and len(raw) != size:
+    if size > 0 and len(raw) != size and oid != oids.NAME:  # name: 64 bytes, sent unpadded
         if len(raw) < size:
             raise PgError("insufficient data left in message", sqlstate.PROTOCOL_VIOLATION)
         raise _bad_binary(index)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
+from pgwire.backends.catalog.parameters import parameter_types as catalog_parameter_types
 from pgwire.backends.duckdb import ddl
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
@@ -196,7 +197,7 @@ class DuckDBSession(Handler):
         """From the columns parameters are compared with or inserted into (`sqlparams`),
         kept per text until the schema changes (see `parameters`)."""
         if is_catalog_query(sql):
-            return None
+            return catalog_parameter_types(sql, param_types)
         known = self._inferred.known(sql, param_types)
         if known is not None:
             return known

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
+from pgwire.backends.catalog.parameters import parameter_types as catalog_parameter_types
 from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
@@ -139,7 +140,7 @@ class SQLiteSession(Handler):
     ) -> Sequence[int] | Awaitable[Sequence[int] | None] | None:
         """Typed at Parse from the columns they are compared with or inserted into."""
         if is_catalog_query(sql):
-            return None
+            return catalog_parameter_types(sql, param_types)
         return self._run(self._types.parameter_types, sql, list(param_types))
 
     def set_parameter(self, name: str, value: str | None) -> bool:
