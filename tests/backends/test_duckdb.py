@@ -252,13 +252,16 @@ def test_type_mapping_and_text() -> None:
     run(body)
 
 
-def test_enum_maps_to_text() -> None:
+def test_named_enum_is_its_type_and_unnamed_enum_is_text() -> None:
     async def body(h: DuckDBHandler) -> None:
         s = await session(h)
         await tag(s, "CREATE TYPE mood AS ENUM ('sad', 'ok')")
-        result, rows = await fetch(s, "SELECT 'ok'::mood AS m")
-        assert result.columns[0].type_oid == oids.TEXT
-        assert rows == [("ok",)]
+        result, rows = await fetch(s, "SELECT 'ok'::mood AS m, 'b'::ENUM('a', 'b') AS u")
+        mood = result.columns[0].type_oid
+        assert mood not in (oids.TEXT, 0) and result.columns[1].type_oid == oids.TEXT
+        assert rows == [("ok", "b")]
+        _, found = await fetch(s, "SELECT oid, typtype FROM pg_type WHERE typname = 'mood'")
+        assert [(int(oid), kind) for oid, kind in found] == [(mood, "e")]
 
     run(body)
 

@@ -104,7 +104,7 @@ def test_describe_table(server: ServerProcess) -> None:
         ["price", "numeric(10,2)", "", "", ""],
         ["tags", "text[]", "", "", ""],
         ["created", "timestamp with time zone", "", "", "now()"],
-        ["m", "text", "", "", ""],  # DuckDB's ENUM columns are text, as RowDescription says
+        ["m", "mood", "", "", ""],  # a named enum, as PostgreSQL shows it
     ]
     assert 'Indexes:\n    "items_id_pkey" PRIMARY KEY, btree (id)\n' in out
     assert '    "items_name" UNIQUE, btree (name)\n' in out

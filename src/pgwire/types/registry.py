@@ -67,6 +67,11 @@ class TypeRegistry:
             self._by_name[alias] = info
         return info
 
+    def add_user_type(self, info: TypeInfo) -> None:
+        """A type a backend defines (an enum) under its stable OID: found by OID only, so a
+        user's name never shadows a built-in one."""
+        self._by_oid.setdefault(info.oid, info)
+
     def get(self, oid: int) -> TypeInfo | None:
         return self._by_oid.get(oid)
 

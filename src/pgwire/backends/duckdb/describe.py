@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from pgwire.backends.duckdb.errors import to_pg_error
-from pgwire.backends.duckdb.types import null_literal, parameter_oid, pg_type
+from pgwire.backends.duckdb.types import EnumLookup, null_literal, parameter_oid, pg_type
 from pgwire.backends.sqlparams import Spliced, infer_parameter_types, returning_query, splice
 from pgwire.handler import Column, Description
 from pgwire.sql import leading_words
@@ -35,7 +35,11 @@ _type_names: dict[str, tuple[int, int]] = {}  # DuckDB's type names (DESCRIBE) â
 
 
 def describe(
-    cursor: duckdb.DuckDBPyConnection, sql: str, statements: list[Any], types: list[int]
+    cursor: duckdb.DuckDBPyConnection,
+    sql: str,
+    statements: list[Any],
+    types: list[int],
+    enums: EnumLookup | None = None,
 ) -> Description | None:
     """Parameter and result types of `sql`, parsed by DuckDB into `statements`."""
     if len(statements) != 1:
@@ -49,13 +53,13 @@ def describe(
         return Description(types, None)
     spliced = splice(sql, [null_literal(oid) for oid in types])
     if kind == "SELECT":
-        return Description(types, _describe_query(cursor, spliced))
+        return Description(types, _describe_query(cursor, spliced, enums))
     # INSERT/UPDATE/DELETE: bound (EXPLAIN runs nothing) for the errors running it gives.
     _bind(cursor, "EXPLAIN ", spliced)
     query = returning_query(spliced.text)
     if query is None:
         return Description(types, None)
-    columns = describe_returning(cursor, query)
+    columns = describe_returning(cursor, query, enums)
     return None if columns is None else Description(types, columns)
 
 
@@ -74,12 +78,16 @@ def _bind(cursor: duckdb.DuckDBPyConnection, prefix: str, spliced: Spliced) -> l
     return rows
 
 
-def _describe_query(cursor: duckdb.DuckDBPyConnection, spliced: Spliced) -> list[Column]:
+def _describe_query(
+    cursor: duckdb.DuckDBPyConnection, spliced: Spliced, enums: EnumLookup | None
+) -> list[Column]:
     rows = _bind(cursor, "DESCRIBE ", spliced)
-    return [Column(name, *pg_type_named(cursor, type_name)) for name, type_name, *_ in rows]
+    return [Column(name, *pg_type_named(cursor, type_name, enums)) for name, type_name, *_ in rows]
 
 
-def describe_returning(cursor: duckdb.DuckDBPyConnection, query: str) -> list[Column] | None:
+def describe_returning(
+    cursor: duckdb.DuckDBPyConnection, query: str, enums: EnumLookup | None = None
+) -> list[Column] | None:
     """Columns of a RETURNING list rewritten as a SELECT; None when that does not bind.
 
     Parsed, then bound with `sql()`: neither may abort the client's transaction on an
@@ -90,12 +98,16 @@ def describe_returning(cursor: duckdb.DuckDBPyConnection, query: str) -> list[Co
         rows = cursor.sql(f"DESCRIBE {query}").fetchall()
     except duckdb.Error:
         return None
-    return [Column(name, *pg_type_named(cursor, type_name)) for name, type_name, *_ in rows]
+    return [Column(name, *pg_type_named(cursor, type_name, enums)) for name, type_name, *_ in rows]
 
 
-def pg_type_named(cursor: duckdb.DuckDBPyConnection, type_name: str) -> tuple[int, int]:
+def pg_type_named(
+    cursor: duckdb.DuckDBPyConnection, type_name: str, enums: EnumLookup | None = None
+) -> tuple[int, int]:
     """(type OID, typmod) of a DuckDB type given by name, as DESCRIBE and DuckDB's catalog
-    spell it."""
+    spell it; named enums by their labels in `enums`."""
+    if enums is not None and "ENUM(" in type_name:
+        return pg_type(cursor.sqltype(type_name), enums)
     found = _type_names.get(type_name)
     if found is None:
         try:

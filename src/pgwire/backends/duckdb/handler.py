@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from pgwire.backends.duckdb.parameters import SchemaVersion
+from pgwire.backends.duckdb.schema_version import SchemaVersion
 from pgwire.backends.duckdb.session import BATCH_ROWS, EXECUTOR, DuckDBSession
 from pgwire.handler import Handler, Result, SessionInfo
 

@@ -17,25 +17,14 @@ from collections.abc import Sequence
 import duckdb
 
 from pgwire.backends.duckdb.describe import table_columns
+from pgwire.backends.duckdb.schema_version import SchemaVersion
 from pgwire.backends.sqlparams import infer_parameter_types
 
-__all__ = ["SCHEMA_CHANGES", "InferredTypes", "SchemaVersion"]
+__all__ = ["SCHEMA_CHANGES", "InferredTypes"]
 
 # DuckDB statement types after which a table's columns may read differently.
 SCHEMA_CHANGES = frozenset({"CREATE", "DROP", "ALTER", "ATTACH", "DETACH", "IMPORT"})
 _KEPT = 512  # answers kept per session
-
-
-class SchemaVersion:
-    """A counter shared by the sessions of one database, moved on by any schema change."""
-
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value = 0
-
-    def bump(self) -> None:
-        self.value += 1
 
 
 class InferredTypes:

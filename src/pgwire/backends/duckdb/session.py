@@ -21,9 +21,11 @@ from pgwire.backends.duckdb import ddl
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
+from pgwire.backends.duckdb.enums import EnumTypes
 from pgwire.backends.duckdb.errors import to_pg_error
 from pgwire.backends.duckdb.inserts import insert_chunks, values_insert
-from pgwire.backends.duckdb.parameters import SCHEMA_CHANGES, InferredTypes, SchemaVersion
+from pgwire.backends.duckdb.parameters import SCHEMA_CHANGES, InferredTypes
+from pgwire.backends.duckdb.schema_version import SchemaVersion
 from pgwire.backends.duckdb.syntax import check_syntax
 from pgwire.backends.duckdb.tags import COUNTED_TYPES, ROW_VERBS, command_tag_for
 from pgwire.backends.duckdb.types import (
@@ -105,6 +107,7 @@ class DuckDBSession(Handler):
         self._batch_rows = batch_rows
         self._schema = SchemaVersion() if schema is None else schema
         self._inferred = InferredTypes(self._schema)
+        self._enums = EnumTypes(self._schema, cursor.cursor)
         self._changed_schema = False  # DDL ran in the open transaction
         self._statements: dict[str, list[Any]] = {}
         self._open: _Stream | None = None  # a result still being streamed to the client
@@ -258,6 +261,7 @@ class DuckDBSession(Handler):
         self._cursor.interrupt()
         with contextlib.suppress(duckdb.Error):
             await self._run(self._cursor.close)
+            await self._run(self._enums.close)
         self._catalog.close()
 
     # -- in the worker thread ------------------------------------------------------------------
@@ -267,7 +271,7 @@ class DuckDBSession(Handler):
         return self._catalog.run(self._cursor, sql)
 
     def _type_of(self, type_name: str) -> tuple[int, int]:
-        return pg_type_named(self._cursor, type_name)
+        return pg_type_named(self._cursor, type_name, self._enums)
 
     def _parse(self, sql: str) -> list[Any]:
         statements = self._statements.get(sql)
@@ -386,7 +390,7 @@ class DuckDBSession(Handler):
                 return _Outcome(command=command_tag_for(kind, sql, None if row is None else row[0]))
         columns = []
         for name, duck_type, *_ in description:
-            oid, typmod = pg_type(duck_type)
+            oid, typmod = pg_type(duck_type, self._enums)
             columns.append(Column(name, oid, typmod))
         stream = _Stream(self._batch_rows)
         if kind == "SELECT":
@@ -412,7 +416,7 @@ class DuckDBSession(Handler):
         if rewritten is not None:
             sql = rewritten.text
             statements = statements[len(rewritten.sequences) :]  # the table's own statement
-        return describe(self._cursor, sql, statements, types)
+        return describe(self._cursor, sql, statements, types, self._enums)
 
     def _fix_intervals(
         self,

@@ -69,19 +69,28 @@ _TYPMOD_BY_ID = {"timestamp_s": 0, "timestamp_ms": 3}  # timestamp(0), timestamp
 _type_cache: dict[str, tuple[int, int]] = {}
 
 
-def pg_type(duck_type: Any) -> tuple[int, int]:
-    """(type OID, typmod) of a DuckDBPyType, as RowDescription describes a column."""
+# A named enum's type OID by its labels (None: no such enum): see enums.py.
+EnumLookup = Callable[[tuple[str, ...]], "int | None"]
+
+
+def pg_type(duck_type: Any, enums: EnumLookup | None = None) -> tuple[int, int]:
+    """(type OID, typmod) of a DuckDBPyType, as RowDescription describes a column; a named
+    enum's OID is looked up by its labels in `enums` (see enums.py)."""
     key = str(duck_type)
+    if enums is not None and "ENUM(" in key:
+        return _pg_type(duck_type, enums)  # which enum it is depends on the database
     found = _type_cache.get(key)
     if found is None:
-        found = _type_cache[key] = _pg_type(duck_type)
+        found = _type_cache[key] = _pg_type(duck_type, None)
     return found
 
 
-def _pg_type(duck_type: Any) -> tuple[int, int]:
+def _pg_type(duck_type: Any, enums: EnumLookup | None) -> tuple[int, int]:
     kind = duck_type.id
+    if kind == "enum" and enums is not None:
+        return enums(tuple(dict(duck_type.children)["values"])) or oids.TEXT, -1
     if kind in ("list", "array"):
-        element_oid, typmod = pg_type(dict(duck_type.children)["child"])
+        element_oid, typmod = pg_type(dict(duck_type.children)["child"], enums)
         if oids.ELEMENT_OF.get(element_oid):  # a list of lists: one multi-dimensional array
             return element_oid, typmod
         return oids.ARRAY_OF.get(element_oid, oids.TEXT_ARRAY), typmod
