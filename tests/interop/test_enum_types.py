@@ -63,9 +63,7 @@ def test_asyncpg_sees_an_enum(server: Server) -> None:
             rows = await statement.fetch()
             assert [tuple(r) for r in rows] == [(1, "ok"), (2, "happy"), (3, None)]
             assert await conn.fetchval("select id from et_items where mood = $1", "happy") == 2
-            kind = await conn.fetchval(
-                "select typtype from pg_type where oid = $1", mood.oid
-            )
+            kind = await conn.fetchval("select typtype from pg_type where oid = $1", mood.oid)
             assert kind == b"e"
             labels = await conn.fetch(
                 "select enumlabel from pg_enum where enumtypid = $1 order by enumsortorder",
