@@ -6,14 +6,15 @@ them (`DuckDBSession._parse`), each text once.
   `CREATE SEQUENCE` of that name (in the table's schema, TEMP for a temporary table) runs
   first, in the same transaction.
 - `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [ (options) ]`: the same, keeping the column's
-  type; the options become the sequence's. ALWAYS is taken as BY DEFAULT: an explicit value
-  is stored, not refused.
+  type; the options become the sequence's. For ALWAYS the sequence is marked (see
+  identity.py), where explicit values are refused as PostgreSQL refuses them.
 - `jsonb` as a type name (a column's type, `::jsonb`, `CAST(x AS jsonb)`, `TYPE jsonb`):
   DuckDB's JSON.
 
 In CREATE TABLE and ALTER TABLE ... ADD [COLUMN]. `DROP TABLE` also drops the sequences its
 columns own (`owned_sequences`): those named `<table>_<column>_seq` that the column's default
-draws from.
+draws from. Clauses DuckDB's parser refuses and that change nothing on DuckDB are removed
+(clauses.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pgwire.backends.duckdb.clauses import clause_edits
+from pgwire.backends.duckdb.identity import MARKER
 from pgwire.sql import lexer
 from pgwire.sql.lexer import IDENT, OP, PUNCT, STRING, WORD, Token
 from pgwire.sql.reader import TokenReader
@@ -34,7 +37,7 @@ _SERIALS = {
 _CONSTRAINT_WORDS = frozenset(
     {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"}
 )
-_HINTS = ("serial", "identity", "jsonb")
+_HINTS = ("serial", "identity", "jsonb", "deferr", "initially", "btree", "_ops", "concurrently")
 # Sequence options of PostgreSQL that DuckDB's CREATE SEQUENCE has no use for.
 _DROPPED_OPTIONS = frozenset({"CACHE", "AS", "OWNED", "SEQUENCE"})
 _SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_$]*\Z")
@@ -81,6 +84,7 @@ def _rewrite(sql: str) -> Rewrite | None:
         for first, end in items:
             _column(tokens[first:end], schema, name, temporary, edits, sequences, adding)
     _jsonb(tokens, edits)
+    edits.extend(clause_edits(tokens))
     if not edits:
         return None
     text = sql
@@ -164,14 +168,18 @@ def _column(
     literal = "'" + qualified.replace("'", "''") + "'"
     default = f" DEFAULT nextval({literal}){not_null}"
     options = ""
+    always = False
     if serial is not None:
         edits.append((item[1].start, item[1].end, serial + default))
     else:
         assert identity is not None
         first, last, options = identity
+        always = item[first + 1].keyword == "ALWAYS"
         edits.append((item[first].start, item[last - 1].end, default.lstrip()))
     temp = "TEMP " if temporary else ""
     sequences.append(f"CREATE {temp}SEQUENCE {qualified}{options}")
+    if always:
+        sequences.append(f"COMMENT ON SEQUENCE {qualified} IS '{MARKER}'")
 
 
 def _identity(item: tuple[Token, ...]) -> tuple[int, int, str] | None:

@@ -44,6 +44,8 @@ _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
         ("BinderException", r"must appear in the GROUP BY clause", "42803", None),
         ("BinderException", r"^No function matches", "42883", None),
         ("BinderException", r"^Could not choose a best candidate", "42725", None),
+        ("BinderException", r"^Cannot change the type of a column", "0A000", None),
+        ("BinderException", r"^Unknown index type", "0A000", None),
         ("BinderException", r"", "42000", None),
         ("ConstraintException", r"duplicate key|unique constraint|primary key", "23505", None),
         ("ConstraintException", r"NOT NULL", "23502", None),

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
-from pgwire.backends.duckdb import ddl
+from pgwire.backends.duckdb import constraints, ddl, identity
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
@@ -32,6 +32,7 @@ from pgwire.backends.duckdb.types import (
     pg_type,
 )
 from pgwire.backends.offloop import run_interruptible
+from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, substitute_parameters, transaction_verb
 
@@ -82,6 +83,9 @@ class _Outcome:
     verb: str = "SELECT"
 
 
+# Statements after which the identity columns are read again (see identity.py).
+_SCHEMA_KINDS = frozenset({"CREATE", "ALTER", "DROP"})
+
 _SETTING_NAMES: frozenset[str] | None = None  # DuckDB's own settings, read once
 
 
@@ -92,9 +96,16 @@ class DuckDBSession(Handler):
     runs_savepoints = False  # DuckDB has none: the front end keeps them
 
     def __init__(
-        self, cursor: duckdb.DuckDBPyConnection, info: SessionInfo, batch_rows: int = BATCH_ROWS
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        info: SessionInfo,
+        batch_rows: int = BATCH_ROWS,
+        identities: identity.Identities | None = None,
     ) -> None:
         self.info = info
+        # The database's GENERATED ALWAYS identity columns, shared by its sessions.
+        self._identities = identity.Identities() if identities is None else identities
+        self._schema_changed = False  # DDL inside the open transaction
         self._cursor = cursor
         self._batch_rows = batch_rows
         self._statements: dict[str, list[Any]] = {}
@@ -127,6 +138,8 @@ class DuckDBSession(Handler):
         return await self._query(sql, None)
 
     async def _query(self, sql: str, params: list[Any] | None) -> Result:
+        if constraints.set_constraints(sql):
+            return Command("SET CONSTRAINTS")
         try:
             outcome = await self._run(self._execute, sql, params)
         except duckdb.Error as exc:
@@ -187,6 +200,8 @@ class DuckDBSession(Handler):
         does not hand to DuckDB as they are (catalog queries are rewritten first,
         transaction control and some SETs are answered here)."""
         if _ignored_setting(sql) or transaction_verb(sql) or is_catalog_query(sql):
+            return
+        if constraints.set_constraints(sql):
             return
         rewritten = ddl.rewrite(sql)
         check_syntax(sql if rewritten is None else rewritten.text)
@@ -276,6 +291,10 @@ class DuckDBSession(Handler):
 
     def _execute(self, sql: str, params: list[Any] | None = None) -> _Outcome:
         self._drain()
+        if sql[:16].lstrip()[:5].upper() == "ALTER":  # before DuckDB's parser refuses it
+            refused = constraints.add_constraint(sql)
+            if isinstance(refused, PgError):
+                raise refused
         statements = self._parse(sql)
         if not statements:
             return _Outcome(command="")
@@ -284,10 +303,22 @@ class DuckDBSession(Handler):
             verb = transaction_verb(sql)
             if verb in ("COMMIT", "ROLLBACK"):
                 self._in_transaction = False  # a failed COMMIT ends it too
+                if self._schema_changed:  # other sessions see it now (or never)
+                    self._schema_changed = False
+                    self._identities.changed()
             outcome = self._run_statements(statements, sql, params)
             if verb == "BEGIN":
                 self._in_transaction = True
             return outcome
+        if kind in ("INSERT", "UPDATE"):
+            identity.check(self._cursor, self._identities, sql)
+        elif kind in _SCHEMA_KINDS:
+            self._identities.changed()
+            self._schema_changed = self._in_transaction
+            if kind == "ALTER":
+                added = constraints.add_constraint(statements[-1].query)
+                if isinstance(added, constraints.AddConstraint):
+                    return self._add_constraint(added, sql)
         owned: list[str] = []
         if kind == "DROP":
             owned = self._owned_sequences(ddl.dropped_tables(sql))
@@ -305,6 +336,20 @@ class DuckDBSession(Handler):
                 self._cursor.rollback()
             raise
         return outcome
+
+    def _add_constraint(self, added: constraints.AddConstraint, sql: str) -> _Outcome:
+        if self._in_transaction:
+            constraints.rebuild_with(self._cursor, added)
+        else:
+            self._cursor.begin()
+            try:
+                constraints.rebuild_with(self._cursor, added)
+                self._cursor.commit()
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    self._cursor.rollback()
+                raise
+        return _Outcome(command=command_tag_for("ALTER", sql, None))
 
     def _owned_sequences(self, tables: list[tuple[str | None, str]]) -> list[str]:
         """The sequences that columns of `tables` own (see `ddl.owned_sequence`), quoted."""
