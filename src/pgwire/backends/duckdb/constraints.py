@@ -10,12 +10,13 @@ new constraint, as PostgreSQL validates them), and its indexes and comments are 
 A table that another table's foreign key refers to cannot be dropped in DuckDB, so adding a
 constraint to it fails with 0A000 naming the reason; so does `DROP CONSTRAINT`.
 
-DuckDB names constraints itself (`<table>_<columns>_<kind>`): a name given in ADD CONSTRAINT
-is not kept.
+DuckDB names constraints itself and keeps no name given in CONSTRAINT or ADD CONSTRAINT; the
+catalog shows the names PostgreSQL chooses when none is given (`pg_constraint_name`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,45 @@ from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.sql.reader import TokenReader
 
-__all__ = ["AddConstraint", "add_constraint", "rebuild_with", "set_constraints"]
+__all__ = [
+    "AddConstraint",
+    "add_constraint",
+    "pg_constraint_name",
+    "rebuild_with",
+    "set_constraints",
+]
+
+_SUFFIXES = {"PRIMARY KEY": "pkey", "UNIQUE": "key", "FOREIGN KEY": "fkey", "CHECK": "check"}
+_NAMEDATALEN = 63
+
+
+def pg_constraint_name(table: str, kind: str, columns: Sequence[str]) -> str:
+    """The name PostgreSQL gives a constraint of DuckDB's `kind` ('PRIMARY KEY', 'UNIQUE',
+    'FOREIGN KEY', 'CHECK') on `columns` when none is given: `t_pkey`, `t_a_b_key`,
+    `t_b_fkey`, `t_c_check` (`t_check` when the check reads several columns), each part
+    shortened as PostgreSQL shortens them to fit 63 bytes."""
+    suffix = _SUFFIXES.get(kind, "key")
+    if kind == "PRIMARY KEY" or (kind == "CHECK" and len(columns) != 1):
+        label = ""
+    else:
+        label = "_".join(columns)
+    return _choose_name(table, label, suffix)
+
+
+def _choose_name(table: str, label: str, suffix: str) -> str:
+    """PostgreSQL's makeObjectName: the longer of table and label is cut first."""
+    room = _NAMEDATALEN - len(suffix) - 1 - (1 if label else 0)
+    table_b, label_b = table.encode(), label.encode()
+    while len(table_b) + len(label_b) > room:
+        if len(table_b) > len(label_b):
+            table_b = table_b[:-1]
+        else:
+            label_b = label_b[:-1]
+    parts = [table_b.decode(errors="ignore")]
+    if label:
+        parts.append(label_b.decode(errors="ignore"))
+    return "_".join(parts + [suffix])
+
 
 _REBUILT = frozenset({"CHECK", "FOREIGN"})
 
