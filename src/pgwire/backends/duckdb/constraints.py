@@ -61,7 +61,7 @@ def _choose_name(table: str, label: str, suffix: str) -> str:
     parts = [table_b.decode(errors="ignore")]
     if label:
         parts.append(label_b.decode(errors="ignore"))
-    return "_".join(parts + [suffix])
+    return "_".join([*parts, suffix])
 
 
 _REBUILT = frozenset({"CHECK", "FOREIGN"})
