@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
-from pgwire.backends.duckdb import constraints, ddl, identity
+from pgwire.backends.duckdb import alter, constraints, ddl, identity
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
@@ -32,7 +32,6 @@ from pgwire.backends.duckdb.types import (
     pg_type,
 )
 from pgwire.backends.offloop import run_interruptible
-from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, substitute_parameters, transaction_verb
 
@@ -292,9 +291,9 @@ class DuckDBSession(Handler):
     def _execute(self, sql: str, params: list[Any] | None = None) -> _Outcome:
         self._drain()
         if sql[:16].lstrip()[:5].upper() == "ALTER":  # before DuckDB's parser refuses it
-            refused = constraints.add_constraint(sql)
-            if isinstance(refused, PgError):
-                raise refused
+            altered = self._alter(sql)
+            if altered is not None:
+                return altered
         statements = self._parse(sql)
         if not statements:
             return _Outcome(command="")
@@ -315,10 +314,6 @@ class DuckDBSession(Handler):
         elif kind in _SCHEMA_KINDS:
             self._identities.changed()
             self._schema_changed = self._in_transaction
-            if kind == "ALTER":
-                added = constraints.add_constraint(statements[-1].query)
-                if isinstance(added, constraints.AddConstraint):
-                    return self._add_constraint(added, sql)
         owned: list[str] = []
         if kind == "DROP":
             owned = self._owned_sequences(ddl.dropped_tables(sql))
@@ -337,19 +332,27 @@ class DuckDBSession(Handler):
             raise
         return outcome
 
-    def _add_constraint(self, added: constraints.AddConstraint, sql: str) -> _Outcome:
+    def _alter(self, sql: str) -> _Outcome | None:
+        """An ALTER TABLE that DuckDB cannot run as written, done here (see alter.py); None
+        when DuckDB runs it."""
+        rewritten = ddl.rewrite(sql)
+        statement = alter.parse(sql if rewritten is None else rewritten.text)
+        if statement is None:
+            return None
+        self._identities.changed()
+        self._schema_changed = self._in_transaction
         if self._in_transaction:
-            constraints.rebuild_with(self._cursor, added)
+            done = alter.run(self._cursor, statement)
         else:
             self._cursor.begin()
             try:
-                constraints.rebuild_with(self._cursor, added)
+                done = alter.run(self._cursor, statement)
                 self._cursor.commit()
             except BaseException:
                 with contextlib.suppress(duckdb.Error):
                     self._cursor.rollback()
                 raise
-        return _Outcome(command=command_tag_for("ALTER", sql, None))
+        return _Outcome(command=command_tag_for("ALTER", sql, None)) if done else None
 
     def _owned_sequences(self, tables: list[tuple[str | None, str]]) -> list[str]:
         """The sequences that columns of `tables` own (see `ddl.owned_sequence`), quoted."""
@@ -416,6 +419,8 @@ class DuckDBSession(Handler):
 
     def _describe(self, sql: str, types: list[int]) -> Description | None:
         self._drain()
+        if sql[:16].lstrip()[:5].upper() == "ALTER" and alter.parse(sql) is not None:
+            return None  # no result; some actions DuckDB's parser refuses are run here
         try:
             statements = self._parse(sql)
         except duckdb.Error as exc:
