@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from pgwire.backends.duckdb.clauses import clause_edits
-from pgwire.backends.duckdb.identity import MARKER
+from pgwire.backends.duckdb.columns import MARKER
 from pgwire.sql import lexer
 from pgwire.sql.lexer import IDENT, OP, PUNCT, STRING, WORD, Token
 from pgwire.sql.reader import TokenReader

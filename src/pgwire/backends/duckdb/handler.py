@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from pgwire.backends.duckdb.identity import Identities
+from pgwire.backends.duckdb.columns import TableColumns
 from pgwire.backends.duckdb.session import BATCH_ROWS, EXECUTOR, DuckDBSession
 from pgwire.handler import Handler, Result, SessionInfo
 
@@ -36,13 +36,13 @@ class DuckDBHandler(Handler):
         self._db = duckdb.connect(database, read_only=read_only, config=config or {})
         _prepare(self._db)
         self._default: DuckDBSession | None = None
-        self._identities = Identities()  # GENERATED ALWAYS columns, for every session
+        self._tables = TableColumns()  # read before some INSERTs and UPDATEs, by every session
 
     async def connect(self, session: SessionInfo) -> DuckDBSession:
         loop = asyncio.get_running_loop()
         # A cursor is a new DuckDB connection to the same database: its own transactions.
         cursor = await loop.run_in_executor(EXECUTOR, self._new_cursor)
-        return DuckDBSession(cursor, session, self.batch_rows, self._identities)
+        return DuckDBSession(cursor, session, self.batch_rows, self._tables)
 
     def _new_cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = self._db.cursor()

@@ -2,69 +2,26 @@
 refuses it (428C9), unless the INSERT says `OVERRIDING SYSTEM VALUE`.
 
 An identity column is a column whose default draws from its own sequence (see ddl.py); DuckDB
-has no notion of ALWAYS, so the sequence of an ALWAYS column carries the comment `MARKER`,
-and INSERT and UPDATE statements naming such a column are checked here before DuckDB runs
-them. The columns are read from DuckDB's catalog once and kept (`Identities`) until a session
-changes the schema.
+has no notion of ALWAYS, so the sequence of an ALWAYS column carries a comment
+(`columns.MARKER`), and INSERT and UPDATE statements naming such a column are checked here
+before DuckDB runs them (`columns.TableColumns` knows the columns).
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from typing import Any
 
 from pgwire import sqlstate
+from pgwire.backends.duckdb.columns import TableColumns
 from pgwire.errors import PgError
 from pgwire.sql.lexer import PUNCT, Token
 from pgwire.sql.reader import TokenReader
 
-__all__ = ["MARKER", "Identities", "check"]
+__all__ = ["check"]
 
-MARKER = "GENERATED ALWAYS AS IDENTITY"
 _PREFIX = 400  # characters read to find an INSERT's or UPDATE's table
 _STOP = frozenset({"FROM", "WHERE", "RETURNING"})
-
-
-class Identities:
-    """The ALWAYS identity columns of one database: table name → {column: position}."""
-
-    def __init__(self) -> None:
-        self._tables: dict[str, dict[str, int]] | None = None
-        self._lock = threading.Lock()
-
-    def changed(self) -> None:
-        """A session changed the schema (or committed a change): read it again when needed."""
-        self._tables = None
-
-    def columns(self, cursor: Any, table: str) -> dict[str, int]:
-        tables = self._tables
-        if tables is None:
-            with self._lock:
-                tables = self._tables = _load(cursor)
-        return tables.get(table, {})
-
-
-def _load(cursor: Any) -> dict[str, dict[str, int]]:
-    from pgwire.backends.duckdb.ddl import owned_sequence  # ddl imports this module
-
-    marked = {
-        name
-        for (name,) in cursor.execute(
-            "SELECT sequence_name FROM duckdb_sequences() WHERE comment = ?", [MARKER]
-        ).fetchall()
-    }
-    tables: dict[str, dict[str, int]] = {}
-    if not marked:
-        return tables
-    for table, column, position, default in cursor.execute(
-        "SELECT table_name, column_name, column_index, column_default FROM duckdb_columns() "
-        "WHERE column_default LIKE 'nextval(%' AND NOT internal"
-    ).fetchall():
-        sequence = owned_sequence(table, column, default)
-        if sequence is not None and sequence.rsplit(".", 1)[-1].strip('"') in marked:
-            tables.setdefault(table, {})[column] = position - 1  # column_index counts from 1
-    return tables
 
 
 @functools.lru_cache(maxsize=1024)
@@ -84,14 +41,14 @@ def _target(prefix: str) -> tuple[str, str] | None:
     return None if name is None else (verb, name)
 
 
-def check(cursor: Any, identities: Identities, sql: str) -> None:
+def check(cursor: Any, tables: TableColumns, sql: str) -> None:
     """Raise 428C9 when `sql` gives an ALWAYS identity column a value, and 0A000 for
     `OVERRIDING USER VALUE`, which DuckDB would ignore."""
     target = _target(sql[:_PREFIX])
     if target is None:
         return
     verb, table = target
-    columns = identities.columns(cursor, table)
+    columns = tables.always(cursor, table)
     if not columns:
         return
     if verb == "INSERT":

@@ -18,10 +18,12 @@ import duckdb
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.duckdb import alter, constraints, ddl, identity
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
+from pgwire.backends.duckdb.columns import TableColumns
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
 from pgwire.backends.duckdb.errors import to_pg_error
 from pgwire.backends.duckdb.inserts import insert_chunks, values_insert
+from pgwire.backends.duckdb.short_rows import with_column_list
 from pgwire.backends.duckdb.syntax import check_syntax
 from pgwire.backends.duckdb.tags import COUNTED_TYPES, ROW_VERBS, command_tag_for
 from pgwire.backends.duckdb.types import (
@@ -99,11 +101,11 @@ class DuckDBSession(Handler):
         cursor: duckdb.DuckDBPyConnection,
         info: SessionInfo,
         batch_rows: int = BATCH_ROWS,
-        identities: identity.Identities | None = None,
+        tables: TableColumns | None = None,
     ) -> None:
         self.info = info
-        # The database's GENERATED ALWAYS identity columns, shared by its sessions.
-        self._identities = identity.Identities() if identities is None else identities
+        # The database's columns, shared by its sessions (identity.py, short_rows.py).
+        self._tables = TableColumns() if tables is None else tables
         self._schema_changed = False  # DDL inside the open transaction
         self._cursor = cursor
         self._batch_rows = batch_rows
@@ -304,15 +306,18 @@ class DuckDBSession(Handler):
                 self._in_transaction = False  # a failed COMMIT ends it too
                 if self._schema_changed:  # other sessions see it now (or never)
                     self._schema_changed = False
-                    self._identities.changed()
+                    self._tables.changed()
             outcome = self._run_statements(statements, sql, params)
             if verb == "BEGIN":
                 self._in_transaction = True
             return outcome
         if kind in ("INSERT", "UPDATE"):
-            identity.check(self._cursor, self._identities, sql)
+            identity.check(self._cursor, self._tables, sql)
+            filled = with_column_list(sql, self._tables, self._cursor)
+            if filled is not None:
+                statements = self._parse(filled)
         elif kind in _SCHEMA_KINDS:
-            self._identities.changed()
+            self._tables.changed()
             self._schema_changed = self._in_transaction
         owned: list[str] = []
         if kind == "DROP":
@@ -339,7 +344,7 @@ class DuckDBSession(Handler):
         statement = alter.parse(sql if rewritten is None else rewritten.text)
         if statement is None:
             return None
-        self._identities.changed()
+        self._tables.changed()
         self._schema_changed = self._in_transaction
         if self._in_transaction:
             done = alter.run(self._cursor, statement)
