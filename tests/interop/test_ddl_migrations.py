@@ -291,3 +291,31 @@ def test_django_first_migrations(server: Server) -> None:
         )
         for table in DJANGO_TABLES:
             conn.execute(f'drop table "{table}"')
+
+
+def test_jsonb_operators(server: Server) -> None:
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute("drop table if exists jops")
+        conn.execute("create table jops (id int, doc jsonb)")
+        conn.execute(
+            "insert into jops values (1, '{\"a\": 1, \"b\": [1, 2], \"c\": {\"d\": \"x\"}}'),"
+            " (2, '[\"x\", \"y\"]'), (3, '\"x\"')"
+        )
+        rows = conn.execute(
+            "select id, doc @> '{\"a\": 1}', '{\"a\": 1}'::jsonb <@ doc, doc ? 'a', doc ? 'x',"
+            " doc -> 'c' @> '{\"d\": \"x\"}', doc -> 'c' ->> 'd' from jops order by id"
+        ).fetchall()
+        assert rows == [
+            (1, True, True, True, False, True, "x"),
+            (2, False, False, False, True, None, None),
+            (3, False, False, False, True, None, None),
+        ]
+        # Django's lookups: contains, has_key, has_any_keys, has_keys
+        found = conn.execute(
+            'select "jops"."id" from "jops" where ("jops"."doc" @> %s::jsonb'
+            " and \"jops\".\"doc\" ? %s and \"jops\".\"doc\" ?| array['zz', 'b']"
+            " and \"jops\".\"doc\" ?& array['a', 'c'])",
+            ('{"b": [2]}', "a"),
+        ).fetchall()
+        assert found == [(1,)]
+        conn.execute("drop table jops")

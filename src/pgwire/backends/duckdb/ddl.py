@@ -14,7 +14,8 @@ them (`DuckDBSession._parse`), each text once.
 In CREATE TABLE and ALTER TABLE ... ADD [COLUMN]. `DROP TABLE` also drops the sequences its
 columns own (`owned_sequences`): those named `<table>_<column>_seq` that the column's default
 draws from. Clauses DuckDB's parser refuses and that change nothing on DuckDB are removed
-(clauses.py).
+(clauses.py), and jsonb's containment and key operators become DuckDB's JSON functions
+(jsonops.py), in any statement.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 from pgwire.backends.duckdb.clauses import clause_edits
 from pgwire.backends.duckdb.columns import MARKER
+from pgwire.backends.duckdb.jsonops import json_operator_edits
 from pgwire.sql import lexer
 from pgwire.sql.lexer import IDENT, OP, PUNCT, STRING, WORD, Token
 from pgwire.sql.reader import TokenReader
@@ -37,7 +39,11 @@ _SERIALS = {
 _CONSTRAINT_WORDS = frozenset(
     {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"}
 )
-_HINTS = ("serial", "identity", "jsonb", "deferr", "initially", "btree", "_ops", "concurrently")
+_JSON_OPERATORS = ("@>", "<@", "?")
+_HINTS = (
+    "serial", "identity", "jsonb", "deferr", "initially", "btree", "_ops", "concurrently",
+    *_JSON_OPERATORS,
+)  # fmt: skip
 # Sequence options of PostgreSQL that DuckDB's CREATE SEQUENCE has no use for.
 _DROPPED_OPTIONS = frozenset({"CACHE", "AS", "OWNED", "SEQUENCE"})
 _SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_$]*\Z")
@@ -85,12 +91,16 @@ def _rewrite(sql: str) -> Rewrite | None:
             _column(tokens[first:end], schema, name, temporary, edits, sequences, adding)
     _jsonb(tokens, edits)
     edits.extend(clause_edits(tokens))
-    if not edits:
-        return None
-    text = sql
+    text = _edited(sql, edits)
+    if any(op in text for op in _JSON_OPERATORS):  # on the text as edited: `::JSON` casts
+        text = _edited(text, json_operator_edits(text, lexer.code(text)))
+    return None if text == sql else Rewrite(text, tuple(sequences))
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
-    return Rewrite(text, tuple(sequences))
+    return text
 
 
 def _table_of(
