@@ -103,9 +103,7 @@ def test_alter_table_column_actions(server: Server) -> None:
         rows = conn.execute("select id, a, label, d from alt_renamed order by id").fetchall()
         assert rows == [(1, 20, "x", 7), (2, 40, "y", 7), (3, 10, "z", 7), (4, None, "w", 7)]
         # the index followed the renames
-        assert conn.execute(
-            "select count(*) from alt_renamed where label = 'z'"
-        ).fetchone() == (1,)
+        assert conn.execute("select count(*) from alt_renamed where label = 'z'").fetchone() == (1,)
         conn.execute("alter table alt_renamed drop column d")
         assert [c.name for c in conn.execute("select * from alt_renamed").description] == [
             "id", "a", "label",
@@ -273,16 +271,22 @@ def test_django_first_migrations(server: Server) -> None:
             "insert into auth_permission (name, content_type_id, codename)"
             " values ('Can add user', 1, 'add_user')"
         )
-        assert error_of(
-            conn,
-            "insert into auth_permission (name, content_type_id, codename)"
-            " values ('Can fly', 99, 'fly')",
-        )[0] == "23503"
-        assert error_of(
-            conn,
-            "insert into auth_permission (name, content_type_id, codename)"
-            " values ('Again', 1, 'add_user')",
-        )[0] == "23505"
+        assert (
+            error_of(
+                conn,
+                "insert into auth_permission (name, content_type_id, codename)"
+                " values ('Can fly', 99, 'fly')",
+            )[0]
+            == "23503"
+        )
+        assert (
+            error_of(
+                conn,
+                "insert into auth_permission (name, content_type_id, codename)"
+                " values ('Again', 1, 'add_user')",
+            )[0]
+            == "23505"
+        )
         conn.execute(
             "insert into auth_user (password, is_superuser, username, first_name, last_name,"
             " email, is_staff, is_active, date_joined) values"
@@ -298,8 +302,8 @@ def test_jsonb_operators(server: Server) -> None:
         conn.execute("drop table if exists jops")
         conn.execute("create table jops (id int, doc jsonb)")
         conn.execute(
-            "insert into jops values (1, '{\"a\": 1, \"b\": [1, 2], \"c\": {\"d\": \"x\"}}'),"
-            " (2, '[\"x\", \"y\"]'), (3, '\"x\"')"
+            'insert into jops values (1, \'{"a": 1, "b": [1, 2], "c": {"d": "x"}}\'),'
+            ' (2, \'["x", "y"]\'), (3, \'"x"\')'
         )
         rows = conn.execute(
             "select id, doc @> '{\"a\": 1}', '{\"a\": 1}'::jsonb <@ doc, doc ? 'a', doc ? 'x',"
@@ -313,7 +317,7 @@ def test_jsonb_operators(server: Server) -> None:
         # Django's lookups: contains, has_key, has_any_keys, has_keys
         found = conn.execute(
             'select "jops"."id" from "jops" where ("jops"."doc" @> %s::jsonb'
-            " and \"jops\".\"doc\" ? %s and \"jops\".\"doc\" ?| array['zz', 'b']"
+            ' and "jops"."doc" ? %s and "jops"."doc" ?| array[\'zz\', \'b\']'
             " and \"jops\".\"doc\" ?& array['a', 'c'])",
             ('{"b": [2]}', "a"),
         ).fetchall()
