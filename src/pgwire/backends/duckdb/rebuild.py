@@ -8,11 +8,12 @@ cases, in the caller's transaction:
 
 1. the tables whose foreign keys lead to the table (directly or through others) are copied
    aside (rows, definition, indexes, comments) and dropped, referrers first;
-2. the table's own indexes are dropped;
-3. the change is made: either the ALTER TABLE itself, now that nothing depends on the table,
-   or, for a change DuckDB cannot make at all, the table is copied aside, dropped, created
-   again from DuckDB's definition with the change applied, and its rows put back (so they are
-   checked against a new constraint, as PostgreSQL validates them);
+2. the table is copied aside and dropped (its indexes with it), created again from DuckDB's
+   own definition, with the change applied when DuckDB cannot make it at all, and its rows
+   put back (so they are checked against a new constraint, as PostgreSQL validates them);
+   a new table because DuckDB keeps counting indexes dropped in the transaction as depending
+   on the old one;
+3. otherwise the ALTER TABLE itself runs on the new table, on which nothing depends;
 4. indexes, comments and the referring tables (with their rows) are made again.
 
 Every step runs inside the one transaction: a failure (a row that breaks the new constraint,
@@ -115,20 +116,19 @@ def rebuild(cursor: Any, database: str, schema: str, table: str, change: Change)
         _set_aside(cursor, other)
         cursor.execute(f"DROP TABLE {other.qualified}")
     target = _save(cursor, database, schema, table)
-    for index in _index_names(cursor, schema, table):
-        cursor.execute(f"DROP INDEX {quote(database)}.{quote(schema)}.{quote(index)}")
+    # Always a new table: DuckDB still counts indexes dropped earlier in the transaction as
+    # depending on the old one, and refuses some ALTERs for them until COMMIT.
+    _set_aside(cursor, target)
+    cursor.execute(f"DROP TABLE {target.qualified}")
+    items = target.items if change.items is None else change.items(target.items)
+    cursor.execute(f"CREATE TABLE {target.qualified}({', '.join(items)})")
+    columns = "*" if change.keep is None else ", ".join(quote(c) for c in change.keep)
+    into = "" if change.keep is None else f"({columns})"
+    cursor.execute(f"INSERT INTO {target.qualified}{into} SELECT {columns} FROM {target.aside}")
+    cursor.execute(f"DROP TABLE {target.aside}")
+    _comment(cursor, target, change.keep)
     if change.alter is not None:
         cursor.execute(change.alter)
-    else:
-        assert change.items is not None
-        _set_aside(cursor, target)
-        cursor.execute(f"DROP TABLE {target.qualified}")
-        cursor.execute(f"CREATE TABLE {target.qualified}({', '.join(change.items(target.items))})")
-        columns = "*" if change.keep is None else ", ".join(quote(c) for c in change.keep)
-        into = "" if change.keep is None else f"({columns})"
-        cursor.execute(f"INSERT INTO {target.qualified}{into} SELECT {columns} FROM {target.aside}")
-        cursor.execute(f"DROP TABLE {target.aside}")
-        _comment(cursor, target, change.keep)
     name = change.renamed_table[1] if change.renamed_table else table
     qualified = f"{quote(database)}.{quote(schema)}.{quote(name)}"
     for index in indexes:
@@ -182,17 +182,6 @@ def _comment(cursor: Any, saved: _Saved, keep: list[str] | None) -> None:
             cursor.execute(
                 f"COMMENT ON COLUMN {saved.qualified}.{quote(column)} IS {_literal(text)}"
             )
-
-
-def _index_names(cursor: Any, schema: str, table: str) -> list[str]:
-    return [
-        name
-        for (name,) in cursor.execute(
-            "SELECT index_name FROM duckdb_indexes() WHERE table_name = ? AND schema_name = ? "
-            "AND sql IS NOT NULL",
-            [table, schema],
-        ).fetchall()
-    ]
 
 
 def _items(definition: str) -> list[str]:
