@@ -37,7 +37,7 @@ The modules:
 - DDL as PostgreSQL runs it (docs/backends.md): ddl (serial, identity, jsonb), clauses
   (clauses DuckDB's parser refuses), jsonops (jsonb operators), alter and rebuild (ALTER
   TABLE), constraints (names, SET CONSTRAINTS), identity (GENERATED ALWAYS), short_rows
-  (INSERT without a column list), columns (the tables' columns those two read).
+  (INSERT without a column list), columns (the tables' columns those two read, owned sequences).
 """
 
 from pgwire.backends.duckdb.errors import to_pg_error

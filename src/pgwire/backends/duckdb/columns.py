@@ -12,7 +12,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-__all__ = ["MARKER", "TableColumns"]
+from pgwire.sql import lexer
+from pgwire.sql.lexer import IDENT, STRING, WORD
+
+__all__ = ["MARKER", "TableColumns", "owned_sequence"]
 
 # The comment on the sequence of a GENERATED ALWAYS identity column (see ddl.py).
 MARKER = "GENERATED ALWAYS AS IDENTITY"
@@ -57,8 +60,6 @@ def _names(cursor: Any) -> dict[str, list[str]]:
 
 
 def _always(cursor: Any) -> dict[str, dict[str, int]]:
-    from pgwire.backends.duckdb.ddl import owned_sequence  # ddl imports this module
-
     marked = {
         name
         for (name,) in cursor.execute(
@@ -76,3 +77,21 @@ def _always(cursor: Any) -> dict[str, dict[str, int]]:
         if sequence is not None and sequence.rsplit(".", 1)[-1].strip('"') in marked:
             tables.setdefault(table, {})[column] = position - 1  # column_index counts from 1
     return tables
+
+
+_NEXTVAL = "nextval('"
+
+
+def owned_sequence(table: str, column: str, default: str | None) -> str | None:
+    """The sequence name a column's default draws from, when it is the one this module
+    creates for it (`<table>_<column>_seq`, possibly qualified); else None."""
+    if default is None or not default.startswith(_NEXTVAL):
+        return None
+    tokens = lexer.code(default)
+    if len(tokens) < 3 or tokens[2].kind != STRING:
+        return None
+    name = tokens[2].value
+    last = lexer.code(name)[-1:] if name else ()
+    if not last or last[0].kind not in (WORD, IDENT):
+        return None
+    return name if last[0].value == f"{table}_{column}_seq" else None

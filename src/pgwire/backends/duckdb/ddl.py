@@ -24,10 +24,10 @@ import re
 from dataclasses import dataclass
 
 from pgwire.backends.duckdb.clauses import clause_edits
-from pgwire.backends.duckdb.columns import MARKER
+from pgwire.backends.duckdb.columns import MARKER, owned_sequence
 from pgwire.backends.duckdb.jsonops import json_operator_edits
 from pgwire.sql import lexer
-from pgwire.sql.lexer import IDENT, OP, PUNCT, STRING, WORD, Token
+from pgwire.sql.lexer import IDENT, OP, PUNCT, WORD, Token
 from pgwire.sql.reader import TokenReader
 
 __all__ = ["Rewrite", "dropped_tables", "owned_sequence", "quote_ident", "rewrite"]
@@ -275,21 +275,3 @@ def dropped_tables(sql: str) -> list[tuple[str | None, str]]:
         names.append((schema, name))
         if not reader.char(","):
             return names
-
-
-_NEXTVAL = "nextval('"
-
-
-def owned_sequence(table: str, column: str, default: str | None) -> str | None:
-    """The sequence name a column's default draws from, when it is the one this module
-    creates for it (`<table>_<column>_seq`, possibly qualified); else None."""
-    if default is None or not default.startswith(_NEXTVAL):
-        return None
-    tokens = lexer.code(default)
-    if len(tokens) < 3 or tokens[2].kind != STRING:
-        return None
-    name = tokens[2].value
-    last = lexer.code(name)[-1:] if name else ()
-    if not last or last[0].kind not in (WORD, IDENT):
-        return None
-    return name if last[0].value == f"{table}_{column}_seq" else None
