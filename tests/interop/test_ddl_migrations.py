@@ -5,6 +5,7 @@ indexes, comments, INSERT's forms and Django's first migrations.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -323,3 +324,38 @@ def test_jsonb_operators(server: Server) -> None:
         ).fetchall()
         assert found == [(1,)]
         conn.execute("drop table jops")
+
+
+def test_through_asyncpg(server: Server) -> None:
+    """asyncpg prepares (Parse, Describe) every statement: the same statements described."""
+    asyncpg = pytest.importorskip("asyncpg")
+
+    async def body() -> None:
+        conn = await asyncpg.connect(server.dsn)
+        try:
+            await conn.execute("drop table if exists apg_ins; drop table if exists apg_ida")
+            await conn.execute(
+                "create table apg_ins (id serial primary key, k int, v text default 'none')"
+            )
+            row = await conn.fetchrow("insert into apg_ins values (default, $1) returning *", 5)
+            assert tuple(row) == (1, 5, "none")
+            await conn.execute(
+                "create table apg_ida (id int generated always as identity, name text)"
+            )
+            with pytest.raises(asyncpg.PostgresError) as info:
+                await conn.execute("insert into apg_ida (id, name) values ($1, $2)", 3, "x")
+            error = info.value
+            assert (error.sqlstate, error.detail, error.hint) == (
+                "428C9",
+                'Column "id" is an identity column defined as GENERATED ALWAYS.',
+                "Use OVERRIDING SYSTEM VALUE to override.",
+            )
+            await conn.execute("alter table apg_ins add check (v <> '')")
+            await conn.execute("alter table apg_ins drop constraint apg_ins_v_check")
+            await conn.execute("alter table apg_ins drop constraint if exists apg_ins_v_check")
+            await conn.execute("set constraints all immediate")
+            await conn.execute("drop table apg_ins; drop table apg_ida")
+        finally:
+            await conn.close()
+
+    asyncio.run(body())

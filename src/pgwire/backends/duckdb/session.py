@@ -192,7 +192,7 @@ class DuckDBSession(Handler):
         statement would give (42P01, 42601, ...). None where DuckDB cannot tell (PRAGMA,
         CALL, EXPLAIN, ...) and for catalog queries: the library then derives what it can.
         """
-        if is_catalog_query(sql):
+        if is_catalog_query(sql) or constraints.set_constraints(sql):
             return None
         return await self._run(self._describe, sql, list(param_types))
 
@@ -434,6 +434,9 @@ class DuckDBSession(Handler):
         if rewritten is not None:
             sql = rewritten.text
             statements = statements[len(rewritten.sequences) :]  # the table's own statement
+        filled = with_column_list(sql, self._tables, self._cursor)
+        if filled is not None:  # described as it will run
+            sql, statements = filled, self._cursor.extract_statements(filled)
         return describe(self._cursor, sql, statements, types)
 
     def _fix_intervals(
