@@ -359,3 +359,52 @@ def test_through_asyncpg(server: Server) -> None:
             await conn.close()
 
     asyncio.run(body())
+
+
+def test_knex_ddl(server: Server) -> None:
+    """The statements knex's PostgreSQL table compiler writes for a table, an index, a
+    foreign key, a unique key, a column alteration, a rename, and their removal."""
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        for table in ("kx_posts", "kx_users"):
+            conn.execute(f'drop table if exists "{table}"')
+        for statement in [
+            'create table "kx_users" ("id" serial primary key, "email" varchar(255),'
+            ' "name" varchar(255), "created_at" timestamptz not null default CURRENT_TIMESTAMP)',
+            'alter table "kx_users" add constraint "kx_users_email_unique" unique ("email")',
+            'create table "kx_posts" ("id" bigserial primary key, "user_id" integer, "title" text)',
+            'create index "kx_posts_title_index" on "kx_posts" ("title")',
+            'alter table "kx_posts" add constraint "kx_posts_user_id_foreign" foreign key'
+            ' ("user_id") references "kx_users" ("id")',
+            'alter table "kx_users" alter column "email" drop default',
+            'alter table "kx_users" alter column "email" drop not null',
+            'alter table "kx_users" alter column "email" type varchar(320)'
+            ' using ("email"::varchar(320))',
+            'alter table "kx_users" alter column "email" set not null',
+            'alter table "kx_users" rename "name" to "full_name"',
+            "comment on table \"kx_users\" is 'people'",
+        ]:
+            conn.execute(statement)
+        cascade = (
+            'alter table "kx_posts" add constraint "kx_posts_user_cascade" foreign key'
+            ' ("user_id") references "kx_users" ("id") on delete CASCADE'
+        )
+        if isinstance(server, TempPostgres):
+            conn.execute(cascade)
+            conn.execute('alter table "kx_posts" drop constraint "kx_posts_user_cascade"')
+        else:  # DuckDB has no referential actions: refused, not taken as NO ACTION
+            assert error_of(conn, cascade)[:2] == (
+                "0A000",
+                "FOREIGN KEY ... ON DELETE/UPDATE CASCADE, SET NULL and SET DEFAULT are not"
+                " supported on DuckDB",
+            )
+        conn.execute("insert into kx_users (email, full_name) values ('a@b', 'A')")
+        conn.execute("insert into kx_posts (user_id, title) values (1, 't')")
+        assert error_of(conn, "insert into kx_users (email) values ('a@b')")[0] == "23505"
+        assert error_of(conn, "insert into kx_posts (user_id) values (7)")[0] == "23503"
+        conn.execute('alter table "kx_posts" drop constraint "kx_posts_user_id_foreign"')
+        conn.execute('alter table "kx_users" drop constraint "kx_users_email_unique"')
+        conn.execute('drop index "kx_posts_title_index"')
+        conn.execute("insert into kx_users (email) values ('a@b')")
+        conn.execute("insert into kx_posts (user_id) values (7)")
+        for table in ("kx_posts", "kx_users"):
+            conn.execute(f'drop table "{table}"')

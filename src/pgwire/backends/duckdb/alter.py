@@ -136,7 +136,7 @@ def _drop_constraint(cursor: Any, statement: Statement) -> bool:
         "AND table_name = ? AND constraint_type <> 'NOT NULL'",
         [*where, statement.table],
     ).fetchall():
-        if pg_constraint_name(statement.table, kind, columns) == name:
+        if name in _names_of(statement.table, kind, columns):
             found = (kind, text)
             break
     if found is None:
@@ -161,6 +161,27 @@ def _drop_constraint(cursor: Any, statement: Statement) -> bool:
 
     rebuild(cursor, *where, statement.table, Change(items=without))
     return True
+
+
+# Names that spell out the table and columns, as migration tools name constraints themselves
+# (knex: `<table>_<columns>_unique` / `_foreign`, `<table>_pkey`), by kind.
+_SUFFIXES = {
+    "UNIQUE": ("key", "unique", "uniq"),
+    "FOREIGN KEY": ("fkey", "foreign", "fk"),
+    "CHECK": ("check",),
+    "PRIMARY KEY": ("pkey", "primary"),
+}
+
+
+def _names_of(table: str, kind: str, columns: list[str]) -> set[str]:
+    """The names DROP CONSTRAINT finds a constraint by: the one the catalog shows, and the
+    ones naming its table, columns and kind (DuckDB keeps no name given to it)."""
+    names = {pg_constraint_name(table, kind, columns)}
+    for suffix in _SUFFIXES.get(kind, ()):
+        names.add(f"{table}_{'_'.join(columns)}_{suffix}")
+        if kind == "PRIMARY KEY":
+            names.add(f"{table}_{suffix}")
+    return names
 
 
 def _in_place(cursor: Any, statement: Statement) -> bool:
@@ -213,7 +234,18 @@ def _same_type(cursor: Any, where: tuple[str, str], statement: Statement) -> boo
     if column is None or not reader.keyword("TYPE"):
         return False
     rest = reader.rest()
-    if not rest or "USING" in {t.keyword for t in lexer.code(rest)}:
+    tokens = lexer.code(rest)
+    using = next((i for i, t in enumerate(tokens) if t.keyword == "USING"), None)
+    if using is not None:
+        # knex writes `TYPE t USING ("c"::t)`: the column cast to the type, nothing more
+        expression = [t for t in tokens[using + 1 :] if t.text not in ("(", ")")]
+        rest = rest[: tokens[using].start].strip()
+        cast = "".join(t.text for t in expression[2:]).lower()
+        if len(expression) < 3 or expression[0].value != column or expression[1].text != "::":
+            return False
+        if cast != "".join(t.text for t in lexer.code(rest) if t.text not in "()").lower():
+            return False
+    if not rest:
         return False
     row = cursor.execute(
         f"SELECT typeof(CAST(NULL AS {rest})), (SELECT data_type FROM duckdb_columns() "

@@ -65,6 +65,9 @@ _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
         ("TransactionException", r"conflict", "40001", None),
         ("TransactionException", r"", "25000", None),
         ("InterruptException", r"", "57014", "canceling statement due to user request"),
+        ("ParserException", r"^FOREIGN KEY constraints cannot use", "0A000",
+         "FOREIGN KEY ... ON DELETE/UPDATE CASCADE, SET NULL and SET DEFAULT are not supported"
+         " on DuckDB"),
         ("ParserException", r"", "42601", None),
         ("SyntaxException", r"", "42601", None),
         ("OutOfRangeException", r"", "22003", None),
