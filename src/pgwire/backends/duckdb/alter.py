@@ -1,8 +1,9 @@
 """ALTER TABLE as PostgreSQL runs it, on DuckDB: which actions DuckDB runs itself and which
 need the table made again (rebuild.py).
 
-- `ADD [CONSTRAINT name] CHECK (...)` and `... FOREIGN KEY ...`: the table is made again
-  with the constraint (DuckDB cannot add either to an existing table);
+- `ADD [CONSTRAINT name] CHECK (...)` and `... FOREIGN KEY ...`, and `ADD COLUMN` with a
+  REFERENCES, CHECK or PRIMARY KEY constraint: the table is made again with it (DuckDB
+  cannot add either to an existing table);
 - `DROP CONSTRAINT [IF EXISTS] name`, by the name the catalog shows (constraints.py): the table
   is made again without it; a primary key written on its column cannot be dropped (0A000);
 - `DROP COLUMN` of a table with key constraints, indexes or tables referring to it: made
@@ -30,7 +31,7 @@ from pgwire.sql.reader import TokenReader
 
 __all__ = ["Statement", "parse", "run"]
 
-_NOTHING = Change()  # the statement needs nothing done
+_INLINE = frozenset({"REFERENCES", "CHECK", "PRIMARY"})  # constraints DuckDB's ADD COLUMN lacks
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,7 @@ def _add(cursor: Any, statement: Statement) -> bool:
         start = reader.i
     kind = reader.keyword("CHECK", "FOREIGN", "UNIQUE", "PRIMARY")
     if kind is None:
-        return False  # ADD COLUMN: DuckDB adds it whatever depends on the table
+        return _add_column(cursor, statement, reader)
     where = _where(cursor, statement)
     if where is None:
         return True
@@ -119,6 +120,39 @@ def _add(cursor: Any, statement: Statement) -> bool:
         )
     rebuild(cursor, *where, statement.table, Change(items=lambda items: [*items, clause]))
     return True
+
+
+def _add_column(cursor: Any, statement: Statement, reader: TokenReader) -> bool:
+    """ADD COLUMN: DuckDB adds a column whatever depends on the table, but not one with a
+    REFERENCES, CHECK or PRIMARY KEY constraint (Django adds a ForeignKey field so): the
+    table is made again with it, the existing rows taking its default."""
+    reader.keyword("COLUMN")
+    if_not_exists = reader.keywords("IF", "NOT", "EXISTS")
+    first = reader.i
+    column = reader.name()
+    if column is None or not {t.keyword for t in reader.tokens[reader.i :]} & _INLINE:
+        return False
+    where = _where(cursor, statement)
+    if where is None:
+        return True
+    existing = _columns(cursor, where, statement.table)
+    if column in existing and if_not_exists:
+        return True
+    definition = reader.text(first, len(reader.tokens))
+    change = Change(items=lambda items: [*items, definition], keep=existing)
+    rebuild(cursor, *where, statement.table, change)
+    return True
+
+
+def _columns(cursor: Any, where: tuple[str, str], table: str) -> list[str]:
+    return [
+        name
+        for (name,) in cursor.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND "
+            "schema_name = ? AND table_name = ? ORDER BY column_index",
+            [*where, table],
+        ).fetchall()
+    ]
 
 
 def _drop_constraint(cursor: Any, statement: Statement) -> bool:
@@ -203,14 +237,7 @@ def _in_place(cursor: Any, statement: Statement) -> bool:
         ).fetchone()[0]
         if not (indexes or referrers or has_keys):
             return False
-        keep = [
-            name
-            for (name,) in cursor.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND "
-                "schema_name = ? AND table_name = ? ORDER BY column_index",
-                [*where, statement.table],
-            ).fetchall()
-        ]
+        keep = _columns(cursor, where, statement.table)
         if dropping not in keep:
             return False  # DuckDB's error (or IF EXISTS) as it is
         keep.remove(dropping)
