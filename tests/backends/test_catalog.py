@@ -632,16 +632,16 @@ def test_duckdb_catalog_content() -> None:
         )
         assert relations == [
             ("extra", "t2", "r"), ("main", "cheap", "v"), ("main", "items", "r"),
-            ("main", "items_id_pkey", "i"), ("main", "items_name", "i"),
-            ("main", "orders", "r"), ("main", "orders_id_pkey", "i"), ("main", "seq", "S"),
+            ("main", "items_name", "i"), ("main", "items_pkey", "i"),
+            ("main", "orders", "r"), ("main", "orders_pkey", "i"), ("main", "seq", "S"),
         ]  # fmt: skip
         constraints = dict(
             await fetch(session, "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint")
         )
         assert constraints == {
-            "items_id_pkey": "PRIMARY KEY (id)",
-            "orders_id_pkey": "PRIMARY KEY (id)",
-            "orders_item_id_fkey": "FOREIGN KEY (item) REFERENCES items(id)",
+            "items_pkey": "PRIMARY KEY (id)",
+            "orders_pkey": "PRIMARY KEY (id)",
+            "orders_item_fkey": "FOREIGN KEY (item) REFERENCES items(id)",
             "orders_qty_check": "CHECK ((qty > 0))",
         }
         assert await fetch(

@@ -87,9 +87,9 @@ def test_list_relations(server: ServerProcess) -> None:
     assert rows(server, r"\dv") == [["main", "cheap", "view", "tester"]]
     assert rows(server, r"\ds") == [["main", "counter", "sequence", "tester"]]
     assert rows(server, r"\di") == [
-        ["main", "items_id_pkey", "index", "tester", "items"],
         ["main", "items_name", "index", "tester", "items"],
-        ["main", "orders_id_pkey", "index", "tester", "orders"],
+        ["main", "items_pkey", "index", "tester", "items"],
+        ["main", "orders_pkey", "index", "tester", "orders"],
     ]
 
 
@@ -106,20 +106,20 @@ def test_describe_table(server: ServerProcess) -> None:
         ["created", "timestamp with time zone", "", "", "now()"],
         ["m", "mood", "", "", ""],  # a named enum, as PostgreSQL shows it
     ]
-    assert 'Indexes:\n    "items_id_pkey" PRIMARY KEY, btree (id)\n' in out
+    assert 'Indexes:\n    "items_pkey" PRIMARY KEY, btree (id)\n' in out
     assert '    "items_name" UNIQUE, btree (name)\n' in out
     assert (
-        'Referenced by:\n    TABLE "orders" CONSTRAINT "orders_item_id_fkey" '
+        'Referenced by:\n    TABLE "orders" CONSTRAINT "orders_item_fkey" '
         "FOREIGN KEY (item) REFERENCES items(id)" in out
     )
 
 
 def test_describe_table_constraints(server: ServerProcess) -> None:
     out = psql(server, "-c", r"\d orders")
-    assert '"orders_id_pkey" PRIMARY KEY, btree (id)' in out
+    assert '"orders_pkey" PRIMARY KEY, btree (id)' in out
     assert 'Check constraints:\n    "orders_qty_check" CHECK ((qty > 0))' in out
     assert (
-        'Foreign-key constraints:\n    "orders_item_id_fkey" FOREIGN KEY (item) '
+        'Foreign-key constraints:\n    "orders_item_fkey" FOREIGN KEY (item) '
         "REFERENCES items(id)" in out
     )
 

@@ -271,7 +271,7 @@ def test_pgcli_browses(server: ServerProcess, tmp_path: Path) -> None:
     finally:
         subprocess.run([tmux, "kill-session", "-t", name], capture_output=True)
     assert "| main   | items  | table | tester |" in shown, shown
-    assert '"orders_item_id_fkey" FOREIGN KEY (item) REFERENCES items(id)' in shown, shown
+    assert '"orders_item_fkey" FOREIGN KEY (item) REFERENCES items(id)' in shown, shown
     assert "| testdb | tester | UTF8" in shown, shown
     assert "Traceback" not in shown and "ERROR" not in shown, shown
     assert not [line for line in server.log if "catalog query not covered" in line]

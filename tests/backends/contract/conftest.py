@@ -33,7 +33,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
     ("duckdb", "float is float8"): "DuckDB's FLOAT is 4 bytes (PostgreSQL's is float8)",
     ("duckdb", "count name"): "DuckDB names count(*) count_star()",
     ("duckdb", "bare numeric"): "DuckDB's bare NUMERIC is DECIMAL(18,3): 1.5 prints 1.500",
-    ("duckdb", "primary key name"): "the catalog names DuckDB's primary key <table>_<column>_pkey",
 }
 
 

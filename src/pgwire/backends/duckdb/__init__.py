@@ -33,7 +33,11 @@ The modules:
 - types: DuckDB types as PostgreSQL OIDs, intervals, parameters as DuckDB reads them;
 - describe: Describe without running the statement; tags: CommandComplete tags;
 - errors: DuckDB exceptions as PgError; inserts: execute_many; copy_in: COPY FROM STDIN;
-- catalog: DuckDB's catalog as the shared emulation's snapshot (`pgwire.backends.catalog`).
+- catalog: DuckDB's catalog as the shared emulation's snapshot (`pgwire.backends.catalog`);
+- DDL as PostgreSQL runs it (docs/backends.md): ddl (serial, identity, jsonb), clauses
+  (clauses DuckDB's parser refuses), jsonops (jsonb operators), alter and rebuild (ALTER
+  TABLE), constraints (names, SET CONSTRAINTS), identity (GENERATED ALWAYS), short_rows
+  (INSERT without a column list), columns (the tables' columns those two read, owned sequences).
 """
 
 from pgwire.backends.duckdb.errors import to_pg_error

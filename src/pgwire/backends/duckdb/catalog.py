@@ -14,6 +14,7 @@ from typing import Any
 
 from pgwire.backends.catalog import model
 from pgwire.backends.catalog.engine import CatalogEngine, CatalogResult, CatalogSession
+from pgwire.backends.duckdb.constraints import pg_constraint_name
 from pgwire.handler import SessionInfo
 
 TypeOf = Callable[[str], tuple[int, int]]  # DuckDB type name → (PostgreSQL OID, typmod)
@@ -58,7 +59,7 @@ def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
             model.Column(name, oid, typmod, not nullable, default, comment)
         )
     constraints: dict[tuple[str, str], list[model.Constraint]] = {}
-    for db, schema, table, kind, name, names, expression, ref_table, ref_names in rows(
+    for db, schema, table, kind, _name, names, expression, ref_table, ref_names in rows(
         "SELECT database_name, schema_name, table_name, constraint_type, constraint_name, "
         "constraint_column_names, expression, referenced_table, referenced_column_names "
         f"FROM duckdb_constraints() WHERE ({where}) AND constraint_type <> 'NOT NULL' "
@@ -70,7 +71,7 @@ def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
         key = (schema_of(db, schema), table)
         constraints.setdefault(key, []).append(
             model.Constraint(
-                name or f"{table}_{'_'.join(names)}_{code}",
+                pg_constraint_name(table, kind, names),
                 code,
                 tuple(names),
                 expression=expression,

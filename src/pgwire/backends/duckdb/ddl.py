@@ -6,14 +6,16 @@ them (`DuckDBSession._parse`), each text once.
   `CREATE SEQUENCE` of that name (in the table's schema, TEMP for a temporary table) runs
   first, in the same transaction.
 - `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [ (options) ]`: the same, keeping the column's
-  type; the options become the sequence's. ALWAYS is taken as BY DEFAULT: an explicit value
-  is stored, not refused.
+  type; the options become the sequence's. For ALWAYS the sequence is marked (see
+  identity.py), where explicit values are refused as PostgreSQL refuses them.
 - `jsonb` as a type name (a column's type, `::jsonb`, `CAST(x AS jsonb)`, `TYPE jsonb`):
   DuckDB's JSON.
 
 In CREATE TABLE and ALTER TABLE ... ADD [COLUMN]. `DROP TABLE` also drops the sequences its
 columns own (`owned_sequences`): those named `<table>_<column>_seq` that the column's default
-draws from.
+draws from. Clauses DuckDB's parser refuses and that change nothing on DuckDB are removed
+(clauses.py), and jsonb's containment and key operators become DuckDB's JSON functions
+(jsonops.py), in any statement.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pgwire.backends.duckdb.clauses import clause_edits
+from pgwire.backends.duckdb.columns import MARKER, owned_sequence
+from pgwire.backends.duckdb.jsonops import json_operator_edits
 from pgwire.sql import lexer
-from pgwire.sql.lexer import IDENT, OP, PUNCT, STRING, WORD, Token
+from pgwire.sql.lexer import IDENT, OP, PUNCT, WORD, Token
 from pgwire.sql.reader import TokenReader
 
 __all__ = ["Rewrite", "dropped_tables", "owned_sequence", "quote_ident", "rewrite"]
@@ -34,7 +39,11 @@ _SERIALS = {
 _CONSTRAINT_WORDS = frozenset(
     {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"}
 )
-_HINTS = ("serial", "identity", "jsonb")
+_JSON_OPERATORS = ("@>", "<@", "?")
+_HINTS = (
+    "serial", "identity", "jsonb", "deferr", "initially", "btree", "_ops", "concurrently",
+    *_JSON_OPERATORS,
+)  # fmt: skip
 # Sequence options of PostgreSQL that DuckDB's CREATE SEQUENCE has no use for.
 _DROPPED_OPTIONS = frozenset({"CACHE", "AS", "OWNED", "SEQUENCE"})
 _SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_$]*\Z")
@@ -81,12 +90,17 @@ def _rewrite(sql: str) -> Rewrite | None:
         for first, end in items:
             _column(tokens[first:end], schema, name, temporary, edits, sequences, adding)
     _jsonb(tokens, edits)
-    if not edits:
-        return None
-    text = sql
+    edits.extend(clause_edits(tokens))
+    text = _edited(sql, edits)
+    if any(op in text for op in _JSON_OPERATORS):  # on the text as edited: `::JSON` casts
+        text = _edited(text, json_operator_edits(text, lexer.code(text)))
+    return None if text == sql else Rewrite(text, tuple(sequences))
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
-    return Rewrite(text, tuple(sequences))
+    return text
 
 
 def _table_of(
@@ -164,14 +178,18 @@ def _column(
     literal = "'" + qualified.replace("'", "''") + "'"
     default = f" DEFAULT nextval({literal}){not_null}"
     options = ""
+    always = False
     if serial is not None:
         edits.append((item[1].start, item[1].end, serial + default))
     else:
         assert identity is not None
         first, last, options = identity
+        always = item[first + 1].keyword == "ALWAYS"
         edits.append((item[first].start, item[last - 1].end, default.lstrip()))
     temp = "TEMP " if temporary else ""
     sequences.append(f"CREATE {temp}SEQUENCE {qualified}{options}")
+    if always:
+        sequences.append(f"COMMENT ON SEQUENCE {qualified} IS '{MARKER}'")
 
 
 def _identity(item: tuple[Token, ...]) -> tuple[int, int, str] | None:
@@ -257,21 +275,3 @@ def dropped_tables(sql: str) -> list[tuple[str | None, str]]:
         names.append((schema, name))
         if not reader.char(","):
             return names
-
-
-_NEXTVAL = "nextval('"
-
-
-def owned_sequence(table: str, column: str, default: str | None) -> str | None:
-    """The sequence name a column's default draws from, when it is the one this module
-    creates for it (`<table>_<column>_seq`, possibly qualified); else None."""
-    if default is None or not default.startswith(_NEXTVAL):
-        return None
-    tokens = lexer.code(default)
-    if len(tokens) < 3 or tokens[2].kind != STRING:
-        return None
-    name = tokens[2].value
-    last = lexer.code(name)[-1:] if name else ()
-    if not last or last[0].kind not in (WORD, IDENT):
-        return None
-    return name if last[0].value == f"{table}_{column}_seq" else None

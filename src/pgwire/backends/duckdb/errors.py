@@ -44,6 +44,8 @@ _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
         ("BinderException", r"must appear in the GROUP BY clause", "42803", None),
         ("BinderException", r"^No function matches", "42883", None),
         ("BinderException", r"^Could not choose a best candidate", "42725", None),
+        ("BinderException", r"^Cannot change the type of a column", "0A000", None),
+        ("BinderException", r"^Unknown index type", "0A000", None),
         ("BinderException", r"", "42000", None),
         ("ConstraintException", r"duplicate key|unique constraint|primary key", "23505", None),
         ("ConstraintException", r"NOT NULL", "23502", None),
@@ -63,6 +65,9 @@ _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
         ("TransactionException", r"conflict", "40001", None),
         ("TransactionException", r"", "25000", None),
         ("InterruptException", r"", "57014", "canceling statement due to user request"),
+        ("ParserException", r"^FOREIGN KEY constraints cannot use", "0A000",
+         "FOREIGN KEY ... ON DELETE/UPDATE CASCADE, SET NULL and SET DEFAULT are not supported"
+         " on DuckDB"),
         ("ParserException", r"", "42601", None),
         ("SyntaxException", r"", "42601", None),
         ("OutOfRangeException", r"", "22003", None),

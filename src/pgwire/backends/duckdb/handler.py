@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from pgwire.backends.duckdb.columns import TableColumns
 from pgwire.backends.duckdb.schema_version import SchemaVersion
 from pgwire.backends.duckdb.session import BATCH_ROWS, EXECUTOR, DuckDBSession
 from pgwire.handler import Handler, Result, SessionInfo
@@ -35,14 +36,15 @@ class DuckDBHandler(Handler):
         self.batch_rows = batch_rows
         self._db = duckdb.connect(database, read_only=read_only, config=config or {})
         _prepare(self._db)
-        self._schema = SchemaVersion()  # moved on by any session's DDL (see parameters.py)
+        self._schema = SchemaVersion()  # moved on by any session's DDL (see schema_version.py)
+        self._tables = TableColumns(self._schema)  # read before some INSERTs and UPDATEs
         self._default: DuckDBSession | None = None
 
     async def connect(self, session: SessionInfo) -> DuckDBSession:
         loop = asyncio.get_running_loop()
         # A cursor is a new DuckDB connection to the same database: its own transactions.
         cursor = await loop.run_in_executor(EXECUTOR, self._new_cursor)
-        return DuckDBSession(cursor, session, self.batch_rows, self._schema)
+        return DuckDBSession(cursor, session, self.batch_rows, self._schema, self._tables)
 
     def _new_cursor(self) -> duckdb.DuckDBPyConnection:
         cursor = self._db.cursor()

@@ -17,8 +17,9 @@ import duckdb
 
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.catalog.parameters import parameter_types as catalog_parameter_types
-from pgwire.backends.duckdb import ddl
+from pgwire.backends.duckdb import alter, constraints, ddl, identity
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
+from pgwire.backends.duckdb.columns import TableColumns
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
 from pgwire.backends.duckdb.enums import EnumTypes
@@ -26,6 +27,7 @@ from pgwire.backends.duckdb.errors import to_pg_error
 from pgwire.backends.duckdb.inserts import insert_chunks, values_insert
 from pgwire.backends.duckdb.parameters import SCHEMA_CHANGES, InferredTypes
 from pgwire.backends.duckdb.schema_version import SchemaVersion
+from pgwire.backends.duckdb.short_rows import with_column_list
 from pgwire.backends.duckdb.syntax import check_syntax
 from pgwire.backends.duckdb.tags import COUNTED_TYPES, ROW_VERBS, command_tag_for
 from pgwire.backends.duckdb.types import (
@@ -86,6 +88,8 @@ class _Outcome:
     verb: str = "SELECT"
 
 
+# Statements after which the identity columns are read again (see identity.py).
+
 _SETTING_NAMES: frozenset[str] | None = None  # DuckDB's own settings, read once
 
 
@@ -101,14 +105,18 @@ class DuckDBSession(Handler):
         info: SessionInfo,
         batch_rows: int = BATCH_ROWS,
         schema: SchemaVersion | None = None,
+        tables: TableColumns | None = None,
     ) -> None:
         self.info = info
         self._cursor = cursor
         self._batch_rows = batch_rows
+        # What the sessions of the database keep about its schema is valid while this stays put.
         self._schema = SchemaVersion() if schema is None else schema
+        self._changed_schema = False  # DDL ran in the open transaction
+        # The database's columns, shared by its sessions (identity.py, short_rows.py).
+        self._tables = TableColumns(self._schema) if tables is None else tables
         self._inferred = InferredTypes(self._schema)
         self._enums = EnumTypes(self._schema, cursor.cursor)
-        self._changed_schema = False  # DDL ran in the open transaction
         self._statements: dict[str, list[Any]] = {}
         self._open: _Stream | None = None  # a result still being streamed to the client
         self._closed = False
@@ -139,6 +147,8 @@ class DuckDBSession(Handler):
         return await self._query(sql, None)
 
     async def _query(self, sql: str, params: list[Any] | None) -> Result:
+        if constraints.set_constraints(sql):
+            return Command("SET CONSTRAINTS")
         try:
             outcome = await self._run(self._execute, sql, params)
         except duckdb.Error as exc:
@@ -190,7 +200,7 @@ class DuckDBSession(Handler):
         statement would give (42P01, 42601, ...). None where DuckDB cannot tell (PRAGMA,
         CALL, EXPLAIN, ...) and for catalog queries: the library then derives what it can.
         """
-        if is_catalog_query(sql):
+        if is_catalog_query(sql) or constraints.set_constraints(sql):
             return None
         return await self._run(self._describe, sql, list(param_types))
 
@@ -216,8 +226,13 @@ class DuckDBSession(Handler):
         transaction control and some SETs are answered here)."""
         if _ignored_setting(sql) or transaction_verb(sql) or is_catalog_query(sql):
             return
+        if constraints.set_constraints(sql):
+            return
         rewritten = ddl.rewrite(sql)
-        check_syntax(sql if rewritten is None else rewritten.text)
+        text = sql if rewritten is None else rewritten.text
+        if text[:16].lstrip()[:5].upper() == "ALTER" and alter.parse(text) is not None:
+            return  # some ALTER TABLE actions DuckDB's parser refuses are run here
+        check_syntax(text)
 
     async def set_parameter(self, name: str, value: str | None) -> bool:
         """Session parameters: TimeZone is mirrored into DuckDB (its date functions use it);
@@ -307,24 +322,32 @@ class DuckDBSession(Handler):
 
     def _execute(self, sql: str, params: list[Any] | None = None) -> _Outcome:
         self._drain()
+        if sql[:16].lstrip()[:5].upper() == "ALTER":  # before DuckDB's parser refuses it
+            altered = self._alter(sql)
+            if altered is not None:
+                return altered
         statements = self._parse(sql)
         if not statements:
             return _Outcome(command="")
         kind: str = statements[-1].type.name
         if kind in SCHEMA_CHANGES:
-            self._schema.bump()
-            self._changed_schema = self._in_transaction
+            self._schema_changes()
         if kind == "TRANSACTION":
             verb = transaction_verb(sql)
             if verb in ("COMMIT", "ROLLBACK"):
                 self._in_transaction = False  # a failed COMMIT ends it too
-                if self._changed_schema:  # what other sessions see changes now
+                if self._changed_schema:  # other sessions see it now (or never)
                     self._schema.bump()
                     self._changed_schema = False
             outcome = self._run_statements(statements, sql, params)
             if verb == "BEGIN":
                 self._in_transaction = True
             return outcome
+        if kind in ("INSERT", "UPDATE"):
+            identity.check(self._cursor, self._tables, sql)
+            filled = with_column_list(sql, self._tables, self._cursor)
+            if filled is not None:
+                statements = self._parse(filled)
         owned: list[str] = []
         if kind == "DROP":
             owned = self._owned_sequences(ddl.dropped_tables(sql))
@@ -342,6 +365,33 @@ class DuckDBSession(Handler):
                 self._cursor.rollback()
             raise
         return outcome
+
+    def _schema_changes(self) -> None:
+        """A statement changes the schema: what the sessions keep about it is read again
+        (and again when the transaction ends, if it is inside one)."""
+        self._schema.bump()
+        self._changed_schema = self._changed_schema or self._in_transaction
+
+    def _alter(self, sql: str) -> _Outcome | None:
+        """An ALTER TABLE that DuckDB cannot run as written, done here (see alter.py); None
+        when DuckDB runs it."""
+        rewritten = ddl.rewrite(sql)
+        statement = alter.parse(sql if rewritten is None else rewritten.text)
+        if statement is None:
+            return None
+        self._schema_changes()
+        if self._in_transaction:
+            done = alter.run(self._cursor, statement)
+        else:
+            self._cursor.begin()
+            try:
+                done = alter.run(self._cursor, statement)
+                self._cursor.commit()
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    self._cursor.rollback()
+                raise
+        return _Outcome(command=command_tag_for("ALTER", sql, None)) if done else None
 
     def _owned_sequences(self, tables: list[tuple[str | None, str]]) -> list[str]:
         """The sequences that columns of `tables` own (see `ddl.owned_sequence`), quoted."""
@@ -408,6 +458,8 @@ class DuckDBSession(Handler):
 
     def _describe(self, sql: str, types: list[int]) -> Description | None:
         self._drain()
+        if sql[:16].lstrip()[:5].upper() == "ALTER" and alter.parse(sql) is not None:
+            return None  # no result; some actions DuckDB's parser refuses are run here
         try:
             statements = self._parse(sql)
         except duckdb.Error as exc:
@@ -416,6 +468,9 @@ class DuckDBSession(Handler):
         if rewritten is not None:
             sql = rewritten.text
             statements = statements[len(rewritten.sequences) :]  # the table's own statement
+        filled = with_column_list(sql, self._tables, self._cursor)
+        if filled is not None:  # described as it will run
+            sql, statements = filled, self._cursor.extract_statements(filled)
         return describe(self._cursor, sql, statements, types, self._enums)
 
     def _fix_intervals(
