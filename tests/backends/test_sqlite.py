@@ -218,6 +218,10 @@ def test_parameters_as_sqlite_values() -> None:
         ("SELECT a FROM t ORDER BY a NULLS FIRST", "SELECT a FROM t ORDER BY a"),
         ("PRAGMA table_info(t)", "PRAGMA table_info(t)"),
         ("INSERT OR REPLACE INTO t VALUES ($1)", "INSERT OR REPLACE INTO t VALUES (?1)"),
+        # postgres.js writes `in ${sql([1, 2])}` as `in ($1,$2)`
+        ("SELECT a FROM t WHERE a IN ($1,$2) AND b = $3",
+         "SELECT a FROM t WHERE a IN (?1, ?2) AND b = ?3"),
+        ("SELECT ($1),$2, '$1,$2'", 'SELECT (?1) AS "?column?", ?2 AS "?column?", \'$1,$2\' AS "?column?"'),
     ],
 )  # fmt: skip
 def test_translation(postgres: str, sqlite: str) -> None:

@@ -344,6 +344,15 @@ def _parameters_as_placeholders(sql: str) -> str:
     return sqltext.substitute_parameters(sql, [f"?{n}" for n in range(1, count + 1)])
 
 
+def _spaced_parameters(sql: str) -> str:
+    """`sql` with a space either side of each $n: sqlglot's tokenizer fails on `$1,$2` (as
+    postgres.js writes `in ${sql([1, 2])}`), reading `$1,$` as a dollar-quoted string."""
+    count = sqltext.parameter_count(sql)
+    if not count:
+        return sql
+    return sqltext.substitute_parameters(sql, [f" ${n} " for n in range(1, count + 1)])
+
+
 def _passthrough(sql: str, words: list[str]) -> Translation:
     tag = words[0] if words else ""
     return Translation(_parameters_as_placeholders(sql), tag, None)
@@ -447,7 +456,7 @@ def _translate(sql: str) -> Translation:
         if plain is not None:
             return plain
     try:
-        trees = sqlglot.parse(sql, read="postgres")
+        trees = sqlglot.parse(_spaced_parameters(sql), read="postgres")
     except ParseError:
         # Not PostgreSQL as sqlglot knows it: SQLite's own syntax, or an error SQLite words
         # well ('near "SELEC": syntax error'). Either way SQLite has the last word.
