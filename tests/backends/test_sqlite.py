@@ -221,7 +221,8 @@ def test_parameters_as_sqlite_values() -> None:
         # postgres.js writes `in ${sql([1, 2])}` as `in ($1,$2)`
         ("SELECT a FROM t WHERE a IN ($1,$2) AND b = $3",
          "SELECT a FROM t WHERE a IN (?1, ?2) AND b = ?3"),
-        ("SELECT ($1),$2, '$1,$2'", 'SELECT (?1) AS "?column?", ?2 AS "?column?", \'$1,$2\' AS "?column?"'),
+        ("SELECT ($1),$2, '$1,$2'",
+         'SELECT (?1) AS "?column?", ?2 AS "?column?", \'$1,$2\' AS "?column?"'),
     ],
 )  # fmt: skip
 def test_translation(postgres: str, sqlite: str) -> None:

@@ -5,10 +5,20 @@
 
 'use strict';
 
+const fs = require('node:fs');
+
 async function runChecks(checks, only) {
   const results = {};
+  let current = null;
+  // A client that hangs with nothing left to wait for lets node exit mid-check: the results
+  // so far are still printed, the check that did not finish says so.
+  process.on('exit', () => {
+    if (current !== null) results[current] = { ok: false, error: 'did not finish: node exited' };
+    fs.writeSync(1, JSON.stringify(results) + '\n'); // at exit only a synchronous write lands
+  });
   for (const [name, fn] of Object.entries(checks)) {
     if (only.length && !only.includes(name)) continue;
+    current = name;
     try {
       await fn();
       results[name] = { ok: true };
@@ -17,7 +27,7 @@ async function runChecks(checks, only) {
       process.stderr.write(`${name}: ${(err && err.stack) || err}\n`);
     }
   }
-  process.stdout.write(JSON.stringify(results) + '\n');
+  current = null;
 }
 
 module.exports = { runChecks };
