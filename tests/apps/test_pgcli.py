@@ -192,15 +192,8 @@ def test_casing(pgwire: Target, postgres: Target) -> None:
     assert list(pgwire.executor.casing()) == list(postgres.executor.casing())
 
 
-def test_view_definition_recreates_the_view(
-    request: pytest.FixtureRequest, pgwire: Target, postgres: Target
-) -> None:
+def test_view_definition_recreates_the_view(pgwire: Target, postgres: Target) -> None:
     """pgcli's \\ev: the definition it shows, run again, makes the same view."""
-    _xfail_on(
-        request,
-        pgwire,
-        {"sqlite": 'SQLite: CREATE OR REPLACE VIEW: 42601 syntax error at or near "OR"'},
-    )
     for target in (postgres, pgwire):
         definition = target.executor.view_definition("pc_titles")
         head = f'CREATE OR REPLACE VIEW "{target.default_schema}"."pc_titles" AS'

@@ -274,6 +274,12 @@ def test_translation_results() -> None:
         "TRUNCATE TABLE",
     )
     assert translate("COMMENT ON TABLE t IS 'x'").noop
+    replace = translate("CREATE OR REPLACE VIEW public.v (a) AS SELECT 1")  # pgcli's \\ev
+    assert (replace.text, replace.tag, replace.before) == (
+        "CREATE VIEW public.v (a) AS SELECT 1",
+        "CREATE VIEW",
+        ("DROP VIEW IF EXISTS public.v",),
+    )
     with pytest.raises(PgError) as caught:
         translate("SELECT x FROM generate_series(1, 3) AS g(x)")
     assert caught.value.sqlstate == sqlstate.FEATURE_NOT_SUPPORTED

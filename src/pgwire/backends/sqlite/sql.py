@@ -502,6 +502,8 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
         return Translation(_generate(tree), tag, True, projections, described)
     if isinstance(tree, exp.Drop):
         tree.set("cascade", None)  # SQLite has no dependent objects to drop with it
+    if isinstance(tree, exp.Create) and tree.kind == "VIEW" and tree.args.get("replace"):
+        return _replace_view(tree)
     text = _generate(_rewrite(tree))
     if first_is(words, "CREATE"):
         if (
@@ -515,6 +517,15 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
     if first_is(words, "DROP") or first_is(words, "ALTER"):
         return Translation(text, _object_tag(words), False)
     return Translation(text, words[0], None)
+
+
+def _replace_view(tree: exp.Create) -> Translation:
+    """CREATE OR REPLACE VIEW (pgcli's \\ev writes it; SQLite has none): DROP VIEW IF EXISTS,
+    then CREATE VIEW."""
+    tree.set("replace", False)
+    name = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    drop = f"DROP VIEW IF EXISTS {_generate(name)}"
+    return Translation(_generate(_rewrite(tree)), "CREATE VIEW", False, before=(drop,))
 
 
 def first_is(words: list[str], verb: str) -> bool:
