@@ -215,6 +215,8 @@ def test_parameters_as_sqlite_values() -> None:
         ("INSERT INTO t VALUES (1) ON CONFLICT (a) DO NOTHING",
          "INSERT INTO t VALUES (1) ON CONFLICT(a) DO NOTHING"),
         ("DROP TABLE t CASCADE", "DROP TABLE t"),
+        ("CREATE VIEW v AS (SELECT a FROM t)", "CREATE VIEW v AS SELECT a FROM t"),  # dbt
+        ("CREATE TABLE u AS (SELECT a FROM t)", "CREATE TABLE u AS SELECT a FROM t"),
         ("SELECT a FROM t ORDER BY a NULLS FIRST", "SELECT a FROM t ORDER BY a"),
         ("PRAGMA table_info(t)", "PRAGMA table_info(t)"),
         ("INSERT OR REPLACE INTO t VALUES ($1)", "INSERT OR REPLACE INTO t VALUES (?1)"),

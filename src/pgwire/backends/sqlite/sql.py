@@ -175,6 +175,10 @@ def _rewrite(tree: exp.Expr) -> exp.Expr:
             node.set("locks", None)
         elif isinstance(node, exp.UnloggedProperty):
             node.pop()
+        elif isinstance(node, exp.Create) and isinstance(node.expression, exp.Subquery):
+            # CREATE VIEW/TABLE ... AS (SELECT ...), as dbt writes it: SQLite takes no
+            # parentheses there.
+            node.set("expression", node.expression.this)
         elif isinstance(node, exp.Alias) and isinstance(node.parent, exp.Select | exp.Returning):
             # A result column's name, quoted: SQLite reserves words PostgreSQL does not
             # (`AS nothing`), and a quoted alias is only ever a name.
