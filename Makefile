@@ -23,6 +23,7 @@ help:
 	@echo "make check      lint, then test (what CI runs)"
 	@echo "make venv       create/update $(VENV) only"
 	@echo "make clean      remove caches and build output; distclean also removes $(VENV)"
+	@echo "make apps       what tests/apps needs: node-apps (npm ci) and dbt-venv"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +57,7 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-dbt
 
 .PHONY: bench bench-smoke
 
@@ -66,3 +67,24 @@ bench: $(STAMP)
 
 bench-smoke: $(STAMP)
 	$(BIN)/python -m benchmarks --smoke
+
+# What the application scenarios (tests/apps) need besides the test extra: the npm packages
+# pinned by tests/apps/node/package-lock.json, and dbt in a virtualenv of its own
+# (tests/apps/dbt-requirements.txt says why). The tests install them too when missing.
+.PHONY: apps node-apps dbt-venv
+DBT_VENV ?= .venv-dbt
+DBT_STAMP := $(DBT_VENV)/.pgwire-installed
+
+apps: node-apps dbt-venv
+
+node-apps: tests/apps/node/node_modules/.package-lock.json
+
+tests/apps/node/node_modules/.package-lock.json: tests/apps/node/package-lock.json
+	cd tests/apps/node && npm ci --no-audit --no-fund --loglevel=error
+
+dbt-venv: $(DBT_STAMP)
+
+$(DBT_STAMP): tests/apps/dbt-requirements.txt
+	$(PYTHON) -m venv $(DBT_VENV)
+	$(DBT_VENV)/bin/python -m pip install $(PIP_FLAGS) -r tests/apps/dbt-requirements.txt
+	@touch $@

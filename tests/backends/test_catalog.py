@@ -366,6 +366,12 @@ def test_reg_names(catalog: CatalogSession) -> None:
     assert one(catalog, "SELECT to_regclass('nope'), to_regclass('items') IS NOT NULL") == (
         None, True,
     )  # fmt: skip
+    # A function without arguments has '{}' as its argument types (pgcli's completion).
+    assert one(
+        catalog,
+        "SELECT proargtypes::regtype[]::text[], proallargtypes::regtype[] FROM pg_proc"
+        " WHERE proname = 'pg_backend_pid'",
+    ) == ([], None)
 
 
 def test_definitions(catalog: CatalogSession) -> None:

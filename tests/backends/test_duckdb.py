@@ -368,6 +368,12 @@ def test_to_pg_error_unit() -> None:
         (duckdb.TransactionException("TransactionContext Error: Conflict on update!"), "40001"),
         (duckdb.InterruptException("INTERRUPT Error: Interrupted!"), "57014"),
         (duckdb.NotImplementedException("Not implemented Error: nope"), "0A000"),
+        (
+            duckdb.CatalogException(
+                "Catalog Error: Cannot drop this column: an index depends on it!"
+            ),
+            "2BP01",
+        ),
         (duckdb.OutOfMemoryException("Out of Memory Error: full"), "53200"),
         (duckdb.InternalException("INTERNAL Error: oops"), "XX000"),
         (duckdb.Error("something"), "XX000"),

@@ -215,9 +215,16 @@ def test_parameters_as_sqlite_values() -> None:
         ("INSERT INTO t VALUES (1) ON CONFLICT (a) DO NOTHING",
          "INSERT INTO t VALUES (1) ON CONFLICT(a) DO NOTHING"),
         ("DROP TABLE t CASCADE", "DROP TABLE t"),
+        ("CREATE VIEW v AS (SELECT a FROM t)", "CREATE VIEW v AS SELECT a FROM t"),  # dbt
+        ("CREATE TABLE u AS (SELECT a FROM t)", "CREATE TABLE u AS SELECT a FROM t"),
         ("SELECT a FROM t ORDER BY a NULLS FIRST", "SELECT a FROM t ORDER BY a"),
         ("PRAGMA table_info(t)", "PRAGMA table_info(t)"),
         ("INSERT OR REPLACE INTO t VALUES ($1)", "INSERT OR REPLACE INTO t VALUES (?1)"),
+        # postgres.js writes `in ${sql([1, 2])}` as `in ($1,$2)`
+        ("SELECT a FROM t WHERE a IN ($1,$2) AND b = $3",
+         "SELECT a FROM t WHERE a IN (?1, ?2) AND b = ?3"),
+        ("SELECT ($1),$2, '$1,$2'",
+         'SELECT (?1) AS "?column?", ?2 AS "?column?", \'$1,$2\' AS "?column?"'),
     ],
 )  # fmt: skip
 def test_translation(postgres: str, sqlite: str) -> None:
@@ -269,6 +276,12 @@ def test_translation_results() -> None:
         "TRUNCATE TABLE",
     )
     assert translate("COMMENT ON TABLE t IS 'x'").noop
+    replace = translate("CREATE OR REPLACE VIEW public.v (a) AS SELECT 1")  # pgcli's \\ev
+    assert (replace.text, replace.tag, replace.before) == (
+        "CREATE VIEW public.v (a) AS SELECT 1",
+        "CREATE VIEW",
+        ("DROP VIEW IF EXISTS public.v",),
+    )
     with pytest.raises(PgError) as caught:
         translate("SELECT x FROM generate_series(1, 3) AS g(x)")
     assert caught.value.sqlstate == sqlstate.FEATURE_NOT_SUPPORTED

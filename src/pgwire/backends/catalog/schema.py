@@ -438,10 +438,12 @@ def _reg_macros() -> list[str]:
         out.append(f"CREATE MACRO pgwire_{reg}_oid(_x) AS {number}")
         out.append(f"CREATE MACRO pgwire_{reg}_name(_x) AS _x::VARCHAR")
     for reg in (*lookups, "regoper", "regoperator", "regconfig", "regdictionary", "regcollation"):
+        # An empty list stays empty (list() of no rows is NULL): `proargtypes::regtype[]` of
+        # a function without arguments is '{}', as pgcli's completion reads it.
         out.append(
-            f"CREATE MACRO pgwire_{reg}_names(_list) AS (SELECT list(pgwire_{reg}_name(__u.x) "
-            "ORDER BY __u.i) FROM (SELECT unnest(_list) AS x, generate_subscripts(_list, 1) "
-            "AS i) __u)"
+            f"CREATE MACRO pgwire_{reg}_names(_list) AS CASE WHEN len(_list) = 0 "
+            f"THEN []::VARCHAR[] ELSE (SELECT list(pgwire_{reg}_name(__u.x) ORDER BY __u.i) "
+            "FROM (SELECT unnest(_list) AS x, generate_subscripts(_list, 1) AS i) __u) END"
         )
     return out
 

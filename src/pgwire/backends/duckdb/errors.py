@@ -36,6 +36,8 @@ _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
         ("CatalogException", r"^unrecognized configuration parameter", "42704", None),
         ("CatalogException", r"does not exist", "42704", None),
         ("CatalogException", r"already exists", "42710", None),
+        # 'Cannot drop this column: an index depends on it' (PostgreSQL drops the index too)
+        ("CatalogException", r"depends on it", "2BP01", None),
         ("CatalogException", r"", "42P01", None),
         ("BinderException", r'^Referenced column "(.+?)" not found', "42703",
          'column "{0}" does not exist'),

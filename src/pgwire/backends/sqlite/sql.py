@@ -175,6 +175,10 @@ def _rewrite(tree: exp.Expr) -> exp.Expr:
             node.set("locks", None)
         elif isinstance(node, exp.UnloggedProperty):
             node.pop()
+        elif isinstance(node, exp.Create) and isinstance(node.expression, exp.Subquery):
+            # CREATE VIEW/TABLE ... AS (SELECT ...), as dbt writes it: SQLite takes no
+            # parentheses there.
+            node.set("expression", node.expression.this)
         elif isinstance(node, exp.Alias) and isinstance(node.parent, exp.Select | exp.Returning):
             # A result column's name, quoted: SQLite reserves words PostgreSQL does not
             # (`AS nothing`), and a quoted alias is only ever a name.
@@ -344,6 +348,15 @@ def _parameters_as_placeholders(sql: str) -> str:
     return sqltext.substitute_parameters(sql, [f"?{n}" for n in range(1, count + 1)])
 
 
+def _spaced_parameters(sql: str) -> str:
+    """`sql` with a space either side of each $n: sqlglot's tokenizer fails on `$1,$2` (as
+    postgres.js writes `in ${sql([1, 2])}`), reading `$1,$` as a dollar-quoted string."""
+    count = sqltext.parameter_count(sql)
+    if not count:
+        return sql
+    return sqltext.substitute_parameters(sql, [f" ${n} " for n in range(1, count + 1)])
+
+
 def _passthrough(sql: str, words: list[str]) -> Translation:
     tag = words[0] if words else ""
     return Translation(_parameters_as_placeholders(sql), tag, None)
@@ -447,7 +460,7 @@ def _translate(sql: str) -> Translation:
         if plain is not None:
             return plain
     try:
-        trees = sqlglot.parse(sql, read="postgres")
+        trees = sqlglot.parse(_spaced_parameters(sql), read="postgres")
     except ParseError:
         # Not PostgreSQL as sqlglot knows it: SQLite's own syntax, or an error SQLite words
         # well ('near "SELEC": syntax error'). Either way SQLite has the last word.
@@ -493,6 +506,8 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
         return Translation(_generate(tree), tag, True, projections, described)
     if isinstance(tree, exp.Drop):
         tree.set("cascade", None)  # SQLite has no dependent objects to drop with it
+    if isinstance(tree, exp.Create) and tree.kind == "VIEW" and tree.args.get("replace"):
+        return _replace_view(tree)
     text = _generate(_rewrite(tree))
     if first_is(words, "CREATE"):
         if (
@@ -506,6 +521,15 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
     if first_is(words, "DROP") or first_is(words, "ALTER"):
         return Translation(text, _object_tag(words), False)
     return Translation(text, words[0], None)
+
+
+def _replace_view(tree: exp.Create) -> Translation:
+    """CREATE OR REPLACE VIEW (pgcli's \\ev writes it; SQLite has none): DROP VIEW IF EXISTS,
+    then CREATE VIEW."""
+    tree.set("replace", False)
+    name = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    drop = f"DROP VIEW IF EXISTS {_generate(name)}"
+    return Translation(_generate(_rewrite(tree)), "CREATE VIEW", False, before=(drop,))
 
 
 def first_is(words: list[str], verb: str) -> bool:
