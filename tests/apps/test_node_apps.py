@@ -62,10 +62,6 @@ _ADD_FK_SQLITE = (
     "SQLite: ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY: "
     '42601 syntax error at or near "CONSTRAINT"'
 )
-_ADD_FK_DUCKDB = (
-    "DuckDB: ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY: "
-    "0A000 No support for adding FOREIGN_KEY constraints with ALTER TABLE"
-)
 # (script, backend, check) -> why it fails.
 EXPECTED_FAILURES = {
     ("postgresjs", "duckdb", "array-sql"): (
@@ -84,11 +80,6 @@ EXPECTED_FAILURES = {
         "SQLite: date + integer is integer arithmetic on the text ('2024-02-28' + 2 = 2026), "
         "PostgreSQL's a date"
     ),
-    ("knex", "duckdb", "rename-table"): (
-        "DuckDB: ALTER TABLE ... RENAME TO on a table with an index: 2BP01 Cannot alter entry "
-        '"kx_rename_books" because there are entries that depend on it.'
-    ),
-    ("knex", "duckdb", "foreign-key"): _ADD_FK_DUCKDB,
     ("knex", "duckdb", "column-info"): (
         "DuckDB: jsonb columns are described as json; VARCHAR(n) keeps no length (text)"
     ),

@@ -241,7 +241,8 @@ def _in_place(cursor: Any, statement: Statement) -> bool:
         if dropping not in keep:
             return False  # DuckDB's error (or IF EXISTS) as it is
         keep.remove(dropping)
-        rebuild(cursor, *where, statement.table, Change(items=_minus(dropping), keep=keep))
+        change = Change(items=_minus(dropping), keep=keep, dropped_column=dropping)
+        rebuild(cursor, *where, statement.table, change)
         return True
     if not indexes and not referrers:
         return False

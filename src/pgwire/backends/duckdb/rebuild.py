@@ -28,6 +28,7 @@ from typing import Any
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
+from pgwire.sql import lexer
 from pgwire.sql.reader import TokenReader
 
 __all__ = ["Change", "dependents", "quote", "rebuild"]
@@ -45,6 +46,8 @@ class Change:
     # rename of the table or a column: (old, new) names other definitions must follow
     renamed_table: tuple[str, str] | None = None
     renamed_column: tuple[str, str] | None = None
+    # a dropped column: the indexes on it go with it, as in PostgreSQL
+    dropped_column: str | None = None
 
 
 @dataclass(slots=True)
@@ -132,7 +135,8 @@ def rebuild(cursor: Any, database: str, schema: str, table: str, change: Change)
     name = change.renamed_table[1] if change.renamed_table else table
     qualified = f"{quote(database)}.{quote(schema)}.{quote(name)}"
     for index in indexes:
-        cursor.execute(_follow(index, table, change, qualified))
+        if change.dropped_column is None or not _indexes(index, change.dropped_column):
+            cursor.execute(_follow(index, table, change, qualified))
     for other in reversed(saved):
         items = [_follow(item, table, change) for item in other.items]
         cursor.execute(f"CREATE TABLE {other.qualified}({', '.join(items)})")
@@ -193,6 +197,13 @@ def _items(definition: str) -> list[str]:
     if not items:
         raise PgError(f"cannot read the table definition {definition!r}", sqlstate.INTERNAL_ERROR)
     return [reader.text(first, end) for first, end in items]
+
+
+def _indexes(index: str, column: str) -> bool:
+    """Whether a CREATE INDEX statement names `column` in its brackets."""
+    tokens = lexer.code(index)
+    opening = next((i for i, t in enumerate(tokens) if t.text == "("), len(tokens))
+    return any(t.value == column and t.kind in ("word", "ident") for t in tokens[opening:])
 
 
 def _follow(text: str, table: str, change: Change, qualified: str | None = None) -> str:
