@@ -16,6 +16,10 @@ from pgwire.types import datetime as _datetime  # noqa: F401
 from pgwire.types import uuid as _uuid  # noqa: F401
 from pgwire.types import json as _json  # noqa: F401
 from pgwire.types import network as _network  # noqa: F401
+from pgwire.types import macaddr as _macaddr  # noqa: F401
+from pgwire.types import geometric as _geometric  # noqa: F401
+from pgwire.types import system as _system  # noqa: F401
+from pgwire.types import ranges as _ranges  # noqa: F401
 from pgwire.types import other as _other  # noqa: F401
 from pgwire.types import array as _array  # noqa: F401
 

@@ -47,6 +47,15 @@ def char_text_decode(data: bytes) -> str:
     return data[:1].decode(errors="replace")
 
 
+def char_binary_encode(value: Any) -> bytes:
+    """charsend: always the one byte, NUL for the empty "char"."""
+    return char_text_encode(value) or b"\0"
+
+
+def char_binary_decode(data: bytes) -> str:
+    return "" if data == b"\0" else char_text_decode(data)
+
+
 # ---------------------------------------------------------------------------------------------
 # bytea
 
@@ -103,6 +112,12 @@ def register(reg: TypeRegistry) -> None:
         (oids.BPCHAR, "bpchar", -1, oids.BPCHAR_ARRAY, ("character",)),
         (oids.NAME, "name", 64, oids.NAME_ARRAY, ()),
         (oids.UNKNOWN, "unknown", -2, 0, ()),
+        # Their send functions send the text too (textsend, cstring_send, xml_send in the
+        # client encoding, which is UTF-8 here; pg_node_tree only ever goes out).
+        (oids.REFCURSOR, "refcursor", -1, oids.REFCURSOR_ARRAY, ()),
+        (oids.CSTRING, "cstring", -2, oids.CSTRING_ARRAY, ()),
+        (oids.XML, "xml", -1, oids.XML_ARRAY, ()),
+        (oids.PG_NODE_TREE, "pg_node_tree", -1, 0, ()),
     ):
         reg.register(
             TypeInfo(
@@ -126,8 +141,8 @@ def register(reg: TypeRegistry) -> None:
             array_oid=oids.CHAR_ARRAY,
             text_encode=char_text_encode,
             text_decode=char_text_decode,
-            binary_encode=char_text_encode,
-            binary_decode=char_text_decode,
+            binary_encode=char_binary_encode,
+            binary_decode=char_binary_decode,
         )
     )
     reg.register(
