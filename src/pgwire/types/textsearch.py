@@ -1,0 +1,442 @@
+"""tsvector and tsquery.
+
+tsvector: text "'cat':3A 'fat':2,4" (decoders return it as PostgreSQL prints it, lexemes
+sorted and merged, positions sorted), binary as tsvectorsend sends it: int32 lexeme count,
+then each lexeme NUL-terminated, a uint16 position count and uint16 positions whose top two
+bits are the weight (A=3 ... D=0).
+
+tsquery: text "'fat' & ( 'rat' | 'cat' )" (decoders return it as PostgreSQL prints it),
+binary as tsquerysend sends it: int32 item count, then the items operator first, its right
+operand before its left: an operand is type 1, weight bits (A=8 ... D=1), prefix flag and
+NUL-terminated text; an operator is type 2, its code (! 1, & 2, | 3, <-> 4) and, for
+<N>, an int16 distance.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from pgwire import sqlstate
+from pgwire.errors import PgError
+from pgwire.types import oids
+from pgwire.types._util import INT4, invalid_binary
+from pgwire.types.registry import TypeInfo, TypeRegistry, registry
+
+_MAX_POS = (1 << 14) - 1  # positions beyond are kept as this (LIMITPOS)
+_MAX_POSITIONS = 256  # MAXNUMPOS: more per lexeme are dropped
+_WEIGHTS = {"a": 3, "b": 2, "c": 1, "d": 0}
+_WEIGHT_LETTERS = ("", "C", "B", "A")
+_UINT2 = struct.Struct(">H")
+
+# lexeme → positions, each (weight << 14) | position
+_Vector = dict[bytes, list[int]]
+
+
+def _syntax(text: str) -> PgError:
+    return PgError(f'syntax error in tsvector: "{text}"', sqlstate.SYNTAX_ERROR)
+
+
+def _parse(text: str) -> _Vector:
+    """gettoken_tsvector: quoted or bare words, backslash escapes, ':1A,2' positions."""
+    words: _Vector = {}
+    pos, end = 0, len(text)
+    while True:
+        while pos < end and text[pos].isspace():
+            pos += 1
+        if pos >= end:
+            break
+        chunk: list[str] = []
+        if text[pos] == "'":
+            pos += 1
+            while True:
+                if pos >= end:
+                    raise _syntax(text)
+                char = text[pos]
+                if char == "\\" and pos + 1 < end:
+                    chunk.append(text[pos + 1])
+                    pos += 2
+                elif char == "'":
+                    if text[pos + 1 : pos + 2] == "'":
+                        chunk.append("'")
+                        pos += 2
+                    else:
+                        pos += 1
+                        break
+                else:
+                    chunk.append(char)
+                    pos += 1
+        else:
+            while pos < end and not text[pos].isspace() and text[pos] != ":":
+                if text[pos] == "\\":
+                    if pos + 1 >= end:
+                        raise _syntax(text)
+                    pos += 1
+                elif text[pos] == "'":
+                    raise _syntax(text)
+                chunk.append(text[pos])
+                pos += 1
+        positions: list[int] = []
+        if text[pos : pos + 1] == ":" and text[pos + 1 : pos + 2].isdigit():
+            pos += 1
+            while True:
+                start = pos
+                while pos < end and text[pos].isdigit():
+                    pos += 1
+                if start == pos:
+                    raise _syntax(text)
+                number = int(text[start:pos])
+                if number == 0:
+                    raise PgError(
+                        f'wrong position info in tsvector: "{text}"', sqlstate.SYNTAX_ERROR
+                    )
+                weight = 0
+                while pos < end and text[pos].lower() in _WEIGHTS:
+                    weight = _WEIGHTS[text[pos].lower()]
+                    pos += 1
+                positions.append((weight << 14) | min(number, _MAX_POS))
+                if text[pos : pos + 1] != ",":
+                    break
+                pos += 1
+        elif text[pos : pos + 1] == ":":
+            raise _syntax(text)
+        if pos < end and not text[pos].isspace():
+            raise _syntax(text)
+        if not chunk:
+            raise _syntax(text)
+        words.setdefault("".join(chunk).encode(), []).extend(positions)
+    return words
+
+
+def _normalize(words: _Vector) -> list[tuple[bytes, list[int]]]:
+    """Lexemes in byte order; positions sorted, unique (the highest weight wins), at most 256."""
+    result = []
+    for lexeme in sorted(words):
+        best: dict[int, int] = {}
+        for entry in words[lexeme]:
+            position, weight = entry & _MAX_POS, entry >> 14
+            best[position] = max(weight, best.get(position, 0))
+        kept = sorted(best.items())[:_MAX_POSITIONS]
+        result.append((lexeme, [(weight << 14) | position for position, weight in kept]))
+    return result
+
+
+def _quote(lexeme: bytes) -> str:
+    text = lexeme.decode(errors="replace")
+    return "'" + text.replace("'", "''").replace("\\", "\\\\") + "'"
+
+
+def _show(vector: list[tuple[bytes, list[int]]]) -> str:
+    parts = []
+    for lexeme, positions in vector:
+        text = _quote(lexeme)
+        if positions:
+            text += ":" + ",".join(
+                f"{entry & _MAX_POS}{_WEIGHT_LETTERS[entry >> 14]}" for entry in positions
+            )
+        parts.append(text)
+    return " ".join(parts)
+
+
+def _read_text(value: Any) -> list[tuple[bytes, list[int]]]:
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    return _normalize(_parse(text))
+
+
+def tsvector_text_encode(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+def tsvector_text_decode(data: bytes) -> str:
+    return _show(_read_text(data))
+
+
+def tsvector_binary_encode(value: Any) -> bytes:
+    vector = _read_text(value)
+    parts = [INT4.pack(len(vector))]
+    for lexeme, positions in vector:
+        parts.append(lexeme + b"\0" + _UINT2.pack(len(positions)))
+        parts.extend(_UINT2.pack(entry) for entry in positions)
+    return b"".join(parts)
+
+
+def tsvector_binary_decode(data: bytes) -> str:
+    if len(data) < 4:
+        raise invalid_binary("tsvector")
+    count: int = INT4.unpack_from(data)[0]
+    pos = 4
+    words: _Vector = {}
+    try:
+        for _ in range(count):
+            nul = data.index(b"\0", pos)
+            lexeme = bytes(data[pos:nul])
+            pos = nul + 1
+            npos: int = _UINT2.unpack_from(data, pos)[0]
+            pos += 2
+            positions = list(struct.unpack_from(f">{npos}H", data, pos))
+            pos += 2 * npos
+            if not lexeme or any(entry & _MAX_POS == 0 for entry in positions):
+                raise invalid_binary("tsvector")
+            words.setdefault(lexeme, []).extend(positions)
+    except (ValueError, struct.error):
+        raise invalid_binary("tsvector") from None
+    if count < 0 or pos != len(data):
+        raise invalid_binary("tsvector")
+    return _show(_normalize(words))
+
+
+# ---------------------------------------------------------------------------------------------
+# tsquery
+
+_NOT, _AND, _OR, _PHRASE = 1, 2, 3, 4
+_PRIORITY = {_NOT: 4, _AND: 2, _OR: 1, _PHRASE: 3}
+_QUERY_WEIGHTS = {"a": 8, "b": 4, "c": 2, "d": 1}
+_MAX_DISTANCE = 16384  # MAXENTRYPOS
+_OPERAND_END = frozenset("!&|()<:")
+
+# ("val", text, weight, prefix) | (op, distance, left, right) | (_NOT, 0, child, None)
+_Node = tuple[Any, ...]
+
+
+def _query_syntax(text: str) -> PgError:
+    return PgError(f'syntax error in tsquery: "{text}"', sqlstate.SYNTAX_ERROR)
+
+
+class _QueryParser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def peek(self) -> str:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+        return self.text[self.pos : self.pos + 1]
+
+    def parse(self) -> _Node | None:
+        if not self.peek():
+            return None
+        node = self.expression(0)
+        if self.peek():
+            raise _query_syntax(self.text)
+        return node
+
+    def expression(self, lowest: int) -> _Node:
+        left = self.unary()
+        while True:
+            found = self.operator()
+            if found is None or _PRIORITY[found[0]] < lowest:
+                return left
+            op, distance, width = found
+            self.pos += width
+            right = self.expression(_PRIORITY[op] + 1)
+            left = (op, distance, left, right)
+
+    def operator(self) -> tuple[int, int, int] | None:
+        char = self.peek()
+        if char == "&":
+            return _AND, 0, 1
+        if char == "|":
+            return _OR, 0, 1
+        if char == "<":
+            end = self.text.find(">", self.pos)
+            inner = self.text[self.pos + 1 : end] if end > 0 else ""
+            if inner == "-":
+                return _PHRASE, 1, end - self.pos + 1
+            if inner.isdigit() and int(inner) <= _MAX_DISTANCE:
+                return _PHRASE, int(inner), end - self.pos + 1
+            raise _query_syntax(self.text)
+        return None
+
+    def unary(self) -> _Node:
+        char = self.peek()
+        if char == "!":
+            self.pos += 1
+            return (_NOT, 0, self.unary(), None)
+        if char == "(":
+            self.pos += 1
+            node = self.expression(0)
+            if self.peek() != ")":
+                raise _query_syntax(self.text)
+            self.pos += 1
+            return node
+        return self.operand()
+
+    def operand(self) -> _Node:
+        text, end = self.text, len(self.text)
+        chunk: list[str] = []
+        if self.peek() == "'":
+            self.pos += 1
+            while True:
+                if self.pos >= end:
+                    raise _query_syntax(text)
+                char = text[self.pos]
+                if char == "\\" and self.pos + 1 < end:
+                    chunk.append(text[self.pos + 1])
+                    self.pos += 2
+                elif char == "'":
+                    if text[self.pos + 1 : self.pos + 2] == "'":
+                        chunk.append("'")
+                        self.pos += 2
+                    else:
+                        self.pos += 1
+                        break
+                else:
+                    chunk.append(char)
+                    self.pos += 1
+        else:
+            while self.pos < end and not text[self.pos].isspace():
+                char = text[self.pos]
+                if char in _OPERAND_END:
+                    break
+                if char == "\\" and self.pos + 1 < end:
+                    self.pos += 1
+                    char = text[self.pos]
+                chunk.append(char)
+                self.pos += 1
+        if not chunk:
+            raise _query_syntax(text)
+        weight, prefix = 0, False
+        if text[self.pos : self.pos + 1] == ":":
+            self.pos += 1
+            while self.pos < end and (text[self.pos] == "*" or text[self.pos].lower() in "abcd"):
+                if text[self.pos] == "*":
+                    prefix = True
+                else:
+                    weight |= _QUERY_WEIGHTS[text[self.pos].lower()]
+                self.pos += 1
+        return ("val", "".join(chunk), weight, prefix)
+
+
+def _query_text(node: _Node, parent: int = 0, right_phrase: bool = False) -> str:
+    """infix(): operands quoted, '( ... )' where a lower priority sits under a higher one."""
+    kind = node[0]
+    if kind == "val":
+        _, word, weight, prefix = node
+        text = "'" + word.replace("'", "''").replace("\\", "\\\\") + "'"
+        if weight or prefix:
+            text += ":" + ("*" if prefix else "")
+            text += "".join(
+                letter for letter, bit in zip("ABCD", (8, 4, 2, 1), strict=True) if weight & bit
+            )
+        return text
+    priority = _PRIORITY[kind]
+    if kind == _NOT:
+        inner = "!" + _query_text(node[2], priority)
+        return f"( {inner} )" if priority < parent else inner
+    _, distance, left, right = node
+    sign = {_AND: "&", _OR: "|"}.get(kind) or ("<->" if distance == 1 else f"<{distance}>")
+    right_text = _query_text(right, priority, kind == _PHRASE)
+    inner = f"{_query_text(left, priority)} {sign} {right_text}"
+    if priority < parent or (kind == _PHRASE and right_phrase):
+        return f"( {inner} )"
+    return inner
+
+
+def _query_items(node: _Node, out: list[bytes]) -> None:
+    """Operator first, then its right operand, then its left (the order tsquerysend keeps)."""
+    kind = node[0]
+    if kind == "val":
+        _, word, weight, prefix = node
+        out.append(bytes((1, weight, prefix)) + word.encode() + b"\0")
+    elif kind == _NOT:
+        out.append(bytes((2, _NOT)))
+        _query_items(node[2], out)
+    else:
+        out.append(bytes((2, kind)) + (struct.pack(">h", node[1]) if kind == _PHRASE else b""))
+        _query_items(node[3], out)
+        _query_items(node[2], out)
+
+
+def _read_query(value: Any) -> _Node | None:
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    return _QueryParser(text).parse()
+
+
+def tsquery_text_decode(data: bytes) -> str:
+    node = _read_query(data)
+    return "" if node is None else _query_text(node)
+
+
+def tsquery_binary_encode(value: Any) -> bytes:
+    node = _read_query(value)
+    items: list[bytes] = []
+    if node is not None:
+        _query_items(node, items)
+    return INT4.pack(len(items)) + b"".join(items)
+
+
+def tsquery_binary_decode(data: bytes) -> str:
+    if len(data) < 4:
+        raise invalid_binary("tsquery")
+    count: int = INT4.unpack_from(data)[0]
+    pos = 4
+
+    def item() -> _Node:
+        nonlocal pos, count
+        if count <= 0 or pos >= len(data):
+            raise invalid_binary("tsquery")
+        count -= 1
+        kind = data[pos]
+        if kind == 1:
+            weight, prefix = data[pos + 1], data[pos + 2]
+            nul = data.index(b"\0", pos + 3)
+            word = data[pos + 3 : nul].decode()
+            pos = nul + 1
+            if weight > 15 or prefix > 1:
+                raise invalid_binary("tsquery")
+            return ("val", word, weight, bool(prefix))
+        if kind != 2:
+            raise invalid_binary("tsquery")
+        op = data[pos + 1]
+        pos += 2
+        if op == _NOT:
+            return (_NOT, 0, item(), None)
+        if op not in (_AND, _OR, _PHRASE):
+            raise invalid_binary("tsquery")
+        distance = 0
+        if op == _PHRASE:
+            distance = struct.unpack_from(">h", data, pos)[0]
+            pos += 2
+        right = item()
+        return (op, distance, item(), right)
+
+    if count == 0:
+        node = None
+    else:
+        try:
+            node = item()
+        except (ValueError, IndexError, struct.error, UnicodeDecodeError):
+            raise invalid_binary("tsquery") from None
+    if count != 0 or pos != len(data):
+        raise invalid_binary("tsquery")
+    return "" if node is None else _query_text(node)
+
+
+def register(reg: TypeRegistry) -> None:
+    reg.register(
+        TypeInfo(
+            oids.TSQUERY,
+            "tsquery",
+            -1,
+            array_oid=oids.TSQUERY_ARRAY,
+            text_encode=tsvector_text_encode,
+            text_decode=tsquery_text_decode,
+            binary_encode=tsquery_binary_encode,
+            binary_decode=tsquery_binary_decode,
+        )
+    )
+    reg.register(
+        TypeInfo(
+            oids.TSVECTOR,
+            "tsvector",
+            -1,
+            array_oid=oids.TSVECTOR_ARRAY,
+            text_encode=tsvector_text_encode,
+            text_decode=tsvector_text_decode,
+            binary_encode=tsvector_binary_encode,
+            binary_decode=tsvector_binary_decode,
+        )
+    )
+
+
+register(registry)
