@@ -312,7 +312,7 @@ def _query_text(node: _Node, parent: int = 0, right_phrase: bool = False) -> str
     kind = node[0]
     if kind == "val":
         _, word, weight, prefix = node
-        text = "'" + word.replace("'", "''").replace("\\", "\\\\") + "'"
+        text: str = "'" + word.replace("'", "''").replace("\\", "\\\\") + "'"
         if weight or prefix:
             text += ":" + ("*" if prefix else "")
             text += "".join(
