@@ -33,6 +33,8 @@ SAMPLES: dict[str, list[str]] = {
     "tid": ["(0,1)", "( 4294967295, 65535)"],
     "xid": ["4294967295", "3"],
     "cid": ["0", "12"],
+    "xid8": ["0", "18446744073709551615"],
+    "cstring": ["abc", ""],
     "regproc": ["1242"],
     "regprocedure": ["1242"],
     "regoper": ["15"],
@@ -179,3 +181,56 @@ def test_array_matches_postgres(pg: PgServer, type_name: str, literal: str) -> N
     assert registry.encoder(oid, TEXT)(value) == text
     assert registry.encoder(oid, BINARY)(value) == binary
     assert registry.encoder(oid, BINARY)(registry.decoder(oid, TEXT)(text)) == binary
+
+
+ROWS = [
+    "ROW(1, 'a b'::text, NULL::int4, 1.5::float4, '(1,2)'::point)",
+    "ROW(''::text, 'x\"y\\z'::text, '2024-01-01 10:00+02'::timestamptz)",
+    "ROW(ARRAY[1, 2], ROW(true, '[1,3)'::int4range))",
+    "ROW()",
+]
+
+
+@pytest.mark.parametrize("row", ROWS)
+def test_record_matches_postgres(pg: PgServer, row: str) -> None:
+    text, binary, oid = _pg(pg, f"SELECT {row}")
+    assert oid == oids.RECORD
+    value = registry.decoder(oid, BINARY)(binary)
+    assert registry.encoder(oid, TEXT)(value) == text
+    assert registry.encoder(oid, BINARY)(value) == binary
+    # record[] carries records, each naming its column types.
+    text, binary, oid = _pg(pg, f"SELECT ARRAY[{row}, NULL]")
+    assert oid == oids.RECORD_ARRAY
+    value = registry.decoder(oid, BINARY)(binary)
+    assert registry.encoder(oid, TEXT)(value) == text
+    assert registry.encoder(oid, BINARY)(value) == binary
+
+
+def test_pg_node_tree_matches_postgres(pg: PgServer) -> None:
+    text, binary, oid = _pg(pg, "SELECT ev_action FROM pg_rewrite ORDER BY oid LIMIT 1")
+    assert oid == oids.PG_NODE_TREE
+    _check(oid, None, text, binary)
+
+
+def test_plain_tuple_encodes_as_record(pg: PgServer) -> None:
+    text, binary, _ = _pg(pg, "SELECT ROW(7::int8, 'seven'::text, NULL::text)")
+    assert registry.encoder(oids.RECORD, TEXT)((7, "seven", None)) == text
+    assert registry.encoder(oids.RECORD, BINARY)((7, "seven", None)) == binary
+
+
+def test_anyarray_matches_postgres(pg: PgServer) -> None:
+    pg.raw("CREATE TEMP TABLE IF NOT EXISTS stats_probe (n int4, word text)")
+    pg.raw("TRUNCATE stats_probe")
+    pg.raw("INSERT INTO stats_probe SELECT g % 3, 'w' || (g % 2) FROM generate_series(1, 300) g")
+    pg.raw("ANALYZE stats_probe")
+    for column, element in (("n", oids.INT4), ("word", oids.TEXT)):
+        sql = (
+            "SELECT most_common_vals FROM pg_stats "
+            f"WHERE tablename = 'stats_probe' AND attname = '{column}'"
+        )
+        text, binary, oid = _pg(pg, sql)
+        assert oid == oids.ANYARRAY
+        value = registry.decoder(oid, BINARY)(binary)
+        assert value.element_oid == element
+        assert registry.encoder(oid, TEXT)(value) == text
+        assert registry.encoder(oid, BINARY)(value) == binary

@@ -97,7 +97,7 @@ _SPECIFIC: dict[int, tuple[Any, Any, Any, Any]] = {
     oids.INT2VECTOR: (vector_text_encode, vector_text_decode, None, None),
     oids.OIDVECTOR: (vector_text_encode, vector_text_decode, None, None),
 }
-_ALIASES = {oids.VARBIT: ("bit varying",), oids.RECORD: ("row",)}
+_ALIASES = {oids.VARBIT: ("bit varying",)}
 
 
 def register(reg: TypeRegistry) -> None:
