@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from pgwire.errors import PgError
 from pgwire.types import BINARY, TEXT, TypeInfo, oids, registry
 from tests.types.conftest import PgServer
 
@@ -30,7 +31,7 @@ SAMPLES: dict[str, list[str]] = {
     "oidvector": ["23 25", "4294967295"],
     "text": ["hello, world", 'quote " and \\ backslash', ""],
     "oid": ["4294967295", "0"],
-    "tid": ["(0,1)", "( 4294967295, 65535)"],
+    "tid": ["(0,1)", "( 4294967295, 65535)", "(-1,2)", "x(1,2) y"],
     "xid": ["4294967295", "3"],
     "cid": ["0", "12"],
     "xid8": ["0", "18446744073709551615"],
@@ -84,6 +85,7 @@ SAMPLES: dict[str, list[str]] = {
     "tsvector": [
         "a fat cat sat on a mat and ate a fat rat",
         "a:1A fat:2B,4C cat:5D",
+        "a:1A,1B,1 b:20000",
         "'don''t' 'a\\\\b' 'sp ace':3",
         "",
     ],
@@ -95,6 +97,15 @@ SAMPLES: dict[str, list[str]] = {
         "(a <-> b) <-> c",
         "a <-> (b <-> c)",
         "'don''t' | x:D",
+        "!!a",
+        "!(a <-> b) <-> c",
+        "a <-> !b",
+        "a & b <-> c | d",
+        "a:*",
+        "a:ab*",
+        "a<0>b",
+        "a|b&c",
+        "",
     ],
     "int4range": ["[1,10]", "(1,10)", "(,5]", "[3,3)", "(1,2)", "empty", "(,)"],
     "int8range": ["[-9223372036854775808,0)", "[1,2]"],
@@ -234,3 +245,79 @@ def test_anyarray_matches_postgres(pg: PgServer) -> None:
         assert value.element_oid == element
         assert registry.encoder(oid, TEXT)(value) == text
         assert registry.encoder(oid, BINARY)(value) == binary
+
+
+BAD_INPUT: list[tuple[str, str]] = [
+    ("point", "(1,2"),
+    ("point", "1,2,3"),
+    ("point", "(a,b)"),
+    ("lseg", "[(1,2),(3,4)"),
+    ("box", "(1,2)"),
+    ("path", "[(1,2),(3,4)"),
+    ("path", "(1,2),(3"),
+    ("polygon", "[(1,2),(3,4)]"),
+    ("line", "{0,0,1}"),
+    ("line", "{1,2}"),
+    ("line", "[(1,1),(1,1)]"),
+    ("circle", "<(1,2),-1>"),
+    ("circle", "<(1,2),3"),
+    ("macaddr", "08:00:2b:01:02"),
+    ("macaddr", "08:00:2b:01:02:03:04"),
+    ("macaddr8", "08:00:2b:01:02:03:04"),
+    ("tid", "(1,2"),
+    ("tid", "(1,-2)"),
+    ("tid", "1,2)"),
+    ("point", "(1e400,1)"),
+    ("point", "(1,-1e-400)"),
+    ("pg_lsn", "16/"),
+    ("pg_lsn", "G/0"),
+    ("txid_snapshot", "20:10:"),
+    ("txid_snapshot", "10:20:25"),
+    ("pg_snapshot", "10:20:15,12"),
+    ("pg_snapshot", "0:20:"),
+    ("int4range", "[1,2"),
+    ("int4range", "1,2)"),
+    ("int4range", "[1,2,3)"),
+    ("int4range", "[1,2) x"),
+    ("int4range", "[2,1)"),
+    ("int4range", "[a,2)"),
+    ("int4range", "[1,2147483647]"),
+    ("numrange", '["1.5,2)'),
+    ("int4multirange", "[1,2)"),
+    ("int4multirange", "{[1,2) [3,4)}"),
+    ("int4multirange", "{[1,2)} x"),
+    ("tsvector", "'unterminated"),
+    ("tsvector", "a:0"),
+    ("tsquery", "a &"),
+    ("tsquery", "(a | b"),
+    ("tsquery", "a <x> b"),
+    ("tsquery", "a & | b"),
+    ("tsquery", "& b"),
+    ("tsquery", "()"),
+    ("tsquery", "a b"),
+    ("tsquery", "a <-1> b"),
+    ("tsquery", "a <16385> b"),
+    ("tsvector", "a:x"),
+    ("tsvector", "a:1,"),
+    ("tsvector", "''"),
+]
+
+
+def _pg_error(pg: PgServer, sql: str) -> tuple[str, str]:
+    from psycopg.pq import DiagnosticField
+
+    result = pg.conn.pgconn.exec_params(sql.encode(), [], result_format=0)
+    assert result.status not in (1, 2), f"{sql} did not fail"
+    sqlstate = (result.error_field(DiagnosticField.SQLSTATE) or b"").decode()
+    message = (result.error_field(DiagnosticField.MESSAGE_PRIMARY) or b"").decode()
+    return sqlstate, message
+
+
+@pytest.mark.parametrize(("type_name", "literal"), BAD_INPUT, ids=[repr(c) for c in BAD_INPUT])
+def test_bad_input_fails_as_postgres_fails(pg: PgServer, type_name: str, literal: str) -> None:
+    expected = _pg_error(pg, f"SELECT {_quote(literal)}::{type_name}")
+    oid = _type(type_name).oid
+    for run in (registry.decoder(oid, TEXT), registry.encoder(oid, BINARY)):
+        with pytest.raises(PgError) as caught:
+            run(literal.encode())
+        assert (caught.value.sqlstate, caught.value.message) == expected

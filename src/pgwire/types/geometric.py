@@ -64,7 +64,17 @@ class _Reader:
         if match is None:
             raise _Syntax
         self.pos = match.end()
-        return float(match.group(1))
+        token = match.group(1)
+        number = float(token)
+        # strtod's ERANGE, which float() does not report: too big, or a nonzero too small.
+        if (math.isinf(number) and token.lower().lstrip("+-")[:1] != "i") or (
+            number == 0 and token.lower().lstrip("+-").split("e")[0].strip("0.")
+        ):
+            raise PgError(
+                f'"{token}" is out of range for type double precision',
+                sqlstate.NUMERIC_VALUE_OUT_OF_RANGE,
+            )
+        return number
 
     def pair(self) -> Point:
         delimited = self.take("(")
@@ -163,7 +173,7 @@ def _line(text: str) -> list[float]:
         if a == 0 and b == 0:
             raise PgError(
                 "invalid line specification: A and B cannot both be zero",
-                sqlstate.INVALID_PARAMETER_VALUE,
+                sqlstate.INVALID_TEXT_REPRESENTATION,
             )
         return [a, b, c]
     (x1, y1), (x2, y2) = reader.path(2, True)[0]
@@ -171,7 +181,7 @@ def _line(text: str) -> list[float]:
     if x1 == x2 and y1 == y2:
         raise PgError(
             "invalid line specification: must be two distinct points",
-            sqlstate.INVALID_PARAMETER_VALUE,
+            sqlstate.INVALID_TEXT_REPRESENTATION,
         )
     return _line_through(x1, y1, x2, y2)
 

@@ -129,6 +129,10 @@ def anyarray_text_encode(value: Any, reg: TypeRegistry = registry) -> bytes:
 
 
 def anyarray_binary_encode(value: Any, reg: TypeRegistry = registry) -> bytes:
+    if isinstance(value, str | bytes):
+        # Text whose element type nobody named ('{1,2}' from a catalog): a text[] then.
+        data = value.encode() if isinstance(value, str) else value
+        return reg.encoder(oids.TEXT_ARRAY, BINARY)(reg.decoder(oids.TEXT_ARRAY)(data))
     return reg.encoder(_array_oid(value), BINARY)(value)
 
 

@@ -18,7 +18,8 @@ from pgwire.types.registry import TypeInfo, TypeRegistry, registry
 
 _TID = struct.Struct(">IH")
 _UINT8 = struct.Struct(">Q")
-_TID_TEXT = re.compile(r"\(\s*(\d+)\s*,\s*(\d+)\)")
+# tidin finds the first '(' and reads from there; what follows the ')' it ignores.
+_TID_TEXT = re.compile(r"[^,(]*\(\s*([+-]?\d+),\s*([+-]?\d+)\).*", re.DOTALL)
 _SNAPSHOT_TEXT = re.compile(r"(\d+):(\d+):((?:\d+(?:,\d+)*)?)")
 _XID8_MAX = 2**63 - 1  # FullTransactionId travels as a signed int64
 
@@ -31,7 +32,9 @@ def _tid_parts(value: Any) -> tuple[int, int]:
     if match is None:
         raise invalid_input("tid", text)
     block, offset = int(match.group(1)), int(match.group(2))
-    if block > 0xFFFFFFFF or offset > 0xFFFF:
+    if -(2**31) <= block < 0:
+        block += 2**32  # strtoul wraps a negative block number; tidin takes it as int32
+    if not 0 <= block <= 0xFFFFFFFF or not 0 <= offset <= 0xFFFF:
         raise invalid_input("tid", text)
     return block, offset
 
@@ -88,12 +91,12 @@ def _snapshot_parts(value: Any, type_name: str) -> tuple[int, int, list[int]]:
     text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
     match = _SNAPSHOT_TEXT.fullmatch(text)
     if match is None:
-        raise invalid_input(type_name, text)
+        raise invalid_input("pg_snapshot", text)
     xmin, xmax = int(match.group(1)), int(match.group(2))
     ids = [int(v) for v in match.group(3).split(",")] if match.group(3) else []
     checked = _checked_ids(xmin, xmax, ids)
     if checked is None:
-        raise invalid_input(type_name, text)
+        raise invalid_input("pg_snapshot", text)  # txid_snapshot's input is pg_snapshot's
     return xmin, xmax, checked
 
 

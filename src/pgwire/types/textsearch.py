@@ -242,7 +242,13 @@ class _QueryParser:
             inner = self.text[self.pos + 1 : end] if end > 0 else ""
             if inner == "-":
                 return _PHRASE, 1, end - self.pos + 1
-            if inner.isdigit() and int(inner) <= _MAX_DISTANCE:
+            if inner.isdigit():
+                if int(inner) > _MAX_DISTANCE:
+                    raise PgError(
+                        "distance in phrase operator must be an integer value between zero"
+                        f" and {_MAX_DISTANCE} inclusive",
+                        sqlstate.INVALID_PARAMETER_VALUE,
+                    )
                 return _PHRASE, int(inner), end - self.pos + 1
             raise _query_syntax(self.text)
         return None
@@ -263,6 +269,8 @@ class _QueryParser:
 
     def operand(self) -> _Node:
         text, end = self.text, len(self.text)
+        if not self.peek():
+            raise PgError(f'no operand in tsquery: "{text}"', sqlstate.SYNTAX_ERROR)
         chunk: list[str] = []
         if self.peek() == "'":
             self.pos += 1
