@@ -157,7 +157,23 @@ def _box(text: str) -> list[float]:
     reader = _Reader(text)
     (x1, y1), (x2, y2) = reader.path(2, False)[0]
     reader.end()
-    return [max(x1, x2), max(y1, y2), min(x1, x2), min(y1, y2)]
+    return _box_corners(x1, y1, x2, y2)
+
+
+def _float8_lt(a: float, b: float) -> bool:
+    """float8_lt: NaN sorts above every other value and equals itself."""
+    if math.isnan(a):
+        return False
+    return math.isnan(b) or a < b
+
+
+def _box_corners(hx: float, hy: float, lx: float, ly: float) -> list[float]:
+    """box_in and box_recv: the first corner is the high one unless it is lower."""
+    if _float8_lt(hx, lx):
+        hx, lx = lx, hx
+    if _float8_lt(hy, ly):
+        hy, ly = ly, hy
+    return [hx, hy, lx, ly]
 
 
 def _line(text: str) -> list[float]:
@@ -178,7 +194,7 @@ def _line(text: str) -> list[float]:
         return [a, b, c]
     (x1, y1), (x2, y2) = reader.path(2, True)[0]
     reader.end()
-    if x1 == x2 and y1 == y2:
+    if _same_point(x1, y1, x2, y2):
         raise PgError(
             "invalid line specification: must be two distinct points",
             sqlstate.INVALID_TEXT_REPRESENTATION,
@@ -190,6 +206,17 @@ def _fp_eq(a: float, b: float) -> bool:
     return a == b or abs(a - b) <= _EPSILON
 
 
+def _same_point(x1: float, y1: float, x2: float, y2: float) -> bool:
+    """point_eq_point: equal within EPSILON; with a NaN, exactly equal (NaN equals NaN)."""
+    if any(math.isnan(v) for v in (x1, y1, x2, y2)):
+        return _float8_eq(x1, x2) and _float8_eq(y1, y2)
+    return _fp_eq(x1, x2) and _fp_eq(y1, y2)
+
+
+def _float8_eq(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
 def _line_through(x1: float, y1: float, x2: float, y2: float) -> list[float]:
     """line_construct(pt1, point_sl(pt1, pt2)): Ax + By + C = 0 with B = -1 unless vertical."""
     if _fp_eq(x1, x2):
@@ -197,13 +224,29 @@ def _line_through(x1: float, y1: float, x2: float, y2: float) -> list[float]:
     elif _fp_eq(y1, y2):
         slope = 0.0
     else:
-        slope = (y1 - y2) / (x1 - x2)
+        slope = _arith(_minus(y1, y2) / _minus(x1, x2), y1 - y2, x1 - x2, divide=True)
     if math.isinf(slope):
         return [-1.0, 0.0, x1]
     if slope == 0:
         return [0.0, -1.0, y1]
-    c = y1 - slope * x1
+    c = _minus(y1, _arith(slope * x1, slope, x1))
     return [slope, -1.0, c if c != 0 else 0.0]  # no -0, as line_construct avoids it
+
+
+def _minus(a: float, b: float) -> float:
+    return _arith(a - b, a, b, underflow=False)
+
+
+def _arith(
+    result: float, a: float, b: float, *, divide: bool = False, underflow: bool = True
+) -> float:
+    """float.h's checks on float8 arithmetic: an infinite result from finite operands
+    overflows, a zero from nonzero ones (a finite divisor, when dividing) underflows."""
+    if math.isinf(result) and not math.isinf(a) and not math.isinf(b):
+        raise PgError("value out of range: overflow", sqlstate.NUMERIC_VALUE_OUT_OF_RANGE)
+    if underflow and result == 0 and a != 0 and (not math.isinf(b) if divide else b != 0):
+        raise PgError("value out of range: underflow", sqlstate.NUMERIC_VALUE_OUT_OF_RANGE)
+    return result
 
 
 def _path(text: str) -> tuple[bool, list[Point]]:
@@ -347,8 +390,7 @@ def _check_box(data: bytes) -> bytes:
     """box_recv puts the upper right corner first."""
     if len(data) != 32:
         raise invalid_binary("box")
-    hx, hy, lx, ly = struct.unpack(">dddd", data)
-    return struct.pack(">dddd", max(hx, lx), max(hy, ly), min(hx, lx), min(hy, ly))
+    return struct.pack(">dddd", *_box_corners(*struct.unpack(">dddd", data)))
 
 
 def _check_circle(data: bytes) -> bytes:

@@ -108,17 +108,27 @@ def _parse(text: str) -> _Vector:
     return words
 
 
+def _unique_positions(entries: list[int]) -> list[int]:
+    """uniquePos: sorted by position, one entry per position (the highest weight wins), and
+    nothing after the 256th entry or after the first at the largest position."""
+    ordered = sorted(entries, key=lambda entry: entry & _MAX_POS)  # stable, like pg_qsort here
+    if not ordered:
+        return []
+    kept = [ordered[0]]
+    for entry in ordered[1:]:
+        last = kept[-1]
+        if entry & _MAX_POS != last & _MAX_POS:
+            kept.append(entry)
+            if len(kept) >= _MAX_POSITIONS or entry & _MAX_POS == _MAX_POS:
+                break
+        elif entry >> 14 > last >> 14:
+            kept[-1] = entry
+    return kept
+
+
 def _normalize(words: _Vector) -> list[tuple[bytes, list[int]]]:
-    """Lexemes in byte order; positions sorted, unique (the highest weight wins), at most 256."""
-    result = []
-    for lexeme in sorted(words):
-        best: dict[int, int] = {}
-        for entry in words[lexeme]:
-            position, weight = entry & _MAX_POS, entry >> 14
-            best[position] = max(weight, best.get(position, 0))
-        kept = sorted(best.items())[:_MAX_POSITIONS]
-        result.append((lexeme, [(weight << 14) | position for position, weight in kept]))
-    return result
+    """Lexemes in byte order, each with its unique positions."""
+    return [(lexeme, _unique_positions(words[lexeme])) for lexeme in sorted(words)]
 
 
 def _quote(lexeme: bytes) -> str:
@@ -177,6 +187,8 @@ def tsvector_binary_decode(data: bytes) -> str:
             pos += 2 * npos
             if not lexeme or any(entry & _MAX_POS == 0 for entry in positions):
                 raise invalid_binary("tsvector")
+            if any(b & _MAX_POS <= a & _MAX_POS for a, b in zip(positions, positions[1:])):
+                raise PgError("position information is misordered", sqlstate.INTERNAL_ERROR)
             words.setdefault(lexeme, []).extend(positions)
     except (ValueError, struct.error):
         raise invalid_binary("tsvector") from None
@@ -196,6 +208,20 @@ _OPERAND_END = frozenset("!&|()<:")
 
 # ("val", text, weight, prefix) | (op, distance, left, right) | (_NOT, 0, child, None)
 _Node = tuple[Any, ...]
+
+
+class QueryText(str):
+    """A tsquery as PostgreSQL prints it, remembering the tree it was read as: the text of
+    '(a & (b & c))' reads back as '(a & b) & c', and binary keeps the difference."""
+
+    __slots__ = ("tree",)
+
+    def __new__(cls, tree: _Node | None) -> QueryText:
+        made = super().__new__(cls, "" if tree is None else _query_text(tree))
+        made.tree = tree
+        return made
+
+    tree: _Node | None
 
 
 def _query_syntax(text: str) -> PgError:
@@ -356,13 +382,14 @@ def _query_items(node: _Node, out: list[bytes]) -> None:
 
 
 def _read_query(value: Any) -> _Node | None:
+    if isinstance(value, QueryText):
+        return value.tree
     text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
     return _QueryParser(text).parse()
 
 
-def tsquery_text_decode(data: bytes) -> str:
-    node = _read_query(data)
-    return "" if node is None else _query_text(node)
+def tsquery_text_decode(data: bytes) -> QueryText:
+    return QueryText(_read_query(data))
 
 
 def tsquery_binary_encode(value: Any) -> bytes:
@@ -373,7 +400,7 @@ def tsquery_binary_encode(value: Any) -> bytes:
     return INT4.pack(len(items)) + b"".join(items)
 
 
-def tsquery_binary_decode(data: bytes) -> str:
+def tsquery_binary_decode(data: bytes) -> QueryText:
     if len(data) < 4:
         raise invalid_binary("tsquery")
     count: int = INT4.unpack_from(data)[0]
@@ -417,7 +444,7 @@ def tsquery_binary_decode(data: bytes) -> str:
             raise invalid_binary("tsquery") from None
     if count != 0 or pos != len(data):
         raise invalid_binary("tsquery")
-    return "" if node is None else _query_text(node)
+    return QueryText(node)
 
 
 def register(reg: TypeRegistry) -> None:
