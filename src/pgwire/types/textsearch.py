@@ -15,6 +15,7 @@ NUL-terminated text; an operator is type 2, its code (! 1, & 2, | 3, <-> 4) and,
 from __future__ import annotations
 
 import struct
+from itertools import pairwise
 from typing import Any
 
 from pgwire import sqlstate
@@ -187,7 +188,7 @@ def tsvector_binary_decode(data: bytes) -> str:
             pos += 2 * npos
             if not lexeme or any(entry & _MAX_POS == 0 for entry in positions):
                 raise invalid_binary("tsvector")
-            if any(b & _MAX_POS <= a & _MAX_POS for a, b in zip(positions, positions[1:])):
+            if any(b & _MAX_POS <= a & _MAX_POS for a, b in pairwise(positions)):
                 raise PgError("position information is misordered", sqlstate.INTERNAL_ERROR)
             words.setdefault(lexeme, []).extend(positions)
     except (ValueError, struct.error):
