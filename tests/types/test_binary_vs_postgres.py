@@ -321,3 +321,21 @@ def test_bad_input_fails_as_postgres_fails(pg: PgServer, type_name: str, literal
         with pytest.raises(PgError) as caught:
             run(literal.encode())
         assert (caught.value.sqlstate, caught.value.message) == expected
+
+
+@pytest.mark.parametrize("type_name", ["text", "varchar", "json", "xml"])
+def test_binary_text_that_is_not_utf8_fails_as_postgres_fails(pg: PgServer, type_name: str) -> None:
+    from psycopg.pq import DiagnosticField
+
+    info = _type(type_name)
+    bad = b"ok\xe2\x82"
+    result = pg.conn.pgconn.exec_params(
+        f"SELECT $1::{type_name}".encode(), [bad], [info.oid], [BINARY]
+    )
+    expected = (
+        (result.error_field(DiagnosticField.SQLSTATE) or b"").decode(),
+        (result.error_field(DiagnosticField.MESSAGE_PRIMARY) or b"").decode(),
+    )
+    with pytest.raises(PgError) as caught:
+        registry.decoder(info.oid, BINARY)(bad)
+    assert (caught.value.sqlstate, caught.value.message) == expected

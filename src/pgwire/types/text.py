@@ -12,6 +12,8 @@ import binascii
 import re
 from typing import Any
 
+from pgwire import sqlstate
+from pgwire.errors import PgError
 from pgwire.types import oids
 from pgwire.types._util import invalid_input
 from pgwire.types.adapt import text_of
@@ -33,7 +35,21 @@ def _text_encode_other(value: Any) -> bytes:
 
 
 def text_decode(data: bytes) -> str:
-    return data.decode()
+    try:
+        return data.decode()
+    except UnicodeDecodeError as exc:
+        raise _invalid_utf8(data, exc) from None
+
+
+def _invalid_utf8(data: bytes, exc: UnicodeDecodeError) -> PgError:
+    """PostgreSQL's 22021, naming the offending character's bytes."""
+    first = data[exc.start]
+    width = 4 if first >= 0xF0 else 3 if first >= 0xE0 else 2 if first >= 0xC0 else 1
+    bad = data[exc.start : exc.start + width]
+    return PgError(
+        'invalid byte sequence for encoding "UTF8": ' + " ".join(f"0x{b:02x}" for b in bad),
+        sqlstate.CHARACTER_NOT_IN_REPERTOIRE,
+    )
 
 
 def char_text_encode(value: Any) -> bytes:
