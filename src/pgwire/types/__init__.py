@@ -15,6 +15,7 @@ from pgwire.types import interval as _interval  # noqa: F401
 from pgwire.types import datetime as _datetime  # noqa: F401
 from pgwire.types import uuid as _uuid  # noqa: F401
 from pgwire.types import json as _json  # noqa: F401
+from pgwire.types import xml as _xml  # noqa: F401
 from pgwire.types import network as _network  # noqa: F401
 from pgwire.types import macaddr as _macaddr  # noqa: F401
 from pgwire.types import geometric as _geometric  # noqa: F401

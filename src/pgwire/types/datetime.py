@@ -557,9 +557,7 @@ def timetz_binary_decode(data: bytes) -> time:
     zone: int = INT4.unpack_from(data, 8)[0]
     _check_time_micros(micros)
     if not -_TZDISP_LIMIT <= zone <= _TZDISP_LIMIT:
-        raise PgError(
-            "time zone displacement out of range", sqlstate.INVALID_BINARY_REPRESENTATION
-        )
+        raise PgError("time zone displacement out of range", sqlstate.INVALID_BINARY_REPRESENTATION)
     seconds, fraction = divmod(micros, 1_000_000)
     minutes, second = divmod(seconds, 60)
     hour, minute = divmod(minutes, 60)

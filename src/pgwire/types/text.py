@@ -128,11 +128,10 @@ def register(reg: TypeRegistry) -> None:
         (oids.BPCHAR, "bpchar", -1, oids.BPCHAR_ARRAY, ("character",)),
         (oids.NAME, "name", 64, oids.NAME_ARRAY, ()),
         (oids.UNKNOWN, "unknown", -2, 0, ()),
-        # Their send functions send the text too (textsend, cstring_send, xml_send in the
-        # client encoding, which is UTF-8 here; pg_node_tree only ever goes out).
+        # Their send functions send the text too (textsend, cstring_send; pg_node_tree
+        # only ever goes out).
         (oids.REFCURSOR, "refcursor", -1, oids.REFCURSOR_ARRAY, ()),
         (oids.CSTRING, "cstring", -2, oids.CSTRING_ARRAY, ()),
-        (oids.XML, "xml", -1, oids.XML_ARRAY, ()),
         (oids.PG_NODE_TREE, "pg_node_tree", -1, 0, ()),
     ):
         reg.register(
