@@ -25,8 +25,10 @@ Point = tuple[float, float]
 
 # float8in's spellings: digits with an optional exponent, or NaN / Infinity / inf.
 _FLOAT = re.compile(
-    r"\s*([+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|infinity|inf)|nan)", re.IGNORECASE
-)
+    r"\s*([+-]?(?:(?P<hex>0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?\d+)?)"
+    r"|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|infinity|inf)|nan)",
+    re.IGNORECASE,
+)  # strtod's: decimal, hexadecimal ('0x1p3'), NaN, Infinity
 _EPSILON = 1.0e-06  # geo_decls.h EPSILON: FPeq's tolerance
 
 
@@ -65,10 +67,16 @@ class _Reader:
             raise _Syntax
         self.pos = match.end()
         token = match.group(1)
-        number = float(token)
+        try:
+            number = float.fromhex(token) if match.group("hex") else float(token)
+        except OverflowError:
+            number = math.inf
         # strtod's ERANGE, which float() does not report: too big, or a nonzero too small.
+        digits = (
+            token.lower().lstrip("+-").removeprefix("0x").split("p" if match.group("hex") else "e")
+        )
         if (math.isinf(number) and token.lower().lstrip("+-")[:1] != "i") or (
-            number == 0 and token.lower().lstrip("+-").split("e")[0].strip("0.")
+            number == 0 and digits[0].strip("0.")
         ):
             raise PgError(
                 f'"{token}" is out of range for type double precision',
