@@ -14,6 +14,7 @@ import pytest
 
 from pgwire.errors import PgError
 from pgwire.types import BINARY, TEXT, TypeInfo, oids, registry
+from pgwire.types.registry import TextFormats
 from tests.types.conftest import PgServer
 
 pytestmark = pytest.mark.postgres
@@ -196,6 +197,12 @@ CATALOG_NAMES = frozenset(name for name in SAMPLES if name.startswith("reg"))
 # Types whose input PostgreSQL rewrites in ways we leave to the backend (jsonb sorts and
 # dedupes keys, jsonpath reprints its expression): their input literals are not compared.
 REWRITTEN_INPUT = frozenset({"jsonb", "jsonpath"})
+# Types whose text encoders print any input spelling as PostgreSQL prints the value.
+CANONICAL_TEXT = frozenset(
+    {"point", "lseg", "path", "box", "polygon", "line", "circle", "macaddr", "macaddr8", "tid"}
+    | {"pg_lsn", "txid_snapshot", "pg_snapshot", "tsvector", "tsquery", "xml"}
+    | {name for name in SAMPLES if "range" in name}
+)
 CASES = [(name, literal) for name, literals in SAMPLES.items() for literal in literals]
 IDS = [f"{name}:{literal!r}" for name, literal in CASES]
 
@@ -239,6 +246,8 @@ def test_value_matches_postgres(pg: PgServer, type_name: str, literal: str) -> N
         text = bytes(number or b"")
     literal_text = None if type_name == "void" or type_name in REWRITTEN_INPUT else literal
     _check(oid, literal_text.encode() if literal_text is not None else None, text, binary)
+    if type_name in CANONICAL_TEXT:
+        assert registry.encoder(oid, TEXT)(literal) == text
 
 
 @pytest.mark.parametrize(("type_name", "literal"), CASES, ids=IDS)
@@ -421,3 +430,40 @@ def test_binary_text_that_is_not_utf8_fails_as_postgres_fails(pg: PgServer, type
     with pytest.raises(PgError) as caught:
         registry.decoder(info.oid, BINARY)(bad)
     assert (caught.value.sqlstate, caught.value.message) == expected
+
+
+STYLED = [
+    ("tstzrange", '["2024-01-01 10:00+02","2024-06-01 00:00+00")'),
+    ("tstzmultirange", "{[2024-01-01+00,2024-02-01+00), [2024-03-01+00,)}"),
+    ("tsrange", '["2024-01-31 10:00",)'),
+    ("daterange", "[2024-01-31,2024-02-02)"),
+    ("datemultirange", "{[2024-01-31,2024-02-02), [2024-03-01,)}"),
+    ("point", "(0.1,0.3333333333333333)"),
+    ("circle", "<(1e-7,2.5),0.30000000000000004>"),
+]
+# extra_float_digits = 0 prints 15 digits: PostgreSQL's own text no longer holds the value.
+LOSSY = frozenset({"point", "circle"})
+
+
+@pytest.mark.parametrize(("type_name", "literal"), STYLED)
+def test_text_follows_session_settings(pg: PgServer, type_name: str, literal: str) -> None:
+    """TimeZone, DateStyle and extra_float_digits change ranges' and geometry's text as they
+    change PostgreSQL's; text input is read per the same settings into a value that means
+    the same under any settings."""
+    formats = TextFormats(timezone="America/New_York", datestyle="SQL, DMY", extra_float_digits=0)
+    oid = _type(type_name).oid
+    settings = ("TimeZone = 'America/New_York'", "DateStyle = 'SQL, DMY'", "extra_float_digits = 0")
+    try:
+        for setting in settings:
+            pg.raw(f"SET {setting}")
+        text, binary, _ = _pg(pg, f"SELECT {_quote(literal)}::{type_name}")
+    finally:
+        pg.raw("SET TimeZone = 'UTC'")
+        pg.raw("SET DateStyle = 'ISO, MDY'")
+        pg.raw("SET extra_float_digits = 1")
+    assert registry.encoder(oid, TEXT, formats)(literal) == text
+    value = registry.decoder(oid, TEXT, formats)(text)
+    assert registry.encoder(oid, TEXT, formats)(value) == text
+    if type_name not in LOSSY:
+        assert registry.encoder(oid, BINARY)(value) == binary
+        assert value == registry.decoder(oid, BINARY)(binary)

@@ -1,7 +1,8 @@
 """point, line, lseg, box, path, polygon and circle.
 
 Values travel as PostgreSQL's text ('(1,2)', '<(0,0),1>'): decoders return that text as
-PostgreSQL prints it, encoders read any spelling PostgreSQL's input functions accept. Binary
+PostgreSQL prints it, encoders read any spelling PostgreSQL's input functions accept and print
+it as PostgreSQL does (numbers per extra_float_digits). Binary
 is float8 coordinates in PostgreSQL's order (geo_ops.c): a box sends its upper right corner
 first, a path a closed flag byte and a point count, a polygon a point count.
 """
@@ -12,14 +13,15 @@ import math
 import re
 import struct
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.types import oids
 from pgwire.types._util import FLOAT8, INT4, invalid_binary, invalid_input
-from pgwire.types.numeric import float8_text_encode
-from pgwire.types.registry import TypeInfo, TypeRegistry, registry
+from pgwire.types.numeric import float8_text_encode, float8_text_encoder
+from pgwire.types.registry import Encoder, TextFormats, TypeInfo, TypeRegistry, registry
 
 Point = tuple[float, float]
 
@@ -130,17 +132,6 @@ class _Reader:
 def _pair_count(text: str) -> int:
     commas = text.count(",")
     return (commas + 1) // 2 if commas % 2 else -1
-
-
-def _parse(type_name: str, parse: Callable[[str], Any]) -> Callable[[Any], Any]:
-    def run(value: Any) -> Any:
-        text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
-        try:
-            return parse(text)
-        except _Syntax:
-            raise invalid_input(type_name, text) from None
-
-    return run
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,102 +302,75 @@ def _circle(text: str) -> list[float]:
 
 
 # ---------------------------------------------------------------------------------------------
-# coordinates → text
+# coordinates → text, each number printed by `num` (float8out under extra_float_digits)
+
+Num = Callable[[float], str]
 
 
-def _num(value: float) -> str:
+def _default_num(value: float) -> str:
     return float8_text_encode(value).decode()
 
 
-def _pair_text(x: float, y: float) -> str:
-    return f"({_num(x)},{_num(y)})"
+def _pair_text(x: float, y: float, num: Num) -> str:
+    return f"({num(x)},{num(y)})"
 
 
-def _points_text(points: list[Point]) -> str:
-    return ",".join(_pair_text(x, y) for x, y in points)
+def _points_text(points: list[Point], num: Num) -> str:
+    return ",".join(_pair_text(x, y, num) for x, y in points)
 
 
-def _point_text(c: list[float]) -> str:
-    return _pair_text(c[0], c[1])
+def _point_text(c: list[float], num: Num) -> str:
+    return _pair_text(c[0], c[1], num)
 
 
-def _lseg_text(c: list[float]) -> str:
-    return f"[{_pair_text(c[0], c[1])},{_pair_text(c[2], c[3])}]"
+def _lseg_text(c: list[float], num: Num) -> str:
+    return f"[{_pair_text(c[0], c[1], num)},{_pair_text(c[2], c[3], num)}]"
 
 
-def _box_text(c: list[float]) -> str:
-    return f"{_pair_text(c[0], c[1])},{_pair_text(c[2], c[3])}"
+def _box_text(c: list[float], num: Num) -> str:
+    return f"{_pair_text(c[0], c[1], num)},{_pair_text(c[2], c[3], num)}"
 
 
-def _line_text(c: list[float]) -> str:
-    return "{" + ",".join(_num(v) for v in c) + "}"
+def _line_text(c: list[float], num: Num) -> str:
+    return "{" + ",".join(num(v) for v in c) + "}"
 
 
-def _circle_text(c: list[float]) -> str:
-    return f"<{_pair_text(c[0], c[1])},{_num(c[2])}>"
+def _circle_text(c: list[float], num: Num) -> str:
+    return f"<{_pair_text(c[0], c[1], num)},{num(c[2])}>"
 
 
-def _path_text(closed: bool, points: list[Point]) -> str:
-    body = _points_text(points)
-    return f"({body})" if closed else f"[{body}]"
+def _path_text(path: tuple[bool, list[Point]], num: Num) -> str:
+    body = _points_text(path[1], num)
+    return f"({body})" if path[0] else f"[{body}]"
 
 
-def _polygon_text(points: list[Point]) -> str:
-    return f"({_points_text(points)})"
+def _polygon_text(points: list[Point], num: Num) -> str:
+    return f"({_points_text(points, num)})"
 
 
 # ---------------------------------------------------------------------------------------------
-# codecs
+# binary, checked as the *_recv functions check it
 
 
-def _fixed(
-    type_name: str, count: int, parse: Callable[[str], list[float]], show: Callable[..., str]
-) -> tuple[Any, Any, Any, Any]:
-    """Codecs of a type made of `count` float8s."""
-    packer = struct.Struct(">" + "d" * count)
-    read = _parse(type_name, parse)
-
-    def text_decode(data: bytes) -> str:
-        return show(read(data))
-
-    def binary_encode(value: Any) -> bytes:
-        return packer.pack(*read(value))
-
-    def binary_decode(data: bytes) -> str:
-        if len(data) != packer.size:
-            raise invalid_binary(type_name)
-        return show(list(packer.unpack(data)))
-
-    return _text_encode, text_decode, binary_encode, binary_decode
-
-
-def _text_encode(value: Any) -> bytes:
-    return value if isinstance(value, bytes) else str(value).encode()
-
-
-def _check_line(data: bytes) -> bytes:
-    a, b, _ = struct.unpack(">ddd", data) if len(data) == 24 else (1.0, 1.0, 0.0)
-    if a == 0 and b == 0:
+def _line_checked(c: list[float]) -> list[float]:
+    if c[0] == 0 and c[1] == 0:
         raise PgError(
             "invalid line specification: A and B cannot both be zero",
             sqlstate.INVALID_BINARY_REPRESENTATION,
         )
-    return data
+    return c
 
 
-def _check_box(data: bytes) -> bytes:
-    """box_recv puts the upper right corner first."""
-    if len(data) != 32:
-        raise invalid_binary("box")
-    return struct.pack(">dddd", *_box_corners(*struct.unpack(">dddd", data)))
-
-
-def _check_circle(data: bytes) -> bytes:
-    if len(data) == 24 and struct.unpack_from(">d", data, 16)[0] < 0:
+def _circle_checked(c: list[float]) -> list[float]:
+    if c[2] < 0:
         raise PgError(
             'invalid radius in external "circle" value', sqlstate.INVALID_BINARY_REPRESENTATION
         )
-    return data
+    return c
+
+
+def _box_checked(c: list[float]) -> list[float]:
+    return _box_corners(*c)  # box_recv puts the upper right corner first
 
 
 def _points_binary(points: list[Point]) -> bytes:
@@ -427,82 +391,114 @@ def _points_from(data: bytes, pos: int, type_name: str) -> list[Point]:
     return [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
 
 
-_read_path = _parse("path", _path)
-_read_polygon = _parse("polygon", _polygon)
+def _path_pack(path: tuple[bool, list[Point]]) -> bytes:
+    return bytes((path[0],)) + _points_binary(path[1])
 
 
-def path_text_decode(data: bytes) -> str:
-    return _path_text(*_read_path(data))
-
-
-def path_binary_encode(value: Any) -> bytes:
-    closed, points = _read_path(value)
-    return bytes((closed,)) + _points_binary(points)
-
-
-def path_binary_decode(data: bytes) -> str:
+def _path_unpack(data: bytes) -> tuple[bool, list[Point]]:
     if not data:
         raise invalid_binary("path")
-    return _path_text(data[0] != 0, _points_from(data, 1, "path"))
+    return data[0] != 0, _points_from(data, 1, "path")
 
 
-def polygon_text_decode(data: bytes) -> str:
-    return _polygon_text(_read_polygon(data))
+def _polygon_unpack(data: bytes) -> list[Point]:
+    return _points_from(data, 0, "polygon")
 
 
-def polygon_binary_encode(value: Any) -> bytes:
-    return _points_binary(_read_polygon(value))
+def _floats(type_name: str, count: int, check: Callable[[list[float]], list[float]] | None) -> Any:
+    """(pack, unpack) of a type made of `count` float8s."""
+    packer = struct.Struct(">" + "d" * count)
+
+    def pack(c: list[float]) -> bytes:
+        return packer.pack(*c)
+
+    def unpack(data: bytes) -> list[float]:
+        if len(data) != packer.size:
+            raise invalid_binary(type_name)
+        c = list(packer.unpack(data))
+        return check(c) if check is not None else c
+
+    return pack, unpack
 
 
-def polygon_binary_decode(data: bytes) -> str:
-    return _polygon_text(_points_from(data, 0, "polygon"))
+# ---------------------------------------------------------------------------------------------
+# codecs
 
 
-def _checked(decode: Callable[[bytes], str], check: Callable[[bytes], bytes]) -> Any:
-    def run(data: bytes) -> str:
-        return decode(check(data))
+@dataclass(frozen=True, slots=True)
+class _Geometry:
+    """One geometric type: text ↔ coordinates ↔ binary."""
 
-    return run
+    name: str
+    parse: Callable[[str], Any]
+    show: Callable[[Any, Num], str]
+    pack: Callable[[Any], bytes]
+    unpack: Callable[[bytes], Any]
+
+    def read(self, value: Any) -> Any:
+        text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+        try:
+            return self.parse(text)
+        except _Syntax:
+            raise invalid_input(self.name, text) from None
+
+    def text_encoder(self, num: Num) -> Encoder:
+        """Text of a value given in any spelling PostgreSQL reads, printed as it prints."""
+
+        def encode(value: Any) -> bytes:
+            return self.show(self.read(value), num).encode()
+
+        return encode
+
+    def text_encoder_for(self, formats: TextFormats) -> Encoder:
+        float_text = float8_text_encoder(formats.extra_float_digits)
+        return self.text_encoder(lambda value: float_text(value).decode())
+
+    def text_decode(self, data: bytes) -> str:
+        return self.show(self.read(data), _default_num)
+
+    def binary_encode(self, value: Any) -> bytes:
+        return self.pack(self.read(value))
+
+    def binary_decode(self, data: bytes) -> str:
+        return self.show(self.unpack(data), _default_num)
+
+
+def _geometries() -> dict[int, _Geometry]:
+    fixed = (
+        (oids.POINT, "point", 2, _point, _point_text, None),
+        (oids.LSEG, "lseg", 4, _lseg, _lseg_text, None),
+        (oids.BOX, "box", 4, _box, _box_text, _box_checked),
+        (oids.LINE, "line", 3, _line, _line_text, _line_checked),
+        (oids.CIRCLE, "circle", 3, _circle, _circle_text, _circle_checked),
+    )
+    found = {
+        oid: _Geometry(name, parse, show, *_floats(name, count, check))
+        for oid, name, count, parse, show, check in fixed
+    }
+    found[oids.PATH] = _Geometry("path", _path, _path_text, _path_pack, _path_unpack)
+    found[oids.POLYGON] = _Geometry(
+        "polygon", _polygon, _polygon_text, _points_binary, _polygon_unpack
+    )
+    return found
 
 
 def register(reg: TypeRegistry) -> None:
-    fixed = {
-        oids.POINT: _fixed("point", 2, _point, _point_text),
-        oids.LSEG: _fixed("lseg", 4, _lseg, _lseg_text),
-        oids.BOX: _fixed("box", 4, _box, _box_text),
-        oids.LINE: _fixed("line", 3, _line, _line_text),
-        oids.CIRCLE: _fixed("circle", 3, _circle, _circle_text),
-    }
-    checks = {oids.LINE: _check_line, oids.BOX: _check_box, oids.CIRCLE: _check_circle}
-    codecs: dict[int, tuple[Any, Any, Any, Any]] = {
-        oids.PATH: (_text_encode, path_text_decode, path_binary_encode, path_binary_decode),
-        oids.POLYGON: (
-            _text_encode,
-            polygon_text_decode,
-            polygon_binary_encode,
-            polygon_binary_decode,
-        ),
-    }
-    for oid, (text_encode, text_decode, binary_encode, binary_decode) in fixed.items():
-        check = checks.get(oid)
-        if check is not None:
-            binary_decode = _checked(binary_decode, check)
-        codecs[oid] = (text_encode, text_decode, binary_encode, binary_decode)
-    for oid, (text_encode, text_decode, binary_encode, binary_decode) in codecs.items():
+    sizes = {row[0]: row[2] for row in oids.BUILTINS}
+    for oid, geometry in _geometries().items():
         reg.register(
             TypeInfo(
                 oid,
-                oids.NAMES[oid],
-                _SIZES[oid],
+                geometry.name,
+                sizes[oid],
                 array_oid=oids.ARRAY_OF[oid],
-                text_encode=text_encode,
-                text_decode=text_decode,
-                binary_encode=binary_encode,
-                binary_decode=binary_decode,
+                text_encode=geometry.text_encoder(_default_num),
+                text_decode=geometry.text_decode,
+                binary_encode=geometry.binary_encode,
+                binary_decode=geometry.binary_decode,
+                text_encoder_for=geometry.text_encoder_for,
             )
         )
 
-
-_SIZES = {row[0]: row[2] for row in oids.BUILTINS}
 
 register(registry)

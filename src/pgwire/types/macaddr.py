@@ -1,6 +1,7 @@
-"""macaddr and macaddr8: text '08:00:2b:01:02:03' (decoders return it so), binary the 6 or 8
-bytes. Input takes the spellings PostgreSQL's mac.c and mac8.c take; a 6-byte address given
-as macaddr8 gets FF:FE in the middle (EUI-48 to EUI-64), as PostgreSQL does.
+"""macaddr and macaddr8: text '08:00:2b:01:02:03' (decoders return it so, encoders print any
+spelling so), binary the 6 or 8 bytes. Input takes the spellings PostgreSQL's mac.c and
+mac8.c take; a 6-byte address given as macaddr8 gets FF:FE in the middle (EUI-48 to EUI-64),
+as PostgreSQL does.
 """
 
 from __future__ import annotations
@@ -62,8 +63,12 @@ def _show(data: bytes) -> str:
     return ":".join(f"{b:02x}" for b in data)
 
 
-def _text_encode(value: Any) -> bytes:
-    return value if isinstance(value, bytes) else str(value).encode()
+def macaddr_text_encode(value: Any) -> bytes:
+    return _show(_macaddr_bytes(value)).encode()
+
+
+def macaddr8_text_encode(value: Any) -> bytes:
+    return _show(_macaddr8_bytes(value)).encode()
 
 
 def macaddr_text_decode(data: bytes) -> str:
@@ -90,17 +95,19 @@ def macaddr8_binary_decode(data: bytes) -> str:
 
 
 def register(reg: TypeRegistry) -> None:
-    for oid, size, text_decode, binary_encode, binary_decode in (
-        (oids.MACADDR, 6, macaddr_text_decode, _macaddr_bytes, macaddr_binary_decode),
-        (oids.MACADDR8, 8, macaddr8_text_decode, _macaddr8_bytes, macaddr8_binary_decode),
-    ):
+    for oid, size, text_encode, text_decode, binary_encode, binary_decode in (
+        (oids.MACADDR, 6, macaddr_text_encode, macaddr_text_decode, _macaddr_bytes,
+         macaddr_binary_decode),
+        (oids.MACADDR8, 8, macaddr8_text_encode, macaddr8_text_decode, _macaddr8_bytes,
+         macaddr8_binary_decode),
+    ):  # fmt: skip
         reg.register(
             TypeInfo(
                 oid,
                 oids.NAMES[oid],
                 size,
                 array_oid=oids.ARRAY_OF[oid],
-                text_encode=_text_encode,
+                text_encode=text_encode,
                 text_decode=text_decode,
                 binary_encode=binary_encode,
                 binary_decode=binary_decode,

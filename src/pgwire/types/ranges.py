@@ -3,9 +3,10 @@ and their multiranges.
 
 Values travel as PostgreSQL's text ('[1,10)', '{[1,3),[5,7)}'): decoders return the text
 PostgreSQL prints, after its canonical form (discrete ranges as '[a,b)', empty ranges as
-'empty', multiranges sorted and merged); encoders read any range literal. Binary follows
-rangetypes.c: a flags byte, then each finite bound as int32 length + the element's binary;
-a multirange is an int32 count of such ranges, each with an int32 length first.
+'empty', multiranges sorted and merged); encoders read any range literal and print it so
+(elements per the session's settings). Binary follows rangetypes.c: a flags byte, then
+each finite bound as int32 length + the element's binary; a multirange is an int32 count of
+such ranges, each with an int32 length first.
 """
 
 from __future__ import annotations
@@ -412,11 +413,13 @@ RANGES_BY_ELEMENT = {element: (oid, multi) for oid, (element, multi) in RANGES.i
 # registration
 
 
-def _text_encode(value: Any) -> bytes:
-    return value if isinstance(value, bytes) else str(value).encode()
+def _codecs(codec: Any) -> tuple[Encoder, Decoder, Encoder, Decoder]:
+    """Text out (any range literal, printed as PostgreSQL prints it), text in, binary out
+    and in."""
 
+    def text_encode(value: Any) -> bytes:
+        return str(codec.show(codec.read_text(value))).encode()
 
-def _codecs(codec: Any) -> tuple[Decoder, Encoder, Decoder]:
     def text_decode(data: bytes) -> str:
         return str(codec.show(codec.read_text(data)))
 
@@ -426,19 +429,20 @@ def _codecs(codec: Any) -> tuple[Decoder, Encoder, Decoder]:
     def binary_decode(data: bytes) -> str:
         return str(codec.show(codec.read_binary(data)))
 
-    return text_decode, binary_encode, binary_decode
+    return text_encode, text_decode, binary_encode, binary_decode
 
 
-def _styled_input(
-    sub: _Subtype, reg: TypeRegistry, multi: bool
-) -> Callable[[TextFormats], Decoder]:
-    """Text input read (and reprinted) per the session's DateStyle and TimeZone."""
+def _styled(
+    sub: _Subtype, reg: TypeRegistry, multi: bool, which: int
+) -> Callable[[TextFormats], Any]:
+    """Text output (which = 0) read and printed per the session's DateStyle, TimeZone,
+    IntervalStyle and extra_float_digits; or text input (1) read per them and printed with
+    the defaults (ISO, UTC), the spelling values have whatever the session."""
 
-    def build(formats: TextFormats) -> Decoder:
-        ranges = _RangeCodec(
-            sub, reg.decoder(sub.element, TEXT, formats), reg.encoder(sub.element, TEXT, formats)
-        )
-        return _codecs(_MultirangeCodec(ranges) if multi else ranges)[0]
+    def build(formats: TextFormats) -> Any:
+        printer = reg.encoder(sub.element, TEXT, formats if which == 0 else None)
+        ranges = _RangeCodec(sub, reg.decoder(sub.element, TEXT, formats), printer)
+        return _codecs(_MultirangeCodec(ranges) if multi else ranges)[which]
 
     return build
 
@@ -448,18 +452,20 @@ def register(reg: TypeRegistry) -> None:
         sub = _Subtype(oids.NAMES[range_oid], element_oid, reg)
         ranges = _RangeCodec(sub, reg.decoder(element_oid), reg.encoder(element_oid))
         for oid, codec in ((range_oid, ranges), (multi_oid, _MultirangeCodec(ranges))):
-            text_decode, binary_encode, binary_decode = _codecs(codec)
+            text_encode, text_decode, binary_encode, binary_decode = _codecs(codec)
+            multi = oid == multi_oid
             reg.register(
                 TypeInfo(
                     oid,
                     oids.NAMES[oid],
                     -1,
                     array_oid=oids.ARRAY_OF[oid],
-                    text_encode=_text_encode,
+                    text_encode=text_encode,
                     text_decode=text_decode,
                     binary_encode=binary_encode,
                     binary_decode=binary_decode,
-                    text_decoder_for=_styled_input(sub, reg, oid == multi_oid),
+                    text_encoder_for=_styled(sub, reg, multi, 0),
+                    text_decoder_for=_styled(sub, reg, multi, 1),
                 )
             )
 

@@ -40,9 +40,7 @@ def _tid_parts(value: Any) -> tuple[int, int]:
 
 
 def tid_text_encode(value: Any) -> bytes:
-    if isinstance(value, tuple):
-        return f"({value[0]},{value[1]})".encode()
-    return value if isinstance(value, bytes) else str(value).encode()
+    return "({},{})".format(*_tid_parts(value)).encode()
 
 
 def tid_text_decode(data: bytes) -> str:
@@ -60,9 +58,9 @@ def tid_binary_decode(data: bytes) -> str:
 
 
 def lsn_text_encode(value: Any) -> bytes:
-    if isinstance(value, int):
-        return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}".encode()
-    return value if isinstance(value, bytes) else str(value).encode()
+    if not isinstance(value, int):
+        value = lsn_text_decode(value if isinstance(value, bytes) else str(value).encode())
+    return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}".encode()
 
 
 _LSN_TEXT = re.compile(r"([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})")
@@ -76,7 +74,9 @@ def lsn_text_decode(data: bytes) -> int:
 
 
 def lsn_binary_encode(value: Any) -> bytes:
-    return _UINT8.pack(value if isinstance(value, int) else lsn_text_decode(lsn_text_encode(value)))
+    if not isinstance(value, int):
+        value = lsn_text_decode(value if isinstance(value, bytes) else str(value).encode())
+    return _UINT8.pack(value)
 
 
 def lsn_binary_decode(data: bytes) -> int:
@@ -118,7 +118,7 @@ def _snapshot_text(xmin: int, xmax: int, ids: list[int]) -> str:
 
 def _snapshot_codecs(type_name: str) -> tuple[Any, Any, Any, Any]:
     def text_encode(value: Any) -> bytes:
-        return value if isinstance(value, bytes) else str(value).encode()
+        return _snapshot_text(*_snapshot_parts(value, type_name)).encode()
 
     def text_decode(data: bytes) -> str:
         return _snapshot_text(*_snapshot_parts(data, type_name))

@@ -155,7 +155,7 @@ def _read_text(value: Any) -> list[tuple[bytes, list[int]]]:
 
 
 def tsvector_text_encode(value: Any) -> bytes:
-    return value if isinstance(value, bytes) else str(value).encode()
+    return _show(_read_text(value)).encode()
 
 
 def tsvector_text_decode(data: bytes) -> str:
@@ -389,6 +389,12 @@ def _read_query(value: Any) -> _Node | None:
     return _QueryParser(text).parse()
 
 
+def tsquery_text_encode(value: Any) -> bytes:
+    if isinstance(value, QueryText):
+        return value.encode()
+    return QueryText(_read_query(value)).encode()
+
+
 def tsquery_text_decode(data: bytes) -> QueryText:
     return QueryText(_read_query(data))
 
@@ -455,7 +461,7 @@ def register(reg: TypeRegistry) -> None:
             "tsquery",
             -1,
             array_oid=oids.TSQUERY_ARRAY,
-            text_encode=tsvector_text_encode,
+            text_encode=tsquery_text_encode,
             text_decode=tsquery_text_decode,
             binary_encode=tsquery_binary_encode,
             binary_decode=tsquery_binary_decode,

@@ -57,7 +57,7 @@ def _checked(text: str) -> str:
 
 
 def xml_text_encode(value: Any) -> bytes:
-    return value if isinstance(value, bytes) else str(value).encode()
+    return xml_binary_encode(value)  # the same text
 
 
 def xml_decode(data: bytes) -> str:
