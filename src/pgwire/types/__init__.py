@@ -20,9 +20,11 @@ from pgwire.types import network as _network  # noqa: F401
 from pgwire.types import macaddr as _macaddr  # noqa: F401
 from pgwire.types import geometric as _geometric  # noqa: F401
 from pgwire.types import system as _system  # noqa: F401
-from pgwire.types import textsearch as _textsearch  # noqa: F401
+from pgwire.types import tsvector as _tsvector  # noqa: F401
+from pgwire.types import tsquery as _tsquery  # noqa: F401
 from pgwire.types import record as _record  # noqa: F401
 from pgwire.types import ranges as _ranges  # noqa: F401
+from pgwire.types import multiranges as _multiranges  # noqa: F401
 from pgwire.types import other as _other  # noqa: F401
 from pgwire.types import array as _array  # noqa: F401
 

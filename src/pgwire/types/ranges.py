@@ -1,5 +1,5 @@
-"""Range and multirange types: int4range, int8range, numrange, tsrange, tstzrange, daterange
-and their multiranges.
+"""Range types: int4range, int8range, numrange, tsrange, tstzrange and daterange (their
+multiranges are `pgwire.types.multiranges`').
 
 Values travel as PostgreSQL's text ('[1,10)', '{[1,3),[5,7)}'): decoders return the text
 PostgreSQL prints, after its canonical form (discrete ranges as '[a,b)', empty ranges as
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cmp_to_key
 from typing import Any
 
 from pgwire import sqlstate
@@ -54,7 +53,7 @@ _DATE_NOT_FINITE = frozenset(_INT32)  # DATEVAL_NOBEGIN, DATEVAL_NOEND
 
 
 @dataclass(frozen=True, slots=True)
-class _Range:
+class Range:
     """A range in its stored form: flags, and each finite bound as the element's binary."""
 
     flags: int
@@ -62,7 +61,7 @@ class _Range:
     upper: bytes | None = None
 
 
-class _Subtype:
+class Subtype:
     """What a range needs of its element type: binary ↔ text, ordering, canonical form."""
 
     def __init__(self, range_name: str, element: int, reg: TypeRegistry) -> None:
@@ -94,10 +93,10 @@ class _Subtype:
         return (value + 1).to_bytes(self.width, "big", signed=True)
 
 
-def _make(sub: _Subtype, flags: int, lower: bytes | None, upper: bytes | None) -> _Range:
+def _make(sub: Subtype, flags: int, lower: bytes | None, upper: bytes | None) -> Range:
     """range_serialize then the canonical function: validate, normalize, maybe empty."""
     if flags & EMPTY:
-        return _Range(EMPTY)
+        return Range(EMPTY)
     if lower is None:
         flags = (flags | LB_INF) & ~LB_INC
     if upper is None:
@@ -110,7 +109,7 @@ def _make(sub: _Subtype, flags: int, lower: bytes | None, upper: bytes | None) -
                 sqlstate.DATA_EXCEPTION,
             )
         if low == high and not (flags & LB_INC and flags & UB_INC):
-            return _Range(EMPTY)
+            return Range(EMPTY)
     if sub.width:
         if lower is not None and not flags & LB_INC:
             stepped = sub.step(lower)
@@ -127,15 +126,15 @@ def _make(sub: _Subtype, flags: int, lower: bytes | None, upper: bytes | None) -
             and sub.key(lower) >= sub.key(upper)
             and not (flags & LB_INC and flags & UB_INC)
         ):
-            return _Range(EMPTY)
-    return _Range(flags, lower, upper)
+            return Range(EMPTY)
+    return Range(flags, lower, upper)
 
 
 # ---------------------------------------------------------------------------------------------
 # text
 
 
-def _malformed(kind: str, text: str, detail: str) -> PgError:
+def malformed(kind: str, text: str, detail: str) -> PgError:
     return PgError(
         f'malformed {kind} literal: "{text}"', sqlstate.INVALID_TEXT_REPRESENTATION, detail=detail
     )
@@ -149,12 +148,12 @@ def _parse_bound(text: str, pos: int, whole: str) -> tuple[str | None, int]:
     quoted = False
     while quoted or not (pos < len(text) and text[pos] in ",)]"):
         if pos >= len(text):
-            raise _malformed("range", whole, "Unexpected end of input.")
+            raise malformed("range", whole, "Unexpected end of input.")
         char = text[pos]
         pos += 1
         if char == "\\":
             if pos >= len(text):
-                raise _malformed("range", whole, "Unexpected end of input.")
+                raise malformed("range", whole, "Unexpected end of input.")
             chunk.append(text[pos])
             pos += 1
         elif char == '"':
@@ -180,15 +179,15 @@ def _parse_range(text: str, pos: int, whole: str) -> tuple[int, str | None, str 
     if text[pos : pos + 1] == "[":
         flags |= LB_INC
     elif text[pos : pos + 1] != "(":
-        raise _malformed("range", whole, "Missing left parenthesis or bracket.")
+        raise malformed("range", whole, "Missing left parenthesis or bracket.")
     lower, pos = _parse_bound(text, pos + 1, whole)
     if text[pos : pos + 1] != ",":
-        raise _malformed("range", whole, "Missing comma after lower bound.")
+        raise malformed("range", whole, "Missing comma after lower bound.")
     upper, pos = _parse_bound(text, pos + 1, whole)
     if text[pos : pos + 1] == "]":
         flags |= UB_INC
     elif text[pos : pos + 1] != ")":
-        raise _malformed("range", whole, "Too many commas.")
+        raise malformed("range", whole, "Too many commas.")
     return flags, lower, upper, pos + 1
 
 
@@ -200,8 +199,8 @@ def _escape(text: str) -> str:
     return body
 
 
-class _RangeCodec:
-    def __init__(self, sub: _Subtype, parse_element: Decoder, print_element: Encoder) -> None:
+class RangeCodec:
+    def __init__(self, sub: Subtype, parse_element: Decoder, print_element: Encoder) -> None:
         self.sub = sub
         self.parse_element = parse_element
         self.print_element = print_element
@@ -215,20 +214,20 @@ class _RangeCodec:
         assert data is not None
         return _escape(self.print_element(self.sub.from_binary(data)).decode())
 
-    def parse(self, text: str, pos: int = 0, whole: str = "") -> tuple[_Range, int]:
+    def parse(self, text: str, pos: int = 0, whole: str = "") -> tuple[Range, int]:
         flags, lower, upper, end = _parse_range(text, pos, whole or text)
         if flags & EMPTY:
-            return _Range(EMPTY), end
+            return Range(EMPTY), end
         return _make(self.sub, flags, self.element_binary(lower), self.element_binary(upper)), end
 
-    def read_text(self, value: Any) -> _Range:
+    def read_text(self, value: Any) -> Range:
         text = value.decode() if isinstance(value, bytes) else str(value)
         found, end = self.parse(text)
         if text[end:].strip():
-            raise _malformed("range", text, "Junk after right parenthesis or bracket.")
+            raise malformed("range", text, "Junk after right parenthesis or bracket.")
         return found
 
-    def show(self, value: _Range) -> str:
+    def show(self, value: Range) -> str:
         if value.flags & EMPTY:
             return "empty"
         lower = "" if value.lower is None else self.element_text(value.lower)
@@ -237,14 +236,14 @@ class _RangeCodec:
         right = "]" if value.flags & UB_INC else ")"
         return f"{left}{lower},{upper}{right}"
 
-    def binary(self, value: _Range) -> bytes:
+    def binary(self, value: Range) -> bytes:
         parts = [bytes((value.flags,))]
         for bound in (value.lower, value.upper):
             if bound is not None:
                 parts.append(INT4.pack(len(bound)) + bound)
         return b"".join(parts)
 
-    def read_binary(self, data: bytes) -> _Range:
+    def read_binary(self, data: bytes) -> Range:
         if not data:
             raise invalid_binary(self.sub.range_name)
         flags = data[0]
@@ -267,155 +266,17 @@ class _RangeCodec:
         if pos != len(data):
             raise invalid_binary(self.sub.range_name)
         if flags & EMPTY:
-            return _Range(EMPTY)
+            return Range(EMPTY)
         return _make(self.sub, flags & (LB_INC | UB_INC), bounds[0], bounds[1])
 
-
-# ---------------------------------------------------------------------------------------------
-# multiranges
-
-
-def _compare_bounds(
-    sub: _Subtype, a: bytes | None, a_inc: bool, a_lower: bool, b: bytes | None, b_inc: bool,
-    b_lower: bool,
-) -> int:  # fmt: skip
-    """range_cmp_bounds: order two bounds, lower or upper, infinite or not."""
-    if a is None and b is None:
-        return 0 if a_lower == b_lower else (-1 if a_lower else 1)
-    if a is None:
-        return -1 if a_lower else 1
-    if b is None:
-        return 1 if b_lower else -1
-    ka, kb = sub.key(a), sub.key(b)
-    if ka != kb:
-        return -1 if ka < kb else 1
-    if not a_inc and not b_inc:
-        return 0 if a_lower == b_lower else (1 if a_lower else -1)
-    if not a_inc:
-        return 1 if a_lower else -1
-    if not b_inc:
-        return -1 if b_lower else 1
-    return 0
-
-
-def _normalize(sub: _Subtype, ranges: list[_Range]) -> list[_Range]:
-    """multirange_canonicalize: drop empties, sort, merge what overlaps or touches."""
-
-    def lower_cmp(r: _Range, s: _Range) -> int:
-        found = _compare_bounds(
-            sub, r.lower, bool(r.flags & LB_INC), True, s.lower, bool(s.flags & LB_INC), True
-        )
-        if found:
-            return found
-        return _compare_bounds(
-            sub, r.upper, bool(r.flags & UB_INC), False, s.upper, bool(s.flags & UB_INC), False
-        )
-
-    kept = sorted((r for r in ranges if not r.flags & EMPTY), key=cmp_to_key(lower_cmp))
-    merged: list[_Range] = []
-    for current in kept:
-        if merged:
-            last = merged[-1]
-            last_up_inc, cur_low_inc = bool(last.flags & UB_INC), bool(current.flags & LB_INC)
-            order = _compare_bounds(
-                sub, current.lower, cur_low_inc, True, last.upper, last_up_inc, False
-            )
-            touching = (
-                current.lower is not None
-                and last.upper is not None
-                and sub.key(current.lower) == sub.key(last.upper)
-                and last_up_inc != cur_low_inc
-            )
-            if order <= 0 or touching:
-                cur_up_inc = bool(current.flags & UB_INC)
-                upper_order = _compare_bounds(
-                    sub, current.upper, cur_up_inc, False, last.upper, last_up_inc, False
-                )
-                if upper_order > 0:
-                    flags = (last.flags & (LB_INC | LB_INF)) | (current.flags & (UB_INC | UB_INF))
-                    merged[-1] = _Range(flags, last.lower, current.upper)
-                continue
-        merged.append(current)
-    return merged
-
-
-class _MultirangeCodec:
-    def __init__(self, ranges: _RangeCodec) -> None:
-        self.ranges = ranges
-        self.name = oids.NAMES[RANGES_BY_ELEMENT[ranges.sub.element][1]]
-
-    def read_text(self, value: Any) -> list[_Range]:
-        text = value.decode() if isinstance(value, bytes) else str(value)
-        pos = _skip_space(text, 0)
-        if text[pos : pos + 1] != "{":
-            raise _malformed("multirange", text, "Missing left brace.")
-        pos = _skip_space(text, pos + 1)
-        found: list[_Range] = []
-        if text[pos : pos + 1] == "}":
-            pos += 1
-        else:
-            while True:
-                if pos >= len(text):
-                    raise _malformed("multirange", text, "Unexpected end of input.")
-                one, pos = self.ranges.parse(text, pos, text)
-                found.append(one)
-                pos = _skip_space(text, pos)
-                if text[pos : pos + 1] == ",":
-                    pos += 1
-                elif text[pos : pos + 1] == "}":
-                    pos += 1
-                    break
-                else:
-                    raise _malformed("multirange", text, "Expected comma or end of multirange.")
-        if text[pos:].strip():
-            raise _malformed("multirange", text, "Junk after closing right brace.")
-        return _normalize(self.ranges.sub, found)
-
-    def show(self, value: list[_Range]) -> str:
-        return "{" + ",".join(self.ranges.show(r) for r in value) + "}"
-
-    def binary(self, value: list[_Range]) -> bytes:
-        parts = [INT4.pack(len(value))]
-        for one in value:
-            data = self.ranges.binary(one)
-            parts.append(INT4.pack(len(data)) + data)
-        return b"".join(parts)
-
-    def read_binary(self, data: bytes) -> list[_Range]:
-        if len(data) < 4:
-            raise invalid_binary(self.name)
-        count: int = INT4.unpack_from(data)[0]
-        pos = 4
-        found = []
-        for _ in range(count):
-            if len(data) < pos + 4:
-                raise invalid_binary(self.name)
-            size: int = INT4.unpack_from(data, pos)[0]
-            pos += 4
-            if size < 0 or len(data) < pos + size:
-                raise invalid_binary(self.name)
-            found.append(self.ranges.read_binary(data[pos : pos + size]))
-            pos += size
-        if pos != len(data):
-            raise invalid_binary(self.name)
-        return _normalize(self.ranges.sub, found)
-
-
-def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    return pos
-
-
-RANGES_BY_ELEMENT = {element: (oid, multi) for oid, (element, multi) in RANGES.items()}
 
 # ---------------------------------------------------------------------------------------------
 # registration
 
 
-def _codecs(codec: Any) -> tuple[Encoder, Decoder, Encoder, Decoder]:
-    """Text out (any range literal, printed as PostgreSQL prints it), text in, binary out
-    and in."""
+def make_codecs(codec: Any) -> tuple[Encoder, Decoder, Encoder, Decoder]:
+    """Text out (any literal, printed as PostgreSQL prints it), text in, binary out and in, of
+    a codec with read_text, show, binary and read_binary (a range's or a multirange's)."""
 
     def text_encode(value: Any) -> bytes:
         return str(codec.show(codec.read_text(value))).encode()
@@ -432,42 +293,44 @@ def _codecs(codec: Any) -> tuple[Encoder, Decoder, Encoder, Decoder]:
     return text_encode, text_decode, binary_encode, binary_decode
 
 
-def _styled(
-    sub: _Subtype, reg: TypeRegistry, multi: bool, which: int
-) -> Callable[[TextFormats], Any]:
-    """Text output (which = 0) read and printed per the session's DateStyle, TimeZone,
-    IntervalStyle and extra_float_digits; or text input (1) read per them and printed with
-    the defaults (ISO, UTC), the spelling values have whatever the session."""
+def register_type(
+    reg: TypeRegistry, oid: int, sub: Subtype, wrap: Callable[[RangeCodec], Any]
+) -> None:
+    """Register a range type (wrap: the range codec itself) or a multirange type."""
 
-    def build(formats: TextFormats) -> Any:
-        printer = reg.encoder(sub.element, TEXT, formats if which == 0 else None)
-        ranges = _RangeCodec(sub, reg.decoder(sub.element, TEXT, formats), printer)
-        return _codecs(_MultirangeCodec(ranges) if multi else ranges)[which]
+    def styled(which: int) -> Callable[[TextFormats], Any]:
+        # Output (0) is read and printed per the session's settings; input (1) is read per
+        # them and printed with the defaults (ISO, UTC), the spelling values have whatever
+        # the session.
+        def build(formats: TextFormats) -> Any:
+            printer = reg.encoder(sub.element, TEXT, formats if which == 0 else None)
+            codec = RangeCodec(sub, reg.decoder(sub.element, TEXT, formats), printer)
+            return make_codecs(wrap(codec))[which]
 
-    return build
+        return build
+
+    codec = wrap(RangeCodec(sub, reg.decoder(sub.element), reg.encoder(sub.element)))
+    text_encode, text_decode, binary_encode, binary_decode = make_codecs(codec)
+    reg.register(
+        TypeInfo(
+            oid,
+            oids.NAMES[oid],
+            -1,
+            array_oid=oids.ARRAY_OF[oid],
+            text_encode=text_encode,
+            text_decode=text_decode,
+            binary_encode=binary_encode,
+            binary_decode=binary_decode,
+            text_encoder_for=styled(0),
+            text_decoder_for=styled(1),
+        )
+    )
 
 
 def register(reg: TypeRegistry) -> None:
-    for range_oid, (element_oid, multi_oid) in RANGES.items():
-        sub = _Subtype(oids.NAMES[range_oid], element_oid, reg)
-        ranges = _RangeCodec(sub, reg.decoder(element_oid), reg.encoder(element_oid))
-        for oid, codec in ((range_oid, ranges), (multi_oid, _MultirangeCodec(ranges))):
-            text_encode, text_decode, binary_encode, binary_decode = _codecs(codec)
-            multi = oid == multi_oid
-            reg.register(
-                TypeInfo(
-                    oid,
-                    oids.NAMES[oid],
-                    -1,
-                    array_oid=oids.ARRAY_OF[oid],
-                    text_encode=text_encode,
-                    text_decode=text_decode,
-                    binary_encode=binary_encode,
-                    binary_decode=binary_decode,
-                    text_encoder_for=_styled(sub, reg, multi, 0),
-                    text_decoder_for=_styled(sub, reg, multi, 1),
-                )
-            )
+    for range_oid, (element_oid, _multi) in RANGES.items():
+        sub = Subtype(oids.NAMES[range_oid], element_oid, reg)
+        register_type(reg, range_oid, sub, lambda codec: codec)
 
 
 register(registry)
