@@ -1,12 +1,10 @@
 """Range types: int4range, int8range, numrange, tsrange, tstzrange and daterange (their
-multiranges are `pgwire.types.multiranges`').
+multiranges are in `pgwire.types.multiranges`).
 
-Values travel as PostgreSQL's text ('[1,10)', '{[1,3),[5,7)}'): decoders return the text
-PostgreSQL prints, after its canonical form (discrete ranges as '[a,b)', empty ranges as
-'empty', multiranges sorted and merged); encoders read any range literal and print it so
-(elements per the session's settings). Binary follows rangetypes.c: a flags byte, then
-each finite bound as int32 length + the element's binary; a multirange is an int32 count of
-such ranges, each with an int32 length first.
+Values travel as PostgreSQL's text ('[1,10)'): decoders return the text PostgreSQL prints,
+in its canonical form (discrete ranges as '[a,b)', empty ranges as 'empty'); encoders read
+any range literal and print it so (elements per the session's settings). Binary follows
+rangetypes.c: a flags byte, then each finite bound as int32 length + the element's binary.
 """
 
 from __future__ import annotations
