@@ -15,7 +15,16 @@ from pgwire.types import interval as _interval  # noqa: F401
 from pgwire.types import datetime as _datetime  # noqa: F401
 from pgwire.types import uuid as _uuid  # noqa: F401
 from pgwire.types import json as _json  # noqa: F401
+from pgwire.types import xml as _xml  # noqa: F401
 from pgwire.types import network as _network  # noqa: F401
+from pgwire.types import macaddr as _macaddr  # noqa: F401
+from pgwire.types import geometric as _geometric  # noqa: F401
+from pgwire.types import system as _system  # noqa: F401
+from pgwire.types import tsvector as _tsvector  # noqa: F401
+from pgwire.types import tsquery as _tsquery  # noqa: F401
+from pgwire.types import record as _record  # noqa: F401
+from pgwire.types import ranges as _ranges  # noqa: F401
+from pgwire.types import multiranges as _multiranges  # noqa: F401
 from pgwire.types import other as _other  # noqa: F401
 from pgwire.types import array as _array  # noqa: F401
 

@@ -322,21 +322,37 @@ def _styled_array_encoder(
     return build
 
 
+def _vector_encoder(encode: Encoder, vector: TypeInfo, element_oid: int) -> Encoder:
+    """A vector given as its text ('1 2 3') is read first."""
+    text_decode = vector.text_decode
+
+    def run(value: Any) -> bytes:
+        if isinstance(value, str | bytes) and text_decode is not None:
+            value = text_decode(value.encode() if isinstance(value, str) else value)
+        if not value:  # one dimension of length 0, as PostgreSQL stores an empty vector
+            return INT4.pack(1) + INT4.pack(0) + UINT4.pack(element_oid) + INT4.pack(0) * 2
+        return encode(value)
+
+    return run
+
+
 def register(reg: TypeRegistry) -> None:
     """Register the array type of every element type registered so far."""
-    for oid, _name, _size, array_oid, _element, _delimiter in oids.BUILTINS:
-        element = reg.get(oid)
-        if element is not None and array_oid and reg.get(array_oid) is None:
-            register_array(reg, element, array_oid)
     # int2vector and oidvector travel in binary as one-dimensional arrays counted from 0
-    # (int2vectorsend and oidvectorsend are array_send).
+    # (int2vectorsend and oidvectorsend are array_send); first, so their arrays get binary too.
     for vector_oid, element_oid in ((oids.INT2VECTOR, oids.INT2), (oids.OIDVECTOR, oids.OID)):
         vector, element = reg.get(vector_oid), reg.get(element_oid)
         if vector is None or element is None or vector.binary_encode is not None:
             continue
         assert element.binary_encode is not None and element.binary_decode is not None
-        vector.binary_encode = array_binary_encoder(element_oid, element.binary_encode, 0)
+        vector.binary_encode = _vector_encoder(
+            array_binary_encoder(element_oid, element.binary_encode, 0), vector, element_oid
+        )
         vector.binary_decode = array_binary_decoder(element.binary_decode, vector.name)
+    for oid, _name, _size, array_oid, _element, _delimiter in oids.BUILTINS:
+        element = reg.get(oid)
+        if element is not None and array_oid and reg.get(array_oid) is None:
+            register_array(reg, element, array_oid)
 
 
 register(registry)

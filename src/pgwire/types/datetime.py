@@ -517,10 +517,20 @@ def time_binary_encode(value: Any) -> bytes:
     return INT8.pack(_time_micros(time.fromisoformat(text.strip())))
 
 
+_TZDISP_LIMIT = 16 * 3600  # (MAX_TZDISP_HOUR + 1) hours
+
+
+def _check_time_micros(micros: int) -> None:
+    """time_recv and timetz_recv: from midnight to 24:00:00, no further."""
+    if not 0 <= micros <= _USEC_PER_DAY:
+        raise PgError("time out of range", sqlstate.INVALID_BINARY_REPRESENTATION)
+
+
 def time_binary_decode(data: bytes) -> time | str:
     if len(data) != 8:
         raise invalid_binary("time")
     micros: int = INT8.unpack(data)[0]
+    _check_time_micros(micros)
     if micros == _USEC_PER_DAY:
         return "24:00:00"
     seconds, fraction = divmod(micros, 1_000_000)
@@ -545,6 +555,9 @@ def timetz_binary_decode(data: bytes) -> time:
         raise invalid_binary("time with time zone")
     micros: int = INT8.unpack_from(data)[0]
     zone: int = INT4.unpack_from(data, 8)[0]
+    _check_time_micros(micros)
+    if not -_TZDISP_LIMIT <= zone <= _TZDISP_LIMIT:
+        raise PgError("time zone displacement out of range", sqlstate.INVALID_BINARY_REPRESENTATION)
     seconds, fraction = divmod(micros, 1_000_000)
     minutes, second = divmod(seconds, 60)
     hour, minute = divmod(minutes, 60)

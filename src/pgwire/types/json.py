@@ -20,6 +20,7 @@ from pgwire.types._util import invalid_binary
 from pgwire.types.adapt import text_of
 from pgwire.types.numeric import float8_text_encode, numeric_text_encode
 from pgwire.types.registry import TypeInfo, TypeRegistry, registry
+from pgwire.types.text import text_decode
 
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
@@ -79,7 +80,7 @@ def json_text_encode(value: Any) -> bytes:
 
 
 def json_text_decode(data: bytes) -> str:
-    return data.decode()
+    return text_decode(data)
 
 
 def jsonb_binary_encode(value: Any) -> bytes:
@@ -89,7 +90,7 @@ def jsonb_binary_encode(value: Any) -> bytes:
 def jsonb_binary_decode(data: bytes) -> str:
     if data[:1] != b"\x01":
         raise invalid_binary("jsonb", "unsupported jsonb version number")
-    return data[1:].decode()
+    return text_decode(data[1:])
 
 
 def register(reg: TypeRegistry) -> None:

@@ -520,7 +520,8 @@ def register(reg: TypeRegistry) -> None:
     names = frozenset(oid_like) - {oids.OID, oids.XID, oids.CID}
     for oid in oid_like:
         if oid in names:
-            reg.register(builtin(oid, (_reg_text_encode, _reg_text_decode), uint4_binary))
+            binary = (_reg_binary_encoder(reg, oid), uint4_binary[1])
+            reg.register(builtin(oid, (_reg_text_encode, _reg_text_decode), binary))
         else:
             reg.register(builtin(oid, (int_text_encode, oid_text_decode), uint4_binary))
 
@@ -530,6 +531,27 @@ def _reg_text_encode(value: Any) -> bytes:
     if isinstance(value, str):
         return value.encode()
     return int_text_encode(value)
+
+
+def _reg_binary_encoder(reg: TypeRegistry, oid: int) -> Encoder:
+    """A reg* value goes out in binary as its OID: a number as is, a type name (regtype) as
+    the registry knows it; any other name needs a catalog, which the backend holds."""
+    type_name = oids.NAMES[oid]
+
+    def encode(value: Any) -> bytes:
+        if isinstance(value, int):
+            return UINT4.pack(value)
+        text = value.decode() if isinstance(value, bytes) else str(value)
+        if text.strip().isdigit():
+            return UINT4.pack(int(text))
+        if oid == oids.REGTYPE:
+            return UINT4.pack(reg.by_name(text.strip()).oid)
+        raise PgError(
+            f'{type_name} value "{text}" is a name: binary output needs its OID',
+            sqlstate.FEATURE_NOT_SUPPORTED,
+        )
+
+    return encode
 
 
 def _reg_text_decode(data: bytes) -> int | str:

@@ -1,9 +1,8 @@
 """Every other built-in type of PostgreSQL 15: known by OID, name and size, and passed through.
 
-Geometric types, tsvector, ranges and the like have no Python counterpart here: their values
-travel as text already in PostgreSQL's spelling (a str, or bytes), so clients still see the
-right type OID. A few have simple Python forms: bit/varbit (str of '0'/'1'), void, tid
-((block, offset)), int2vector/oidvector (sequences of ints) and pg_lsn (int).
+Types no family module claims travel as text in PostgreSQL's spelling (a str, or bytes), so
+clients still see the right type OID. A few have simple Python forms here: bit/varbit (str of
+'0'/'1'), void, and int2vector/oidvector (sequences of ints).
 """
 
 from __future__ import annotations
@@ -77,12 +76,6 @@ def void_decode(data: bytes) -> None:
     return None
 
 
-def tid_text_encode(value: Any) -> bytes:
-    if isinstance(value, tuple):
-        return f"({value[0]},{value[1]})".encode()
-    return passthrough_text_encode(value)
-
-
 def vector_text_encode(value: Any) -> bytes:
     """int2vector/oidvector: space-separated, not an array literal."""
     if isinstance(value, str | bytes):
@@ -97,30 +90,14 @@ def vector_text_decode(data: bytes) -> list[int]:
         raise invalid_input("oidvector", data) from None
 
 
-def lsn_text_encode(value: Any) -> bytes:
-    if isinstance(value, int):
-        return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}".encode()
-    return passthrough_text_encode(value)
-
-
-def lsn_text_decode(data: bytes) -> int:
-    try:
-        high, low = data.decode().strip().split("/")
-        return (int(high, 16) << 32) | int(low, 16)
-    except ValueError:
-        raise invalid_input("pg_lsn", data) from None
-
-
 _SPECIFIC: dict[int, tuple[Any, Any, Any, Any]] = {
     oids.BIT: (bits_text_encode, bits_text_decode, bits_binary_encode, bits_binary_decode),
     oids.VARBIT: (bits_text_encode, bits_text_decode, bits_binary_encode, bits_binary_decode),
     oids.VOID: (void_encode, void_decode, void_encode, void_decode),
-    oids.TID: (tid_text_encode, passthrough_text_decode, None, None),
     oids.INT2VECTOR: (vector_text_encode, vector_text_decode, None, None),
     oids.OIDVECTOR: (vector_text_encode, vector_text_decode, None, None),
-    oids.PG_LSN: (lsn_text_encode, lsn_text_decode, None, None),
 }
-_ALIASES = {oids.VARBIT: ("bit varying",), oids.RECORD: ("row",)}
+_ALIASES = {oids.VARBIT: ("bit varying",)}
 
 
 def register(reg: TypeRegistry) -> None:

@@ -12,6 +12,8 @@ import binascii
 import re
 from typing import Any
 
+from pgwire import sqlstate
+from pgwire.errors import PgError
 from pgwire.types import oids
 from pgwire.types._util import invalid_input
 from pgwire.types.adapt import text_of
@@ -33,7 +35,21 @@ def _text_encode_other(value: Any) -> bytes:
 
 
 def text_decode(data: bytes) -> str:
-    return data.decode()
+    try:
+        return data.decode()
+    except UnicodeDecodeError as exc:
+        raise _invalid_utf8(data, exc) from None
+
+
+def _invalid_utf8(data: bytes, exc: UnicodeDecodeError) -> PgError:
+    """PostgreSQL's 22021, naming the offending character's bytes."""
+    first = data[exc.start]
+    width = 4 if first >= 0xF0 else 3 if first >= 0xE0 else 2 if first >= 0xC0 else 1
+    bad = data[exc.start : exc.start + width]
+    return PgError(
+        'invalid byte sequence for encoding "UTF8": ' + " ".join(f"0x{b:02x}" for b in bad),
+        sqlstate.CHARACTER_NOT_IN_REPERTOIRE,
+    )
 
 
 def char_text_encode(value: Any) -> bytes:
@@ -45,6 +61,15 @@ def char_text_encode(value: Any) -> bytes:
 
 def char_text_decode(data: bytes) -> str:
     return data[:1].decode(errors="replace")
+
+
+def char_binary_encode(value: Any) -> bytes:
+    """charsend: always the one byte, NUL for the empty "char"."""
+    return char_text_encode(value) or b"\0"
+
+
+def char_binary_decode(data: bytes) -> str:
+    return "" if data == b"\0" else char_text_decode(data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -103,6 +128,11 @@ def register(reg: TypeRegistry) -> None:
         (oids.BPCHAR, "bpchar", -1, oids.BPCHAR_ARRAY, ("character",)),
         (oids.NAME, "name", 64, oids.NAME_ARRAY, ()),
         (oids.UNKNOWN, "unknown", -2, 0, ()),
+        # Their send functions send the text too (textsend, cstring_send; pg_node_tree
+        # only ever goes out).
+        (oids.REFCURSOR, "refcursor", -1, oids.REFCURSOR_ARRAY, ()),
+        (oids.CSTRING, "cstring", -2, oids.CSTRING_ARRAY, ()),
+        (oids.PG_NODE_TREE, "pg_node_tree", -1, 0, ()),
     ):
         reg.register(
             TypeInfo(
@@ -126,8 +156,8 @@ def register(reg: TypeRegistry) -> None:
             array_oid=oids.CHAR_ARRAY,
             text_encode=char_text_encode,
             text_decode=char_text_decode,
-            binary_encode=char_text_encode,
-            binary_decode=char_text_decode,
+            binary_encode=char_binary_encode,
+            binary_decode=char_binary_decode,
         )
     )
     reg.register(
