@@ -228,10 +228,11 @@ TYPE_CASES: list[tuple[str, int, int, str | None]] = [
     ("[1.5::DECIMAL(4,2)]", oids.NUMERIC_ARRAY, ((4 << 16) | 2) + 4, "{1.50}"),
     ("[DATE '2024-01-01']", oids.DATE_ARRAY, -1, "{2024-01-01}"),
     ("[TIMESTAMP '2024-01-01 00:00:00']", oids.TIMESTAMP_ARRAY, -1, '{"2024-01-01 00:00:00"}'),
-    ("[{'a': 1}]", oids.JSON_ARRAY, -1, '{"{\\"a\\": 1}"}'),
-    ("{'a': 1, 'b': 'x', 'c': [1.5, NULL]}", oids.JSON, -1, '{"a": 1, "b": "x", "c": [1.5, null]}'),
-    ("{'d': DATE '2024-01-01', 'u': 123456789012345678901::HUGEINT}", oids.JSON, -1,
-     '{"d": "2024-01-01", "u": 123456789012345678901}'),
+    ("[{'a': 1}]", oids.RECORD_ARRAY, -1, "{(1)}"),  # as PostgreSQL 15 prints array[row(1)]
+    ("{'a': 1, 'b': 'x y', 'c': [1.5, NULL]}", oids.RECORD, -1, '(1,"x y","{1.5,NULL}")'),
+    ("{'d': DATE '2024-01-01', 'u': 123456789012345678901::HUGEINT}", oids.RECORD, -1,
+     "(2024-01-01,123456789012345678901)"),
+    ("ROW(1, NULL, '')", oids.RECORD, -1, '(1,,"")'),
     ("MAP {1: 'a', 2: 'b'}", oids.JSON, -1, '{"1": "a", "2": "b"}'),
     ("union_value(n := 2)", oids.TEXT, -1, "2"),
     ("'101'::BIT", oids.VARBIT, -1, "101"),
@@ -290,7 +291,7 @@ def test_pg_type_unit() -> None:
     types = [d[1] for d in con.description]
     assert pg_type(types[0]) == (oids.NUMERIC_ARRAY, ((5 << 16) | 1) + 4)
     assert pg_type(types[1]) == (oids.JSON_ARRAY, -1)
-    assert pg_type(types[2]) == (oids.JSON_ARRAY, -1)
+    assert pg_type(types[2]) == (oids.RECORD_ARRAY, -1)
     con.close()
 
 

@@ -257,7 +257,7 @@ def test_select_columns_and_parameters() -> None:
             ("a", TEXT),
             ("b", NUMERIC),
             ("l", oids.INT4_ARRAY),
-            ("st", oids.JSON),
+            ("st", oids.RECORD),
             ("big", NUMERIC),
             ("ts", oids.TIMESTAMPTZ),
         ]

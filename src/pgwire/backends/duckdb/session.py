@@ -36,10 +36,12 @@ from pgwire.backends.duckdb.types import (
     interval_converter,
     interval_sql,
     pg_type,
+    struct_converter,
 )
 from pgwire.backends.offloop import run_interruptible
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, substitute_parameters, transaction_verb
+from pgwire.types import oids
 
 __all__ = ["BATCH_ROWS", "EXECUTOR", "DuckDBSession"]
 
@@ -91,6 +93,18 @@ class _Outcome:
 # Statements after which the identity columns are read again (see identity.py).
 
 _SETTING_NAMES: frozenset[str] | None = None  # DuckDB's own settings, read once
+
+
+_RECORDS = frozenset({oids.RECORD, oids.RECORD_ARRAY})
+
+
+def _convert_structs(stream: _Stream, description: Sequence[Any]) -> None:
+    """STRUCT columns' dicts become the Records their description promises."""
+    converters = stream.converters or [None] * len(description)
+    stream.converters = [
+        convert if convert is not None else struct_converter(duck_type)
+        for convert, (_name, duck_type, *_) in zip(converters, description, strict=True)
+    ]
 
 
 class DuckDBSession(Handler):
@@ -445,6 +459,8 @@ class DuckDBSession(Handler):
         stream = _Stream(self._batch_rows)
         if kind == "SELECT":
             self._fix_intervals(statement, description, stream, params)
+        if any(column.type_oid in _RECORDS for column in columns):
+            _convert_structs(stream, description)
         verb = ROW_VERBS.get(kind, "SELECT")
         if kind == "SELECT" and statement.query[:4].upper() == "SHOW":  # leading comments gone
             verb = "SHOW"

@@ -12,6 +12,7 @@ from typing import Any
 
 from pgwire.sql import quote_literal
 from pgwire.types import Interval, oids
+from pgwire.types.record import Record
 from pgwire.types.registry import TEXT, registry
 
 __all__ = [
@@ -58,7 +59,8 @@ _BY_ID: dict[str, int] = {
     "interval": oids.INTERVAL,
     "uuid": oids.UUID,
     "bit": oids.VARBIT,
-    "struct": oids.JSON,
+    "struct": oids.RECORD,  # an anonymous row value, as ROW(...) and whole-row references are
+    "tuple": oids.RECORD,  # ROW(1, 'a'): a STRUCT without field names
     "map": oids.JSON,
     "enum": oids.TEXT,
     # A UNION value comes out as its member's value: text prints any member the PostgreSQL way.
@@ -133,6 +135,34 @@ def interval_converter(duck_type: Any) -> Callable[[Any], Any]:
         return _interval_of
     inner = interval_converter(dict(duck_type.children)["child"])
     return lambda items: None if items is None else [inner(item) for item in items]
+
+
+def struct_converter(duck_type: Any) -> Callable[[Any], Any] | None:
+    """DuckDB's STRUCT values (dicts) as `Record`s typed as the struct's fields are, or a
+    list of them; None when `duck_type` holds no STRUCT."""
+    kind = duck_type.id
+    if kind in ("list", "array"):
+        inner = struct_converter(dict(duck_type.children)["child"])
+        if inner is None:
+            return None
+        return lambda items: None if items is None else [inner(item) for item in items]
+    if kind not in ("struct", "tuple"):
+        return None
+    fields = [child for _, child in duck_type.children]
+    types = tuple(pg_type(child)[0] for child in fields)
+    inner_converters = [struct_converter(child) for child in fields]
+
+    def record(value: dict[str, Any] | tuple[Any, ...] | None) -> Record | None:
+        if value is None:
+            return None
+        fields = value.values() if isinstance(value, dict) else value
+        values = tuple(
+            v if convert is None or v is None else convert(v)
+            for convert, v in zip(inner_converters, fields, strict=True)
+        )
+        return Record(values, types)
+
+    return record
 
 
 # ---------------------------------------------------------------------------------------------
