@@ -291,7 +291,12 @@ class DuckDBSession(Handler):
         owned: list[str] = []
         if kind == "DROP":
             owned = self._owned_sequences(ddl.dropped_tables(sql))
-        if self._in_transaction or (len(statements) == 1 and not owned):
+        if self._in_transaction:  # the client's transaction holds table and sequences
+            outcome = self._run_statements(statements, sql, params)
+            for sequence in owned:
+                self._cursor.execute(f"DROP SEQUENCE IF EXISTS {sequence}")
+            return outcome
+        if len(statements) == 1 and not owned:
             return self._run_statements(statements, sql, params)
         # A table and its sequences are created (or dropped) together or not at all.
         self._cursor.begin()
