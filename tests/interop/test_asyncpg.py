@@ -485,6 +485,24 @@ def test_errors_with_parameters_and_transactions(duckdb_server: ServerProcess) -
     run(on(duckdb_server, body))
 
 
+def test_prepared_savepoints(duckdb_server: ServerProcess) -> None:
+    """SQLAlchemy's asyncpg dialect prepares SAVEPOINT, RELEASE and ROLLBACK TO (Parse,
+    Describe) like any statement; the front end keeps them for DuckDB."""
+
+    async def body(conn: Connection) -> list[Any]:
+        await conn.execute("create temp table sp_items (a integer)")
+        async with conn.transaction():
+            await conn.execute("insert into sp_items values (1)")
+            for sql in ("SAVEPOINT sp_1", "RELEASE SAVEPOINT sp_1", "SAVEPOINT sp_2"):
+                assert await (await conn.prepare(sql)).fetch() == []
+            assert await conn.fetchval("select count(*) from sp_items") == 1
+            await (await conn.prepare("ROLLBACK TO SAVEPOINT sp_2")).fetch()  # nothing written
+            await conn.execute("insert into sp_items values (2)")
+        return [r["a"] for r in await conn.fetch("select a from sp_items order by a")]
+
+    assert run(on(duckdb_server, body)) == [1, 2]
+
+
 # --------------------------------------------------------------------------------------------
 # several connections at once
 

@@ -180,6 +180,10 @@ class DuckDBSession(Handler):
         """
         if is_catalog_query(sql):
             return None
+        if transaction_verb(sql) is not None:
+            # Answered here or by the front end (savepoints), never parsed by DuckDB, which
+            # has no SAVEPOINT: asyncpg and SQLAlchemy's asyncpg dialect prepare them.
+            return Description(list(param_types), None)
         return await self._run(self._describe, sql, list(param_types))
 
     def check_syntax(self, sql: str) -> None:
