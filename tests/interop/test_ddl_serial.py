@@ -198,24 +198,3 @@ def test_add_serial_column_numbers_existing_rows(server: Server) -> None:
         row = conn.execute("insert into ser_added (name) values ('c') returning n").fetchone()
         assert row == (3,)
         conn.execute("drop table ser_added")
-
-
-def test_index_with_operator_classes(server: Server) -> None:
-    """Django indexes a CharField for LIKE with `varchar_pattern_ops`."""
-    with psycopg.connect(conninfo(server), autocommit=True) as conn:
-        conn.execute("drop table if exists opc_items")
-        conn.execute("create table opc_items (email varchar(100), name text)")
-        conn.execute(
-            'CREATE INDEX "opc_items_email_like" ON "opc_items" ("email" varchar_pattern_ops)'
-        )
-        conn.execute("create unique index opc_items_name on opc_items (name text_pattern_ops desc)")
-        conn.execute("insert into opc_items values ('ann@x', 'Ann'), ('bob@y', 'Bob')")
-        found = conn.execute("select name from opc_items where email like 'a%'").fetchall()
-        assert found == [("Ann",)]
-        names = conn.execute(
-            "select indexname from pg_indexes where tablename = 'opc_items' order by 1"
-        ).fetchall()
-        assert names == [("opc_items_email_like",), ("opc_items_name",)]
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            conn.execute("insert into opc_items values ('c@z', 'Ann')")
-        conn.execute("drop table opc_items")

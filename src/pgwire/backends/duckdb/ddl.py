@@ -10,8 +10,6 @@ them (`DuckDBSession._parse`), each text once.
   is stored, not refused.
 - `jsonb` as a type name (a column's type, `::jsonb`, `CAST(x AS jsonb)`, `TYPE jsonb`):
   DuckDB's JSON.
-- An operator class after an index column (`CREATE INDEX ... (email varchar_pattern_ops)`,
-  as Django indexes its CharFields for LIKE): dropped, DuckDB's indexes have none.
 
 In CREATE TABLE and ALTER TABLE ... ADD [COLUMN]. `DROP TABLE` also drops the sequences its
 columns own (`owned_sequences`): those named `<table>_<column>_seq` that the column's default
@@ -36,7 +34,7 @@ _SERIALS = {
 _CONSTRAINT_WORDS = frozenset(
     {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE", "LIKE"}
 )
-_HINTS = ("serial", "identity", "jsonb", "_ops")
+_HINTS = ("serial", "identity", "jsonb")
 # Sequence options of PostgreSQL that DuckDB's CREATE SEQUENCE has no use for.
 _DROPPED_OPTIONS = frozenset({"CACHE", "AS", "OWNED", "SEQUENCE"})
 _SIMPLE_NAME = re.compile(r"[a-z_][a-z0-9_$]*\Z")
@@ -83,7 +81,6 @@ def _rewrite(sql: str) -> Rewrite | None:
         for first, end in items:
             _column(tokens[first:end], schema, name, temporary, edits, sequences, adding)
     _jsonb(tokens, edits)
-    _operator_classes(tokens, edits)
     if not edits:
         return None
     text = sql
@@ -244,26 +241,6 @@ def _jsonb(tokens: tuple[Token, ...], edits: list[tuple[int, int, str]]) -> None
         )
         if is_type:
             edits.append((token.start, token.end, "JSON"))
-
-
-def _operator_classes(tokens: tuple[Token, ...], edits: list[tuple[int, int, str]]) -> None:
-    """`<name>_ops` after a column or an expression in CREATE [UNIQUE] INDEX's list."""
-    words = [t.keyword for t in tokens[:3]]
-    if words[:2] != ["CREATE", "INDEX"] and words != ["CREATE", "UNIQUE", "INDEX"]:
-        return
-    depth = 0
-    for i, token in enumerate(tokens):
-        if token.text == "(":
-            depth += 1
-        elif token.text == ")":
-            depth -= 1
-        elif (
-            depth == 1
-            and token.kind in (WORD, IDENT)
-            and token.value.endswith("_ops")
-            and (tokens[i - 1].kind in (WORD, IDENT) or tokens[i - 1].text == ")")
-        ):
-            edits.append((token.start, token.end, ""))
 
 
 def dropped_tables(sql: str) -> list[tuple[str | None, str]]:
