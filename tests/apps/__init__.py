@@ -1,0 +1,1 @@
+"""Applications (ORMs, query builders, tools) run against `pgwire serve`, asserting results."""
