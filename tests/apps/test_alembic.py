@@ -135,7 +135,12 @@ def schema(app: App, engine: Any) -> dict[str, Any]:
             continue
         found[table] = {
             "columns": [
-                (c["name"], type_name(app, c["type"]), c["nullable"], c["default"])
+                (
+                    c["name"],
+                    type_name(app, c["type"]),
+                    c["nullable"],
+                    serial_default(app, table, c["default"]) if c["name"] == "id" else c["default"],
+                )
                 for c in columns[key]
             ],
             "foreign_keys": [
@@ -208,6 +213,16 @@ def default_of(app: App, table: str) -> str | None:
     if app.backend == "sqlite":
         return None
     return f"nextval('{table}_id_seq')"
+
+
+def serial_default(app: App, table: str, default: str | None) -> str | None:
+    """The id column's default as `default_of` spells it, when it is one of the ways a
+    serial key is shown: nextval of `<table>_id_seq` in any case, or none on SQLite."""
+    if default is not None and default.lower() == f"nextval('{table}_id_seq')":
+        return default_of(app, table)
+    if default is None and app.backend == "sqlite":
+        return default_of(app, table)
+    return default
 
 
 def test_upgrade_and_downgrade(app: App, migrations: tuple[Any, Any]) -> None:

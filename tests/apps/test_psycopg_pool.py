@@ -6,8 +6,8 @@ connection handed back inside a failed transaction rolled back before anyone see
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -67,11 +67,9 @@ def test_pool_configure_and_many_workers(app: App, schema: str) -> None:
                 finally:
                     pool.putconn(conn)
 
-        threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        with ThreadPoolExecutor(max_workers=8) as threads:
+            for done in [threads.submit(worker, k) for k in range(8)]:
+                done.result()  # a worker's error fails the test
         with pool.connection() as conn:
             rows = conn.execute(
                 "select owner, count(*), sum(n) from pool_items group by owner order by owner"
