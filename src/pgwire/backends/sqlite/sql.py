@@ -176,10 +176,6 @@ def _rewrite(tree: exp.Expr) -> exp.Expr:
             node.set("nulls_first", not node.args.get("desc"))
         elif isinstance(node, exp.ColumnDef):
             _column_def(node)
-        elif isinstance(node, exp.Opclass):  # `(email varchar_pattern_ops)`: Django's
-            node.replace(node.this)  # LIKE indexes; SQLite's indexes have no operator classes
-        elif isinstance(node, exp.Values) and _column_aliases(node):
-            node.replace(_named_values(node))
         elif isinstance(node, exp.Select) and node.args.get("locks"):
             node.set("locks", None)
         elif isinstance(node, exp.UnloggedProperty):
@@ -191,27 +187,6 @@ def _rewrite(tree: exp.Expr) -> exp.Expr:
             if isinstance(alias, exp.Identifier):
                 alias.set("quoted", True)
     return tree
-
-
-def _column_aliases(values: exp.Values) -> list[exp.Identifier]:
-    alias = values.args.get("alias")
-    return list(alias.args.get("columns") or ()) if isinstance(alias, exp.TableAlias) else []
-
-
-def _named_values(values: exp.Values) -> exp.Subquery:
-    """`(VALUES ...) AS t(a, b)` as `(SELECT column1 AS a, column2 AS b FROM (VALUES ...)) AS
-    t`: SQLite names the columns of VALUES column1, column2, ... and takes no column list
-    after an alias (SQLAlchemy's multi-row INSERT ... RETURNING sorts its rows this way)."""
-    names = _column_aliases(values)
-    alias = values.args["alias"]
-    rows = exp.Values(expressions=values.expressions)
-    select = exp.Select(
-        expressions=[
-            exp.alias_(exp.column(f"column{i}"), exp.Identifier(this=name.name, quoted=True))
-            for i, name in enumerate(names, start=1)
-        ]
-    ).from_(exp.Subquery(this=rows))
-    return exp.Subquery(this=select, alias=exp.TableAlias(this=alias.this))
 
 
 def _null_parameters(tree: exp.Expr) -> exp.Expr:
