@@ -212,6 +212,8 @@ def test_parameters_as_sqlite_values() -> None:
         ("CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY)",
          "CREATE TABLE t (id INTEGER PRIMARY KEY)"),
         ("CREATE INDEX i ON t (a)", "CREATE INDEX i ON t(a)"),
+        ("SELECT * FROM t WHERE (j -> 'a') = '\"x\"'::jsonb AND j = $1::json",
+         "SELECT * FROM t WHERE (j -> '$.a') = '\"x\"' AND j = ?1"),
         ("SELECT $1::timestamp, $2::timestamptz, $3::time, $4::date",
          'SELECT ?1 AS "timestamp", ?2 AS "timestamptz", ?3 AS "time", ?4 AS "date"'),
         ("INSERT INTO t VALUES (1) ON CONFLICT (a) DO NOTHING",
