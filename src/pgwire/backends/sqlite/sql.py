@@ -134,7 +134,7 @@ def _column_def(node: exp.ColumnDef) -> None:
 
 
 def _cast(node: exp.Cast) -> exp.Expr:
-    value = node.this
+    value: exp.Expr = node.this
     if node.is_type("json", "jsonb"):
         # SQLite keeps JSON as text; CAST(x AS JSONB) would be numeric affinity ('"en"' is
         # 0), so Django's `prefs -> 'lang' = '"en"'::jsonb` matched nothing. The result's
