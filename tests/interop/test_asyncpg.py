@@ -485,56 +485,29 @@ def test_errors_with_parameters_and_transactions(duckdb_server: ServerProcess) -
     run(on(duckdb_server, body))
 
 
+def test_prepared_savepoints(duckdb_server: ServerProcess) -> None:
+    """SQLAlchemy's asyncpg dialect prepares SAVEPOINT, RELEASE and ROLLBACK TO (Parse,
+    Describe) like any statement; the front end keeps them for DuckDB."""
+
+    async def body(conn: Connection) -> list[Any]:
+        await conn.execute("create temp table sp_items (a integer)")
+        async with conn.transaction():
+            await conn.execute("insert into sp_items values (1)")
+            for sql in ("SAVEPOINT sp_1", "RELEASE SAVEPOINT sp_1", "SAVEPOINT sp_2"):
+                assert await (await conn.prepare(sql)).fetch() == []
+            assert await conn.fetchval("select count(*) from sp_items") == 1
+            await (await conn.prepare("ROLLBACK TO SAVEPOINT sp_2")).fetch()  # nothing written
+            await conn.execute("insert into sp_items values (2)")
+        return [r["a"] for r in await conn.fetch("select a from sp_items order by a")]
+
+    assert run(on(duckdb_server, body)) == [1, 2]
+
+
 # --------------------------------------------------------------------------------------------
 # several connections at once
 
 
-def test_pool_default_reset(duckdb_server: ServerProcess) -> None:
-    """asyncpg's Pool resets a released connection with `SELECT pg_advisory_unlock_all();
-    CLOSE ALL; UNLISTEN *; RESET ALL;`."""
-
-    async def main() -> None:
-        async with (
-            asyncpg.create_pool(
-                host=duckdb_server.host,
-                port=duckdb_server.port,
-                user="tester",
-                database="testdb",
-                min_size=1,
-                max_size=2,
-            ) as pool,
-            pool.acquire() as conn,
-        ):
-            assert await conn.fetchval("select $1::int", 1) == 1
-
-    run(main())
-
-
-def test_pool_with_own_reset(duckdb_server: ServerProcess) -> None:
-    """A reset of the user's own."""
-
-    async def reset(conn: Connection) -> None:
-        await conn.execute("CLOSE ALL; UNLISTEN *; RESET ALL;")
-
-    async def main() -> list[int]:
-        async with asyncpg.create_pool(
-            host=duckdb_server.host,
-            port=duckdb_server.port,
-            user="tester",
-            database="testdb",
-            min_size=2,
-            max_size=4,
-            reset=reset,
-        ) as pool:
-
-            async def one(n: int) -> int:
-                async with pool.acquire() as conn:
-                    value: int = await conn.fetchval("select $1::int * 2", n)
-                    return value
-
-            return list(await asyncio.gather(*(one(n) for n in range(20))))
-
-    assert run(main()) == [n * 2 for n in range(20)]
+# asyncpg's create_pool: tests/apps/test_asyncpg_pool.py, on both backends.
 
 
 def test_concurrent_connections(duckdb_server: ServerProcess) -> None:

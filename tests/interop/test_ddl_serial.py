@@ -91,6 +91,24 @@ def test_serial_inside_a_failed_transaction_leaves_nothing(server: Server) -> No
         conn.execute("drop table ser_once")
 
 
+def test_drop_table_in_a_transaction_drops_its_sequences(server: Server) -> None:
+    """SQLAlchemy's `metadata.drop_all()` drops tables inside a transaction."""
+    with psycopg.connect(conninfo(server)) as conn:
+        with conn.transaction():
+            conn.execute("drop table if exists ser_tx")
+            conn.execute("create table ser_tx (id serial primary key, name text)")
+        with conn.transaction():
+            conn.execute("drop table ser_tx")
+        count = conn.execute(
+            "select count(*) from information_schema.sequences where sequence_name = "
+            "'ser_tx_id_seq'"
+        ).fetchone()
+        assert count == (0,)
+        with conn.transaction():  # the same table can be made again
+            conn.execute("create table ser_tx (id serial primary key, name text)")
+            conn.execute("drop table ser_tx")
+
+
 def test_identity_columns(server: Server) -> None:
     with psycopg.connect(conninfo(server), autocommit=True) as conn:
         conn.execute("drop table if exists ident_items")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
-from pgwire.sql.lexer import OP, PARAM, PUNCT, WORD, Token, code, tokenize
+from pgwire.sql.lexer import IDENT, OP, PARAM, PUNCT, WORD, Token, code, tokenize
 
 
 @functools.lru_cache(maxsize=4096)
@@ -50,7 +50,12 @@ def parameter_casts(sql: str) -> dict[int, str]:
 def _type_name(tokens: Sequence[Token], i: int, *, cast_function: bool) -> str | None:
     """The type name at tokens[i]: a word, `double precision`, `character varying`,
     `timestamp with[out] time zone` (`::` only), then an optional `[]`."""
-    if i >= len(tokens) or tokens[i].kind != WORD:
+    if i >= len(tokens):
+        return None
+    if tokens[i].kind == IDENT:  # "char": the one-byte type, as quoted
+        name = tokens[i].value
+        return name + "[]" if _array_brackets(tokens, i + 1) else name
+    if tokens[i].kind != WORD:
         return None
     words = [tokens[i].value]
     i += 1
@@ -70,14 +75,21 @@ def _type_name(tokens: Sequence[Token], i: int, *, cast_function: bool) -> str |
         words += lowered
         i += 3
     name = " ".join(words)
-    if (
+    # CHAR unquoted is SQL's character(n), bpchar; only "char" quoted is the one-byte type.
+    name = _SQL_CHARACTER.get(name, name)
+    return name + "[]" if _array_brackets(tokens, i) else name
+
+
+_SQL_CHARACTER = {"char": "bpchar", "char varying": "varchar"}
+
+
+def _array_brackets(tokens: Sequence[Token], i: int) -> bool:
+    return (
         i + 1 < len(tokens)
         and tokens[i].kind == PUNCT
         and tokens[i].text == "["
         and tokens[i + 1].text == "]"
-    ):
-        name += "[]"
-    return name
+    )
 
 
 def substitute_parameters(sql: str, replacements: Sequence[str]) -> str:

@@ -216,6 +216,10 @@ class DuckDBSession(Handler):
         """
         if is_catalog_query(sql) or constraints.set_constraints(sql):
             return None
+        if transaction_verb(sql) is not None:
+            # Answered here or by the front end (savepoints), never parsed by DuckDB, which
+            # has no SAVEPOINT: asyncpg and SQLAlchemy's asyncpg dialect prepare them.
+            return Description(list(param_types), None)
         return await self._run(self._describe, sql, list(param_types))
 
     def parameter_types(
@@ -365,7 +369,12 @@ class DuckDBSession(Handler):
         owned: list[str] = []
         if kind == "DROP":
             owned = self._owned_sequences(ddl.dropped_tables(sql))
-        if self._in_transaction or (len(statements) == 1 and not owned):
+        if self._in_transaction:  # the client's transaction holds table and sequences
+            outcome = self._run_statements(statements, sql, params)
+            for sequence in owned:
+                self._cursor.execute(f"DROP SEQUENCE IF EXISTS {sequence}")
+            return outcome
+        if len(statements) == 1 and not owned:
             return self._run_statements(statements, sql, params)
         # A table and its sequences are created (or dropped) together or not at all.
         self._cursor.begin()

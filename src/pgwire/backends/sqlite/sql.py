@@ -134,7 +134,17 @@ def _column_def(node: exp.ColumnDef) -> None:
 
 
 def _cast(node: exp.Cast) -> exp.Expr:
-    value = node.this
+    value: exp.Expr = node.this
+    if node.is_type("json", "jsonb"):
+        # SQLite keeps JSON as text; CAST(x AS JSONB) would be numeric affinity ('"en"' is
+        # 0), so Django's `prefs -> 'lang' = '"en"'::jsonb` matched nothing. The result's
+        # type comes from the cast.
+        return value
+    if isinstance(value, exp.Parameter) and node.is_type(*_DATETIME_TYPES):
+        # The front end decoded the parameter as this type and binds its ISO text (see
+        # types.to_sqlite): kept whole, where DATETIME() and TIME() drop the fraction of a
+        # second. The result's type comes from the cast.
+        return value
     if not (isinstance(value, exp.Literal) and value.is_string):
         return node
     if node.is_type(*_DATETIME_TYPES):
