@@ -64,10 +64,6 @@ _ADD_FK_SQLITE = (
 )
 # (script, backend, check) -> why it fails.
 EXPECTED_FAILURES = {
-    ("postgresjs", "duckdb", "array-sql"): (
-        "DuckDB casts no PostgreSQL array literal: 22P02 Type VARCHAR with value '{x,y}' "
-        "can't be cast to the destination type VARCHAR[]"
-    ),
     ("postgresjs", "duckdb", "date-arithmetic"): (
         "DuckDB's date - date is bigint (int8, which postgres.js reads as a string), "
         "PostgreSQL's integer"
@@ -82,10 +78,6 @@ EXPECTED_FAILURES = {
     ),
     ("knex", "duckdb", "column-info"): (
         "DuckDB: jsonb columns are described as json; VARCHAR(n) keeps no length (text)"
-    ),
-    ("knex", "duckdb", "migrations"): (
-        'DuckDB: ALTER TABLE ... DROP COLUMN "tag" with an index on it: 2BP01 Cannot drop '
-        "this column: an index depends on it (PostgreSQL drops the index too)"
     ),
     ("knex", "sqlite", "foreign-key"): _ADD_FK_SQLITE,
     ("knex", "sqlite", "insert-select-update-delete"): _SERIAL_INT8 + ": ids come back as '1'",

@@ -220,7 +220,7 @@ TYPE_CASES: list[tuple[str, int, int, str | None]] = [
     ("NULL::INTERVAL", oids.INTERVAL, -1, None),
     ("'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID", oids.UUID, -1,
      "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
-    ("'{\"a\": [1, 2]}'::JSON", oids.JSON, -1, '{"a": [1, 2]}'),
+    ("'{\"a\": [1, 2]}'::JSON", oids.JSON, -1, '{"a": [1, 2]}'),  # named json: json
     ("[1, NULL, 3]", oids.INT4_ARRAY, -1, "{1,NULL,3}"),
     ("[[1, 2], [3, 4]]", oids.INT4_ARRAY, -1, "{{1,2},{3,4}}"),
     ("[1, 2]::INTEGER[2]", oids.INT4_ARRAY, -1, "{1,2}"),
@@ -290,7 +290,7 @@ def test_pg_type_unit() -> None:
     con.execute("SELECT [[1.5::DECIMAL(5,1)]] a, ['{}'::JSON] b, [{'a': 1}] c")
     types = [d[1] for d in con.description]
     assert pg_type(types[0]) == (oids.NUMERIC_ARRAY, ((5 << 16) | 1) + 4)
-    assert pg_type(types[1]) == (oids.JSON_ARRAY, -1)
+    assert pg_type(types[1]) == (oids.JSONB_ARRAY, -1)
     assert pg_type(types[2]) == (oids.RECORD_ARRAY, -1)
     con.close()
 

@@ -23,9 +23,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pgwire.backends.duckdb.arrays import array_literal_edits
 from pgwire.backends.duckdb.clauses import clause_edits
 from pgwire.backends.duckdb.columns import MARKER, owned_sequence
 from pgwire.backends.duckdb.jsonops import json_operator_edits
+from pgwire.backends.duckdb.locking import locking_edits
+from pgwire.backends.duckdb.unnest import unnest_edits
 from pgwire.sql import lexer
 from pgwire.sql.lexer import IDENT, OP, PUNCT, WORD, Token
 from pgwire.sql.reader import TokenReader
@@ -42,6 +45,7 @@ _CONSTRAINT_WORDS = frozenset(
 _JSON_OPERATORS = ("@>", "<@", "?")
 _HINTS = (
     "serial", "identity", "jsonb", "deferr", "initially", "btree", "_ops", "concurrently",
+    "unnest", "[]", "for update", "for share", "for no key", "for key share",
     *_JSON_OPERATORS,
 )  # fmt: skip
 # Sequence options of PostgreSQL that DuckDB's CREATE SEQUENCE has no use for.
@@ -91,7 +95,11 @@ def _rewrite(sql: str) -> Rewrite | None:
             _column(tokens[first:end], schema, name, temporary, edits, sequences, adding)
     _jsonb(tokens, edits)
     edits.extend(clause_edits(tokens))
+    edits.extend(array_literal_edits(tokens))
+    edits.extend(locking_edits(tokens))
     text = _edited(sql, edits)
+    if "unnest" in text.lower():  # on the text as edited: its arguments may have been
+        text = _edited(text, unnest_edits(text, lexer.code(text)))
     if any(op in text for op in _JSON_OPERATORS):  # on the text as edited: `::JSON` casts
         text = _edited(text, json_operator_edits(text, lexer.code(text)))
     return None if text == sql else Rewrite(text, tuple(sequences))

@@ -35,6 +35,7 @@ from pgwire.backends.duckdb.types import (
     duck_param,
     interval_converter,
     interval_sql,
+    json_columns,
     pg_type,
     struct_converter,
 )
@@ -160,7 +161,13 @@ class DuckDBSession(Handler):
                 pass  # it reads the client's tables too: DuckDB's own answer
         return await self._query(sql, None)
 
-    async def _query(self, sql: str, params: list[Any] | None) -> Result:
+    async def _query(
+        self,
+        sql: str,
+        params: list[Any] | None,
+        client_sql: str | None = None,
+        param_types: Sequence[int] = (),
+    ) -> Result:
         if constraints.set_constraints(sql):
             return Command("SET CONSTRAINTS")
         try:
@@ -169,7 +176,8 @@ class DuckDBSession(Handler):
             raise to_pg_error(exc, sql) from None
         if outcome.command is not None:
             return Command(outcome.command)
-        return Rows(outcome.columns, batches=self._batches(outcome, sql), command=outcome.verb)
+        columns = json_columns(outcome.columns, client_sql or sql, param_types)
+        return Rows(columns, batches=self._batches(outcome, sql), command=outcome.verb)
 
     def execute(
         self, sql: str, params: Sequence[Any], param_types: Sequence[int]
@@ -183,7 +191,7 @@ class DuckDBSession(Handler):
             for n, (v, oid) in enumerate(zip(params, param_types, strict=True), start=1)
         ]
         text = substitute_parameters(sql, [placeholder for placeholder, _ in pairs])
-        return self._query(text, [value for _, value in pairs])
+        return self._query(text, [value for _, value in pairs], sql, param_types)
 
     def can_execute_many(self, sql: str) -> bool:
         return values_insert(sql) is not None
@@ -483,6 +491,7 @@ class DuckDBSession(Handler):
 
     def _describe(self, sql: str, types: list[int]) -> Description | None:
         self._drain()
+        client_sql = sql
         if sql[:16].lstrip()[:5].upper() == "ALTER" and alter.parse(sql) is not None:
             return None  # no result; some actions DuckDB's parser refuses are run here
         try:
@@ -496,7 +505,10 @@ class DuckDBSession(Handler):
         filled = with_column_list(sql, self._tables, self._cursor)
         if filled is not None:  # described as it will run
             sql, statements = filled, self._cursor.extract_statements(filled)
-        return describe(self._cursor, sql, statements, types, self._enums)
+        described = describe(self._cursor, sql, statements, types, self._enums)
+        if described is not None and described.columns:
+            described.columns = json_columns(list(described.columns), client_sql, types)
+        return described
 
     def _fix_intervals(
         self,

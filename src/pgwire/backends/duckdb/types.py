@@ -5,11 +5,14 @@ rebuilt exactly from their parts, and bound parameters as DuckDB reads them (`du
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pgwire.handler import Column
 from pgwire.sql import quote_literal
 from pgwire.types import Interval, oids
 from pgwire.types.record import Record
@@ -100,7 +103,10 @@ def _pg_type(duck_type: Any, enums: EnumLookup | None) -> tuple[int, int]:
         children = dict(duck_type.children)
         return oids.NUMERIC, ((children["precision"] << 16) | children["scale"]) + 4
     if kind == "varchar" and str(duck_type) == "JSON":
-        return oids.JSON, -1
+        # DuckDB has one JSON type and forgets whether a column was declared json or jsonb;
+        # ORMs declare jsonb (Django reads only jsonb as text, and decodes it itself). A
+        # statement that asks for json by name gets json (see `json_by_name`).
+        return oids.JSONB, -1
     return _BY_ID.get(kind, oids.TEXT), _TYPMOD_BY_ID.get(kind, -1)
 
 
@@ -135,6 +141,31 @@ def interval_converter(duck_type: Any) -> Callable[[Any], Any]:
         return _interval_of
     inner = interval_converter(dict(duck_type.children)["child"])
     return lambda items: None if items is None else [inner(item) for item in items]
+
+
+_JSON_BY_NAME = re.compile(r"\bjson(?!b)|\w_json\b", re.IGNORECASE)
+_AS_JSON = {oids.JSONB: oids.JSON, oids.JSONB_ARRAY: oids.JSON_ARRAY}
+
+
+@functools.lru_cache(maxsize=1024)
+def json_by_name(sql: str) -> bool:
+    """Whether `sql` names json and never jsonb (`'{}'::json`, `json_build_object(...)`,
+    `row_to_json(t)`): its JSON columns are then described as json, as PostgreSQL would."""
+    return "jsonb" not in sql.lower() and _JSON_BY_NAME.search(sql) is not None
+
+
+def json_columns(columns: list[Column], sql: str, param_types: Sequence[int] = ()) -> list[Column]:
+    """`columns` with jsonb made json where the client's `sql` names json, or a parameter
+    is json (and none jsonb)."""
+    if not any(c.type_oid in _AS_JSON for c in columns):
+        return columns
+    by_parameter = oids.JSON in param_types and oids.JSONB not in param_types
+    if not (by_parameter or json_by_name(sql)):
+        return columns
+    return [
+        Column(c.name, _AS_JSON[c.type_oid], c.type_modifier) if c.type_oid in _AS_JSON else c
+        for c in columns
+    ]
 
 
 def struct_converter(duck_type: Any) -> Callable[[Any], Any] | None:
