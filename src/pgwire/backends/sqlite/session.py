@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,9 +19,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.offloop import run_interruptible
+from pgwire.backends.sqlite import alter
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
-from pgwire.backends.sqlite.sql import Translation, translate
+from pgwire.backends.sqlite.functions import register_arithmetic, take_error
+from pgwire.backends.sqlite.sequences import Sequences
+from pgwire.backends.sqlite.sql import Translation, translate, with_defaults
+from pgwire.backends.sqlite.syntax import check_syntax
 from pgwire.backends.sqlite.types import Converter, convert_rows, to_sqlite
 from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
@@ -86,6 +90,11 @@ class SQLiteSession(Handler):
         self._settings = {
             k.lower(): v for k, v in info.parameters.items() if k not in _STARTUP_KEYS
         }
+        self._sequences = Sequences(conn)  # nextval() & co., serial and identity columns
+        self._sequences.register()
+        register_arithmetic(conn)
+        # Identity columns GENERATED ALWAYS by table, for the schema version they were read at.
+        self._always: tuple[Any, dict[str, frozenset[str]]] = (None, {})
 
     # -- running things off the loop -----------------------------------------------------------
 
@@ -167,7 +176,14 @@ class SQLiteSession(Handler):
             translation = translate(sql)
             return self._run_translation(sql, translation, params)
         except sqlite3.Error as exc:
-            raise to_pg_error(exc, sql) from None
+            raise take_error() or to_pg_error(exc, sql) from None
+
+    def check_syntax(self, sql: str) -> None:
+        """A statement that neither sqlglot (PostgreSQL's grammar) nor SQLite can read fails
+        at Parse with 42601, as in PostgreSQL (see `syntax`)."""
+        if transaction_verb(sql) or is_catalog_query(sql):
+            return
+        check_syntax(sql)
 
     def _transaction(self, verb: str, sql: str) -> str:
         conn = self._conn
@@ -212,13 +228,30 @@ class SQLiteSession(Handler):
                 command=translation.tag,
                 notice=f"{translation.tag} is accepted and not stored by the SQLite backend",
             )
-        if not translation.text:
-            return _Outcome(command="")
         conn = self._conn
+        take_error()  # nothing left over from an earlier statement
+        if translation.alter is not None:
+            with _atomic(conn):
+                alter.run(conn, translation.alter, self._sequences)
+            self._schema_changed_by_us(translation)
+            return _Outcome(command="ALTER TABLE")
+        if not translation.text and translation.defaults is None:
+            return _Outcome(command="")
         for statement in translation.before:
             conn.execute(statement)
+        text = translation.text
+        if translation.tag == "INSERT" and translation.target is not None:
+            text = self._insert_text(translation)
         cursor = conn.cursor()
-        cursor.execute(translation.text, params)
+        if translation.owned and translation.target is not None:
+            schema, table = translation.target
+            with _atomic(conn):
+                self._sequences.create(schema or "main", table, translation.owned)
+                cursor.execute(text, params)
+        else:
+            cursor.execute(text, params)
+        if translation.tag == "DROP TABLE":
+            self._sequences.drop_orphans()
         if translation.rows is not True:
             self._schema_changed_by_us(translation)
         description = cursor.description
@@ -242,6 +275,48 @@ class SQLiteSession(Handler):
             converters=converters,
             verb=verb,
         )
+
+    def _insert_text(self, translation: Translation) -> str:
+        """The INSERT's text, once checked against the table's GENERATED ALWAYS identity
+        columns (428C9 without OVERRIDING SYSTEM VALUE) and with its DEFAULTs filled in."""
+        assert translation.target is not None
+        schema, table = translation.target
+        always = self._always_columns(table)
+        if not always and translation.defaults is None:
+            return translation.text
+        columns = translation.insert_columns
+        table_columns: list[tuple[str, str | None]] = []
+        if columns is None or translation.defaults is not None:
+            table_columns = alter.insertable_columns(self._conn, schema, table)
+        if columns is None:
+            columns = tuple(name for name, _ in table_columns)
+        if always and not translation.overriding:
+            given = alter.given_columns(translation.defaults, columns)
+            for column in columns:
+                if column.lower() in always and column.lower() in given:
+                    raise PgError(
+                        f'cannot insert a non-DEFAULT value into column "{column}"',
+                        sqlstate.GENERATED_ALWAYS,
+                        detail=f'Column "{column}" is an identity column defined as'
+                        " GENERATED ALWAYS.",
+                        hint="Use OVERRIDING SYSTEM VALUE to override.",
+                    )
+        if translation.defaults is None:
+            return translation.text
+        defaults = {name.lower(): default for name, default in table_columns}
+        return with_defaults(translation.defaults, columns, defaults)
+
+    def _always_columns(self, table: str) -> frozenset[str]:
+        version = (
+            self._conn.execute("PRAGMA schema_version").fetchone()[0],
+            self._ddl_epoch,
+        )
+        if self._always[0] != version:
+            self._always = (version, {})
+        known = self._always[1]
+        if table not in known:
+            known[table] = self._sequences.always(table)
+        return known[table]
 
     def _tag(self, translation: Translation, cursor: sqlite3.Cursor) -> str:
         tag = translation.tag
@@ -339,7 +414,7 @@ class SQLiteSession(Handler):
                 try:
                     rows = await self._run(self._fetch, cursor, outcome.converters)
                 except sqlite3.Error as exc:
-                    raise to_pg_error(exc, sql) from None
+                    raise take_error() or to_pg_error(exc, sql) from None
                 if len(rows) < self._batch_rows:
                     cursor = None
                 if rows:
@@ -353,3 +428,25 @@ class SQLiteSession(Handler):
 
     def _fetch(self, cursor: sqlite3.Cursor, converters: list[Converter | None]) -> list[Row]:
         return convert_rows(cursor.fetchmany(self._batch_rows), converters)
+
+
+@contextlib.contextmanager
+def _atomic(conn: sqlite3.Connection) -> Iterator[None]:
+    """Several statements as one: all or none (a savepoint inside a transaction)."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT pgwire_statement")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO pgwire_statement")
+            conn.execute("RELEASE pgwire_statement")
+            raise
+        conn.execute("RELEASE pgwire_statement")
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

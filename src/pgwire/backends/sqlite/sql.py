@@ -33,6 +33,7 @@ REPLACE, ...) pass through unchanged.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import re
 from collections.abc import Sequence
@@ -47,12 +48,13 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from pgwire import sql as sqltext
 from pgwire import sqlstate
 from pgwire.backends.sqlite.expressions import expression_type
+from pgwire.backends.sqlite.sequences import OwnedSequence
 from pgwire.backends.sqlite.types import PgType, declared_type
 from pgwire.backends.sqlparams import returning_query, tokenize
 from pgwire.errors import PgError
 from pgwire.types.registry import registry
 
-__all__ = ["STAR", "ColumnProbe", "Translation", "translate"]
+__all__ = ["STAR", "ColumnProbe", "Translation", "translate", "with_defaults"]
 
 STAR: Any = "*"  # a projection that expands to several columns
 
@@ -72,6 +74,15 @@ class Translation:
     count_table: str | None = None  # CREATE TABLE ... AS: the table whose rows make the tag
     before: tuple[str, ...] = ()  # statements to run first (TRUNCATE of several tables)
     noop: bool = False  # accepted and ignored (COMMENT ON)
+    passthrough: bool = False  # not read by sqlglot: SQLite judges it as written
+    # The table a CREATE/DROP/ALTER TABLE or an INSERT is about: (schema or None, name).
+    target: tuple[str | None, str] | None = None
+    owned: tuple[OwnedSequence, ...] = ()  # CREATE TABLE: its serial and identity columns
+    insert_columns: tuple[str, ...] | None = None  # INSERT: the columns given (None: all)
+    overriding: bool = False  # INSERT ... OVERRIDING SYSTEM VALUE
+    # INSERT ... VALUES with DEFAULT: the statement, DEFAULTs still in it (see `with_defaults`)
+    defaults: exp.Expr | None = None
+    alter: exp.Alter | None = None  # ALTER TABLE run by `alter` (SQLite cannot say it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +138,75 @@ def _column_def(node: exp.ColumnDef) -> None:
     spelling = _pg_spelling(kind)
     identity = node.find(exp.GeneratedAsIdentityColumnConstraint)
     if spelling.upper() in _SERIALS or (identity is not None and identity.expression is None):
-        spelling = "INTEGER"  # with PRIMARY KEY: SQLite's rowid, assigned on insert
-        if identity is not None and isinstance(identity.parent, exp.ColumnConstraint):
-            identity.parent.pop()
+        # Left by `_owned_sequences` (CREATE TABLE): a column added to a table that has rows
+        # would need each of them numbered, which SQLite's ADD COLUMN cannot do.
+        raise PgError(
+            f'the SQLite backend cannot add the serial or identity column "{node.name}" to'
+            " an existing table",
+            sqlstate.FEATURE_NOT_SUPPORTED,
+            hint="Create the table with the column, or add an integer column and fill it.",
+        )
     node.set("kind", exp.Var(this=spelling))
+
+
+_SERIAL_TYPES = {"SERIAL": "integer", "BIGSERIAL": "bigint", "SMALLSERIAL": "smallint"}
+_INTEGER_NAMES = {"SMALLINT": "smallint", "INT": "integer", "BIGINT": "bigint"}
+
+
+def _owned_sequences(schema: exp.Schema, table: str) -> tuple[OwnedSequence, ...]:
+    """The serial and identity columns of a CREATE TABLE, made plain integer columns that
+    default to `nextval('<table>_<column>_seq')` (NOT NULL, as in PostgreSQL)."""
+    owned = []
+    for node in schema.expressions:
+        if not isinstance(node, exp.ColumnDef) or not isinstance(
+            node.args.get("kind"), exp.DataType
+        ):
+            continue
+        spelling = _pg_spelling(node.args["kind"]).upper()
+        identity = node.find(exp.GeneratedAsIdentityColumnConstraint)
+        if spelling in _SERIAL_TYPES:
+            type_name = _SERIAL_TYPES[spelling]
+            node.set("kind", exp.DataType.build(type_name))
+            kind, start, increment = None, None, 1
+        elif identity is not None and identity.expression is None:
+            type_name = _INTEGER_NAMES.get(spelling, "")
+            if not type_name:
+                raise PgError(
+                    "identity column type must be smallint, integer, or bigint",
+                    sqlstate.INVALID_PARAMETER_VALUE,
+                )
+            kind = "a" if identity.this else "d"
+            start = _option(identity, "start")
+            increment = _option(identity, "increment") or 1
+            if isinstance(identity.parent, exp.ColumnConstraint):
+                identity.parent.pop()
+        else:
+            continue
+        name = f"{table}_{node.name}_seq"
+        regclass = name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else f'"{name}"'
+        default = exp.Paren(this=exp.Anonymous(this="nextval", expressions=[
+            exp.Literal.string(regclass)
+        ]))  # fmt: skip
+        constraints = node.args.get("constraints") or []
+        if not any(isinstance(c.kind, exp.NotNullColumnConstraint) for c in constraints):
+            node.append("constraints", exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+        node.append("constraints", exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(
+            this=default
+        )))  # fmt: skip
+        owned.append(OwnedSequence(name, node.name, type_name, kind, start, increment))
+    return tuple(owned)
+
+
+def _option(identity: exp.Expr, name: str) -> int | None:
+    value = identity.args.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value.sql(dialect="postgres"))
+    except ValueError:
+        raise PgError(
+            f"invalid {name} value for an identity column", sqlstate.SYNTAX_ERROR
+        ) from None
 
 
 def _cast(node: exp.Cast) -> exp.Expr:
@@ -175,12 +251,46 @@ def _rewrite(tree: exp.Expr) -> exp.Expr:
             node.set("locks", None)
         elif isinstance(node, exp.UnloggedProperty):
             node.pop()
+        elif isinstance(node, exp.Values) and _values_columns(node):
+            node.replace(_values_as_select(node))
         elif isinstance(node, exp.Alias) and isinstance(node.parent, exp.Select | exp.Returning):
             # A result column's name, quoted: SQLite reserves words PostgreSQL does not
             # (`AS nothing`), and a quoted alias is only ever a name.
             alias = node.args.get("alias")
             if isinstance(alias, exp.Identifier):
                 alias.set("quoted", True)
+    return tree
+
+
+def _values_columns(node: exp.Values) -> list[exp.Expr]:
+    alias = node.args.get("alias")
+    return list(alias.columns) if isinstance(alias, exp.TableAlias) else []
+
+
+def _values_as_select(node: exp.Values) -> exp.Expr:
+    """`(VALUES (1, 'a'), ...) AS t(a, b)`: SQLite names VALUES columns column1, column2, ...
+    and takes no column aliases, so they are renamed by a SELECT around it."""
+    alias = node.args["alias"]
+    columns = _values_columns(node)
+    inner = node.copy()
+    inner.set("alias", None)
+    select = exp.select(
+        *(
+            exp.alias_(exp.column(f"column{n}"), column.name, quoted=True)
+            for n, column in enumerate(columns, 1)
+        )
+    ).from_(exp.Subquery(this=inner))
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=alias.this.copy()))
+
+
+def _checked_division(tree: exp.Expr) -> exp.Expr:
+    """`a / b` and `a % b` as pg_div() and pg_mod() (see `functions`): SQLite answers NULL
+    to a division by zero, PostgreSQL 22012. Only in queries and DML: a view or a CHECK
+    kept in the file calls no function of ours."""
+    for node in list(tree.walk()):
+        if isinstance(node, exp.Div | exp.Mod):
+            name = "pg_div" if isinstance(node, exp.Div) else "pg_mod"
+            node.replace(exp.Anonymous(this=name, expressions=[node.this, node.expression]))
     return tree
 
 
@@ -346,7 +456,27 @@ def _parameters_as_placeholders(sql: str) -> str:
 
 def _passthrough(sql: str, words: list[str]) -> Translation:
     tag = words[0] if words else ""
-    return Translation(_parameters_as_placeholders(sql), tag, None)
+    return Translation(_parameters_as_placeholders(sql), tag, None, passthrough=True)
+
+
+_INDEX_METHODS = frozenset({"btree", "hash"})  # SQLite's B-trees answer what these answer
+
+
+def _index_options(tree: exp.Create) -> None:
+    """CREATE INDEX CONCURRENTLY ... USING btree: SQLite builds every index in its write
+    transaction, as a B-tree; another method (gin, gist, brin) is refused, naming it."""
+    tree.set("concurrently", False)
+    index = tree.this
+    params = index.args.get("params") if isinstance(index, exp.Index) else None
+    using = params.args.get("using") if params is not None else None
+    if params is not None and using is not None:
+        method = using.name.lower()
+        if method not in _INDEX_METHODS:
+            raise PgError(
+                f'access method "{method}" is not supported by the SQLite backend',
+                sqlstate.FEATURE_NOT_SUPPORTED,
+            )
+        params.set("using", None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,17 +491,22 @@ def _plain_insert(sql: str) -> Translation | None:
     if n < 6 or not (tokens[0].is_word("insert") and tokens[1].is_word("into")):
         return None
     i = 2
+    name: list[str] = []
     while True:  # the table name: a, a.b
         if i >= n or tokens[i].kind not in ("word", "ident"):
             return None
+        name.append(tokens[i].value)
         i += 1
         if i < n and tokens[i].is_punct("."):
             i += 1
             continue
         break
+    columns: list[str] | None = None
     if i < n and tokens[i].is_punct("("):
         i += 1
+        columns = []
         while i < n and tokens[i].kind in ("word", "ident"):
+            columns.append(tokens[i].value)
             i += 1
             if i < n and tokens[i].is_punct(","):
                 i += 1
@@ -416,7 +551,13 @@ def _plain_insert(sql: str) -> Translation | None:
         i += 1
     if i != n:
         return None
-    return Translation(_parameters_as_placeholders(sql), "INSERT", False)
+    return Translation(
+        _parameters_as_placeholders(sql),
+        "INSERT",
+        False,
+        target=(name[-2] if len(name) > 1 else None, name[-1]),
+        insert_columns=None if columns is None else tuple(columns),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,10 +583,12 @@ def _translate(sql: str) -> Translation:
         return _truncate(sql)
     if first == "COMMENT":
         return Translation("", "COMMENT", False, noop=True)
+    overriding = False
     if first == "INSERT":
         plain = _plain_insert(sql)
         if plain is not None:
             return plain
+        sql, overriding = _overriding(sql)
     try:
         trees = sqlglot.parse(sql, read="postgres")
     except ParseError:
@@ -464,7 +607,53 @@ def _translate(sql: str) -> Translation:
         return _passthrough(sql, words)
     # Unquoted names fold to lower case, as PostgreSQL folds them: a table created as Foo is
     # foo, and a result column is named as PostgreSQL names it.
-    return _from_tree(sql, words, normalize_identifiers(tree, dialect="postgres"))
+    found_tree = normalize_identifiers(tree, dialect="postgres")
+    translation = _from_tree(sql, words, found_tree)
+    if overriding:
+        translation = dataclasses.replace(translation, overriding=True)
+    return translation
+
+
+def _overriding(sql: str) -> tuple[str, bool]:
+    """INSERT ... OVERRIDING SYSTEM VALUE (which sqlglot does not read): the text without
+    it, and whether it was there. OVERRIDING USER VALUE is refused."""
+    tokens = tokenize(sql)
+    for i, token in enumerate(tokens[:-2]):
+        if token.is_word("overriding") and tokens[i + 2].is_word("value"):
+            if tokens[i + 1].is_word("system"):
+                return sql[: token.start] + sql[tokens[i + 2].end :], True
+            raise PgError(
+                "OVERRIDING USER VALUE is not supported by the SQLite backend",
+                sqlstate.FEATURE_NOT_SUPPORTED,
+            )
+    return sql, False
+
+
+def _table_of(node: exp.Expr | None) -> tuple[str | None, str] | None:
+    """(schema or None, name) of a table reference."""
+    if isinstance(node, exp.Schema):
+        node = node.this
+    if not isinstance(node, exp.Table):
+        return None
+    return (node.db or None), node.name
+
+
+def _insert_details(tree: exp.Insert) -> dict[str, Any]:
+    """What the session checks and completes in an INSERT: its table, the columns it gives,
+    and the statement itself when a row says DEFAULT (filled from the table's defaults)."""
+    target = tree.this
+    columns: tuple[str, ...] | None = None
+    if isinstance(target, exp.Schema):
+        columns = tuple(node.name for node in target.expressions)
+    details: dict[str, Any] = {"target": _table_of(target), "insert_columns": columns}
+    values = tree.expression
+    if isinstance(values, exp.Values) and any(
+        isinstance(node, exp.Var) and node.name.upper() == "DEFAULT"
+        for row in values.expressions
+        for node in row.expressions
+    ):
+        details["defaults"] = tree
+    return details
 
 
 def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
@@ -473,26 +662,43 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
         projections = _projections(select.expressions) if select is not None else None
         reading = _reading_columns(select, projections)
         parameters = tree.find(exp.Parameter) is not None
-        tree = _rewrite(tree)
+        tree = _checked_division(_rewrite(tree))
         text = _generate(tree)
         describe = _generate(_null_parameters(tree)) if parameters else text
         probe = _probe(select, reading) if select is not None and reading else None
         return Translation(text, "SELECT", True, projections, describe, probe)
     if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
         tag = type(tree).__name__.upper()
+        details = _insert_details(tree) if isinstance(tree, exp.Insert) else {}
         returning = tree.args.get("returning")
         if returning is None:
-            return Translation(_generate(_rewrite(tree)), tag, False)
+            tree = _checked_division(_rewrite(tree))
+            text = "" if "defaults" in details else _generate(tree)
+            return Translation(text, tag, False, **details)
         projections = _projections(returning.expressions)
-        tree = _rewrite(tree)
+        tree = _checked_division(_rewrite(tree))
         described: str | None = None
         query = returning_query(sql)
         if query is not None:
             with contextlib.suppress(PgError):
                 described = translate(query).describe
-        return Translation(_generate(tree), tag, True, projections, described)
+        text = "" if "defaults" in details else _generate(tree)
+        return Translation(text, tag, True, projections, described, **details)
+    if isinstance(tree, exp.Alter) and tree.kind == "TABLE":
+        return Translation("", "ALTER TABLE", False, target=_table_of(tree.this), alter=tree)
     if isinstance(tree, exp.Drop):
         tree.set("cascade", None)  # SQLite has no dependent objects to drop with it
+    owned: tuple[OwnedSequence, ...] = ()
+    target = None
+    if isinstance(tree, exp.Create) and tree.kind == "TABLE" and isinstance(tree.this, exp.Schema):
+        target = _table_of(tree.this)
+        if target is not None:
+            owned = _owned_sequences(tree.this, target[1])
+            properties = tree.args.get("properties")
+            if properties is not None and properties.find(exp.TemporaryProperty):
+                target = ("temp", target[1])
+    if isinstance(tree, exp.Create) and tree.kind == "INDEX":
+        _index_options(tree)
     text = _generate(_rewrite(tree))
     if first_is(words, "CREATE"):
         if (
@@ -502,7 +708,7 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
         ):
             table = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
             return Translation(text, "SELECT", False, count_table=_generate(table))
-        return Translation(text, _object_tag(words), False)
+        return Translation(text, _object_tag(words), False, target=target, owned=owned)
     if first_is(words, "DROP") or first_is(words, "ALTER"):
         return Translation(text, _object_tag(words), False)
     return Translation(text, words[0], None)
@@ -523,3 +729,38 @@ def _truncate(sql: str) -> Translation:
         raise PgError("syntax error at end of input", sqlstate.SYNTAX_ERROR)
     deletes = [f"DELETE FROM {table}" for table in tables]
     return Translation(deletes[-1], "TRUNCATE TABLE", False, before=tuple(deletes[:-1]))
+
+
+def with_defaults(tree: exp.Expr, columns: Sequence[str], defaults: dict[str, str | None]) -> str:
+    """An INSERT ... VALUES whose rows say DEFAULT, each DEFAULT as the column's default
+    expression (NULL without one): SQLite has no DEFAULT in VALUES. `columns` are the
+    columns the values go to, `defaults` the table's default expressions by column."""
+    copy = tree.copy()
+    values = copy.expression
+    assert isinstance(values, exp.Values)
+    for row in values.expressions:
+        for i, node in enumerate(list(row.expressions)):
+            if not (isinstance(node, exp.Var) and node.name.upper() == "DEFAULT"):
+                continue
+            if i >= len(columns):
+                raise PgError(
+                    "INSERT has more expressions than target columns", sqlstate.SYNTAX_ERROR
+                )
+            default = defaults.get(columns[i].lower())
+            node.replace(exp.null() if default is None else exp.Var(this=f"({default})"))
+    return _generate(copy)
+
+
+def rewritten(node: exp.Expr) -> exp.Expr:
+    """An expression of PostgreSQL's, rewritten for SQLite (casts, parameters, ...)."""
+    return _rewrite(node)
+
+
+def generate_ddl(tree: exp.Expr) -> str:
+    """A statement for SQLite, as kept in its schema: no functions of the backend's own."""
+    return _generate(_rewrite(tree))
+
+
+def generate_dml(tree: exp.Expr) -> str:
+    """A query or DML statement for SQLite, with PostgreSQL's division by zero."""
+    return _generate(_checked_division(_rewrite(tree)))

@@ -1,0 +1,102 @@
+"""SQL functions of ours that may fail with a PostgreSQL error, and how that error gets out.
+
+SQLite turns an exception raised in a Python function into "user-defined function raised
+exception"; the PgError itself is kept here (per thread: a connection is used by one thread
+at a time) and `take_error` gives it to the session, which raises it instead.
+
+`pg_div(a, b)` and `pg_mod(a, b)` are the translation's `a / b` and `a % b`: SQLite's
+results (integer division truncating toward zero for integers), but a zero divisor is
+22012 division_by_zero, as in PostgreSQL, not NULL.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pgwire import sqlstate
+from pgwire.errors import PgError
+
+__all__ = ["pg_div", "pg_mod", "raising", "register_arithmetic", "take_error"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_local = threading.local()
+_INT8_MIN = -(1 << 63)
+_INT8_MAX = (1 << 63) - 1
+
+
+def raising(fn: _F) -> _F:
+    """`fn` as a SQL function whose PgError reaches the client (see `take_error`)."""
+
+    @functools.wraps(fn)
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except PgError as exc:
+            _local.error = exc
+            raise
+
+    return call  # type: ignore[return-value]
+
+
+def take_error() -> PgError | None:
+    """The PgError a function of ours raised in this thread's last statement, if any."""
+    error: PgError | None = getattr(_local, "error", None)
+    _local.error = None
+    return error
+
+
+def _number(value: Any) -> int | float:
+    """A value as SQLite's arithmetic reads it (text and blobs as their leading number)."""
+    if isinstance(value, int | float):
+        return value
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    for reader in (int, float):
+        try:
+            return reader(text.strip())
+        except ValueError:
+            pass
+    return 0
+
+
+def _zero() -> PgError:
+    return PgError("division by zero", sqlstate.DIVISION_BY_ZERO)
+
+
+def _integer(value: int) -> int:
+    if not _INT8_MIN <= value <= _INT8_MAX:
+        raise PgError("bigint out of range", sqlstate.NUMERIC_VALUE_OUT_OF_RANGE)
+    return value
+
+
+def pg_div(left: Any, right: Any) -> int | float | None:
+    if left is None or right is None:
+        return None
+    a, b = _number(left), _number(right)
+    if b == 0:
+        raise _zero()
+    if isinstance(a, int) and isinstance(b, int):
+        quotient = abs(a) // abs(b)
+        return _integer(quotient if (a < 0) == (b < 0) else -quotient)
+    return a / b
+
+
+def pg_mod(left: Any, right: Any) -> int | float | None:
+    if left is None or right is None:
+        return None
+    a, b = _number(left), _number(right)
+    if b == 0:
+        raise _zero()
+    if isinstance(a, int) and isinstance(b, int):
+        remainder = abs(a) % abs(b)  # the dividend's sign, as C and PostgreSQL
+        return remainder if a >= 0 else -remainder
+    return math.fmod(a, b)
+
+
+def register_arithmetic(conn: sqlite3.Connection) -> None:
+    conn.create_function("pg_div", 2, raising(pg_div), deterministic=True)
+    conn.create_function("pg_mod", 2, raising(pg_mod), deterministic=True)
