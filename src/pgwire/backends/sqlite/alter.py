@@ -110,7 +110,10 @@ def _action(
             return
     # SQLite says it itself: ADD/DROP/RENAME COLUMN, RENAME TO.
     single = tree.copy()
-    single.set("actions", [action.copy()])
+    one = action.copy()
+    if isinstance(one, exp.Drop):
+        one.set("cascade", None)  # SQLite has no dependent objects to drop with it
+    single.set("actions", [one])
     single.set("exists", None)
     conn.execute(translation.generate_ddl(single))
     if isinstance(action, exp.AlterRename):
@@ -144,9 +147,16 @@ def _declaration(conn: sqlite3.Connection, schema: str | None, table: str) -> ex
     return tree
 
 
-def _redeclare(conn: sqlite3.Connection, schema: str | None, table: str, tree: exp.Create) -> None:
+def _redeclare(
+    conn: sqlite3.Connection,
+    schema: str | None,
+    table: str,
+    tree: exp.Create,
+    autoindex: tuple[str, str, str] | None = None,
+) -> None:
     """Store `tree` as the table's declaration: SQLite's documented procedure for changes
-    that leave the stored rows as they are."""
+    that leave the stored rows as they are. `autoindex`: a UNIQUE constraint's index taken
+    out of the table's declaration, declared as an index of its own (see `_autoindex`)."""
     text = translation.generate_ddl(tree)
     prefix = _prefix(schema)
     version = conn.execute(f"PRAGMA {prefix}schema_version").fetchone()[0]
@@ -157,6 +167,11 @@ def _redeclare(conn: sqlite3.Connection, schema: str | None, table: str, tree: e
             " COLLATE NOCASE",
             (text, table),
         )
+        if autoindex is not None:
+            conn.execute(
+                f"UPDATE {_master(schema)} SET name = ?, sql = ? WHERE type = 'index' AND name = ?",
+                (autoindex[1], autoindex[2], autoindex[0]),
+            )
         conn.execute(f"PRAGMA {prefix}schema_version={int(version) + 1}")
     finally:
         conn.execute("PRAGMA writable_schema=RESET")  # off, and the schema read again
@@ -316,8 +331,16 @@ def _default_names(tree: exp.Create, table: str) -> dict[str, exp.Expr]:
                     names[f"{table}_{node.name}_check"] = constraint
                 elif isinstance(constraint.kind, exp.Reference):
                     names[f"{table}_{node.name}_fkey"] = constraint
+                elif isinstance(constraint.kind, exp.UniqueColumnConstraint):
+                    names[f"{table}_{node.name}_key"] = constraint
+                elif isinstance(constraint.kind, exp.PrimaryKeyColumnConstraint):
+                    names[f"{table}_pkey"] = constraint
         elif isinstance(node, exp.ForeignKey):
             names[f"{table}_{'_'.join(c.name for c in node.expressions)}_fkey"] = node
+        elif isinstance(node, exp.UniqueColumnConstraint) and node.this is not None:
+            names[f"{table}_{'_'.join(c.name for c in node.this.expressions)}_key"] = node
+        elif isinstance(node, exp.PrimaryKey):
+            names[f"{table}_pkey"] = node
         elif isinstance(node, exp.CheckColumnConstraint):
             names.setdefault(f"{table}_check", node)
     return names
@@ -339,18 +362,56 @@ def _drop_constraint(
         conn.execute(f"DROP INDEX {_prefix(schema)}{_quote(str(index[0]))}")
         return
     tree = _declaration(conn, schema, table)
-    found = _find_constraint(tree, name) or _default_names(tree, table).get(name.lower())
-    if found is None or isinstance(
-        getattr(found, "kind", None), exp.PrimaryKeyColumnConstraint | exp.UniqueColumnConstraint
-    ):
-        if found is None and action.args.get("exists"):
+    found = _find_constraint(tree, name) or _default_names(tree, table.lower()).get(name.lower())
+    if found is None:
+        if action.args.get("exists"):
             return
         raise PgError(
-            f'constraint "{name}" of relation "{table}" does not exist'
-            if found is None
-            else f'the SQLite backend cannot drop constraint "{name}": SQLite keeps it in'
-            " how the table is stored",
-            sqlstate.UNDEFINED_OBJECT if found is None else sqlstate.FEATURE_NOT_SUPPORTED,
+            f'constraint "{name}" of relation "{table}" does not exist',
+            sqlstate.UNDEFINED_OBJECT,
         )
+    kinds = [found, *found.expressions] if isinstance(found, exp.Constraint) else [found]
+    kinds += [getattr(node, "kind", None) for node in list(kinds)]
+    if any(isinstance(k, exp.PrimaryKeyColumnConstraint | exp.PrimaryKey) for k in kinds):
+        raise PgError(
+            f'the SQLite backend cannot drop primary key "{name}": SQLite stores the table by it',
+            sqlstate.FEATURE_NOT_SUPPORTED,
+        )
+    unique = next((k for k in kinds if isinstance(k, exp.UniqueColumnConstraint)), None)
+    autoindex = None
+    if unique is not None:
+        column_def = found.find_ancestor(exp.ColumnDef)
+        if column_def is not None:
+            columns = [column_def.name]
+        else:
+            columns = [c.name for c in unique.this.expressions] if unique.this else []
+        autoindex = _autoindex(conn, schema, table, columns)
     found.pop()
-    _redeclare(conn, schema, table, tree)
+    _redeclare(conn, schema, table, tree, autoindex)
+    if autoindex is not None:
+        conn.execute(f"DROP INDEX {_prefix(schema)}{_quote(autoindex[1])}")
+
+
+def _autoindex(
+    conn: sqlite3.Connection, schema: str | None, table: str, columns: list[str]
+) -> tuple[str, str, str]:
+    """The index SQLite made for a UNIQUE constraint on `columns`: (its name, the name it is
+    given to be dropped, a CREATE UNIQUE INDEX that declares it). The index's entries are
+    what that statement would make, so declared so, it is dropped as any index is."""
+    prefix = _prefix(schema)
+    wanted = [c.lower() for c in columns]
+    for _seq, index, _unique, origin, _partial in conn.execute(
+        f"PRAGMA {prefix}index_list({_quote(table)})"
+    ).fetchall():
+        if origin != "u":
+            continue
+        parts = conn.execute(f"PRAGMA {prefix}index_info({_quote(str(index))})").fetchall()
+        if [str(part[2]).lower() for part in parts] == wanted:
+            name = f"pgwire_dropped_{index}"
+            listed = ", ".join(_quote(str(part[2])) for part in parts)
+            create = f"CREATE UNIQUE INDEX {_quote(name)} ON {_quote(table)} ({listed})"
+            return str(index), name, create
+    raise PgError(
+        f"the SQLite backend found no index of the unique constraint on {', '.join(columns)}",
+        sqlstate.INTERNAL_ERROR,
+    )

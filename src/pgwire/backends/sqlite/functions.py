@@ -4,6 +4,7 @@ SQLite turns an exception raised in a Python function into "user-defined functio
 exception"; the PgError itself is kept here (per thread: a connection is used by one thread
 at a time) and `take_error` gives it to the session, which raises it instead.
 
+`pg_array_json(text)` reads an array parameter for the translation's UNNEST (see `sql`).
 `pg_div(a, b)` and `pg_mod(a, b)` are the translation's `a / b` and `a % b`: SQLite's
 results (integer division truncating toward zero for integers), but a zero divisor is
 22012 division_by_zero, as in PostgreSQL, not NULL.
@@ -12,6 +13,7 @@ results (integer division truncating toward zero for integers), but a zero divis
 from __future__ import annotations
 
 import functools
+import json
 import math
 import sqlite3
 import threading
@@ -20,8 +22,9 @@ from typing import Any, TypeVar
 
 from pgwire import sqlstate
 from pgwire.errors import PgError
+from pgwire.types.array import parse_array_text
 
-__all__ = ["pg_div", "pg_mod", "raising", "register_arithmetic", "take_error"]
+__all__ = ["pg_array_json", "pg_div", "pg_mod", "raising", "register_functions", "take_error"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _local = threading.local()
@@ -97,6 +100,20 @@ def pg_mod(left: Any, right: Any) -> int | float | None:
     return math.fmod(a, b)
 
 
-def register_arithmetic(conn: sqlite3.Connection) -> None:
+def pg_array_json(value: Any) -> str | None:
+    """An array in PostgreSQL's text form ('{a,"b c",NULL}') as a JSON array, for
+    json_each() (the translation's UNNEST)."""
+    if value is None:
+        return None
+    try:
+        return json.dumps(parse_array_text(str(value)))
+    except ValueError:
+        raise PgError(
+            f'malformed array literal: "{value}"', sqlstate.INVALID_TEXT_REPRESENTATION
+        ) from None
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("pg_div", 2, raising(pg_div), deterministic=True)
     conn.create_function("pg_mod", 2, raising(pg_mod), deterministic=True)
+    conn.create_function("pg_array_json", 1, raising(pg_array_json), deterministic=True)

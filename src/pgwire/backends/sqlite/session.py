@@ -22,7 +22,7 @@ from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sqlite import alter
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
-from pgwire.backends.sqlite.functions import register_arithmetic, take_error
+from pgwire.backends.sqlite.functions import register_functions, take_error
 from pgwire.backends.sqlite.sequences import Sequences
 from pgwire.backends.sqlite.sql import Translation, translate, with_defaults
 from pgwire.backends.sqlite.syntax import check_syntax
@@ -92,7 +92,7 @@ class SQLiteSession(Handler):
         }
         self._sequences = Sequences(conn)  # nextval() & co., serial and identity columns
         self._sequences.register()
-        register_arithmetic(conn)
+        register_functions(conn)
         # Identity columns GENERATED ALWAYS by table, for the schema version they were read at.
         self._always: tuple[Any, dict[str, frozenset[str]]] = (None, {})
 
@@ -235,6 +235,8 @@ class SQLiteSession(Handler):
                 alter.run(conn, translation.alter, self._sequences)
             self._schema_changed_by_us(translation)
             return _Outcome(command="ALTER TABLE")
+        if translation.constraints is not None:
+            return self._set_constraints(translation.constraints)
         if not translation.text and translation.defaults is None:
             return _Outcome(command="")
         for statement in translation.before:
@@ -275,6 +277,28 @@ class SQLiteSession(Handler):
             converters=converters,
             verb=verb,
         )
+
+    def _set_constraints(self, mode: str) -> _Outcome:
+        """SQLite cannot make a deferred foreign key immediate for the rest of the
+        transaction: IMMEDIATE checks the foreign keys now (23503 if a row breaks one),
+        DEFERRED defers every foreign key to COMMIT."""
+        conn = self._conn
+        if not conn.in_transaction:
+            return _Outcome(
+                command="SET CONSTRAINTS",
+                notice="SET CONSTRAINTS can only be used in transaction blocks",
+            )
+        if mode == "DEFERRED":
+            conn.execute("PRAGMA defer_foreign_keys=ON")
+            return _Outcome(command="SET CONSTRAINTS")
+        broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+        if broken:
+            raise PgError(
+                f'insert or update on table "{broken[0]}" violates foreign key constraint',
+                sqlstate.FOREIGN_KEY_VIOLATION,
+                detail=f'A row of "{broken[0]}" references a missing row of "{broken[2]}".',
+            )
+        return _Outcome(command="SET CONSTRAINTS")
 
     def _insert_text(self, translation: Translation) -> str:
         """The INSERT's text, once checked against the table's GENERATED ALWAYS identity

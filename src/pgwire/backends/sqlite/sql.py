@@ -83,6 +83,7 @@ class Translation:
     # INSERT ... VALUES with DEFAULT: the statement, DEFAULTs still in it (see `with_defaults`)
     defaults: exp.Expr | None = None
     alter: exp.Alter | None = None  # ALTER TABLE run by `alter` (SQLite cannot say it)
+    constraints: str | None = None  # SET CONSTRAINTS ... IMMEDIATE or DEFERRED
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,14 +285,61 @@ def _values_as_select(node: exp.Values) -> exp.Expr:
 
 
 def _checked_division(tree: exp.Expr) -> exp.Expr:
-    """`a / b` and `a % b` as pg_div() and pg_mod() (see `functions`): SQLite answers NULL
-    to a division by zero, PostgreSQL 22012. Only in queries and DML: a view or a CHECK
-    kept in the file calls no function of ours."""
+    """Queries and DML only (a view or a CHECK kept in the file calls no function of ours):
+    `a / b` and `a % b` as pg_div() and pg_mod() (see `functions`): SQLite answers NULL
+    to a division by zero, PostgreSQL 22012; UNNEST(arrays) in FROM as `_unnest` says."""
     for node in list(tree.walk()):
         if isinstance(node, exp.Div | exp.Mod):
             name = "pg_div" if isinstance(node, exp.Div) else "pg_mod"
             node.replace(exp.Anonymous(this=name, expressions=[node.this, node.expression]))
+        elif isinstance(node, exp.Unnest) and isinstance(node.parent, exp.From | exp.Join):
+            node.replace(_unnest(node))
     return tree
+
+
+def _array_value(node: exp.Expr) -> exp.Expr:
+    """An array argument without its casts to array types (`('{1,2}'::int2[])`, as
+    psycopg's client-side binding writes it), which SQLite has no words for."""
+    while True:
+        if isinstance(node, exp.Paren):
+            node = node.this
+        elif isinstance(node, exp.Cast) and node.to.is_type(exp.DType.ARRAY):
+            node = node.this
+        else:
+            return node
+
+
+def _unnest(node: exp.Unnest) -> exp.Expr:
+    """`FROM UNNEST($1::text[], $2::int[])` (Django's bulk INSERT): SQLite has no arrays,
+    and an array parameter is bound as PostgreSQL's text form ('{a,b}'). pg_array_json()
+    makes it a JSON array for json_each(); the arrays are zipped by position, each element
+    cast to its array's element type."""
+    sources = []
+    columns = []
+    arguments = []
+    for n, argument in enumerate(node.expressions):
+        inner, element = argument, None
+        if isinstance(argument, exp.Cast) and argument.to.is_type(exp.DType.ARRAY):
+            inner = argument.this
+            element = argument.to.expressions[0] if argument.to.expressions else None
+        arguments.append(_array_value(inner))
+        source = f"json_each(pg_array_json(pgwire_argument_{n})) AS u{n}"
+        if n:
+            source = f"LEFT JOIN {source} ON u{n}.key = u0.key"
+        sources.append(source)
+        value = f"u{n}.value"
+        if element is not None:
+            value = _generate(exp.Cast(this=exp.column("value", f"u{n}"), to=element.copy()))
+        columns.append(f'{value} AS "unnest"')
+    alias = node.args.get("alias")
+    name = alias.name if isinstance(alias, exp.TableAlias) and alias.name else "unnest"
+    select = sqlglot.parse_one(
+        f"SELECT {', '.join(columns)} FROM {' '.join(sources)}", read="sqlite"
+    )
+    for column in list(select.find_all(exp.Column)):
+        if column.name.startswith("pgwire_argument_"):
+            column.replace(arguments[int(column.name.rsplit("_", 1)[1])].copy())
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(name)))
 
 
 def _null_parameters(tree: exp.Expr) -> exp.Expr:
@@ -463,9 +511,14 @@ _INDEX_METHODS = frozenset({"btree", "hash"})  # SQLite's B-trees answer what th
 
 
 def _index_options(tree: exp.Create) -> None:
-    """CREATE INDEX CONCURRENTLY ... USING btree: SQLite builds every index in its write
-    transaction, as a B-tree; another method (gin, gist, brin) is refused, naming it."""
+    """CREATE INDEX CONCURRENTLY ... USING btree (c text_pattern_ops): SQLite builds every
+    index in its write transaction, as a B-tree; another method (gin, gist, brin) is
+    refused, naming it."""
     tree.set("concurrently", False)
+    for opclass in list(tree.find_all(exp.Opclass)):
+        # `name varchar_pattern_ops`: SQLite's B-tree compares as the column's collation,
+        # which serves LIKE 'prefix%' (case-sensitive, as here) without an operator class.
+        opclass.replace(opclass.this)
     index = tree.this
     params = index.args.get("params") if isinstance(index, exp.Index) else None
     using = params.args.get("using") if params is not None else None
@@ -583,6 +636,8 @@ def _translate(sql: str) -> Translation:
         return _truncate(sql)
     if first == "COMMENT":
         return Translation("", "COMMENT", False, noop=True)
+    if words[:2] == ["SET", "CONSTRAINTS"]:
+        return _set_constraints(sql)
     overriding = False
     if first == "INSERT":
         plain = _plain_insert(sql)
@@ -670,6 +725,15 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
     if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
         tag = type(tree).__name__.upper()
         details = _insert_details(tree) if isinstance(tree, exp.Insert) else {}
+        source = tree.expression if isinstance(tree, exp.Insert) else None
+        if (
+            tree.args.get("conflict")
+            and isinstance(source, exp.Select)
+            and not source.args.get("where")
+        ):
+            # SQLite reads `SELECT ... FROM t ON CONFLICT` as a join's ON: its documented
+            # way out is a WHERE clause.
+            source.where(exp.true(), copy=False)
         returning = tree.args.get("returning")
         if returning is None:
             tree = _checked_division(_rewrite(tree))
@@ -712,6 +776,17 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
     if first_is(words, "DROP") or first_is(words, "ALTER"):
         return Translation(text, _object_tag(words), False)
     return Translation(text, words[0], None)
+
+
+def _set_constraints(sql: str) -> Translation:
+    """SET CONSTRAINTS {ALL | names} {IMMEDIATE | DEFERRED}: the session checks the foreign
+    keys now, or defers them all to COMMIT (SQLite's defer_foreign_keys)."""
+    code = [t for t in tokenize(sql) if not t.is_punct(";")]
+    mode = code[-1].value.upper() if code and code[-1].kind == "word" else ""
+    if len(code) < 4 or mode not in ("IMMEDIATE", "DEFERRED"):
+        at = code[-1].value if code else "CONSTRAINTS"
+        raise PgError(f'syntax error at or near "{at}"', sqlstate.SYNTAX_ERROR)
+    return Translation("", "SET CONSTRAINTS", False, constraints=mode)
 
 
 def first_is(words: list[str], verb: str) -> bool:
