@@ -300,13 +300,11 @@ def _checked_division(tree: exp.Expr) -> exp.Expr:
 def _array_value(node: exp.Expr) -> exp.Expr:
     """An array argument without its casts to array types (`('{1,2}'::int2[])`, as
     psycopg's client-side binding writes it), which SQLite has no words for."""
-    while True:
-        if isinstance(node, exp.Paren):
-            node = node.this
-        elif isinstance(node, exp.Cast) and node.to.is_type(exp.DType.ARRAY):
-            node = node.this
-        else:
-            return node
+    while isinstance(node, exp.Paren) or (
+        isinstance(node, exp.Cast) and node.to.is_type(exp.DType.ARRAY)
+    ):
+        node = node.this
+    return node
 
 
 def _unnest(node: exp.Unnest) -> exp.Expr:
