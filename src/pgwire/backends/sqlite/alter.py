@@ -108,6 +108,9 @@ def _action(
         names = [name.lower() for name, _ in insertable_columns(conn, schema, table)]
         if action.name.lower() in names:
             return
+    if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "COLUMN":
+        for dropped in action.args.get("tables") or []:
+            _drop_dependents(conn, schema, table, dropped.name)
     # SQLite says it itself: ADD/DROP/RENAME COLUMN, RENAME TO.
     single = tree.copy()
     one = action.copy()
@@ -120,6 +123,36 @@ def _action(
         sequences.renamed(table, action.this.name, None, None)
     elif isinstance(action, exp.RenameColumn):
         sequences.renamed(table, None, action.this.name, action.args["to"].name)
+
+
+def _drop_dependents(conn: sqlite3.Connection, schema: str | None, table: str, column: str) -> None:
+    """What PostgreSQL drops with a column and SQLite refuses to drop it under: the indexes
+    on it, and the table's CHECK and FOREIGN KEY constraints that use it."""
+    prefix = _prefix(schema)
+    for _seq, index, _unique, origin, _partial in conn.execute(
+        f"PRAGMA {prefix}index_list({_quote(table)})"
+    ).fetchall():
+        parts = conn.execute(f"PRAGMA {prefix}index_info({_quote(str(index))})").fetchall()
+        if origin == "c" and any(str(part[2]).lower() == column.lower() for part in parts):
+            conn.execute(f"DROP INDEX {prefix}{_quote(str(index))}")
+    tree = _declaration(conn, schema, table)
+    changed = False
+    for node in list(tree.this.expressions):
+        if isinstance(node, exp.ColumnDef):
+            continue
+        used = {c.name.lower() for c in node.find_all(exp.Column)}
+        used |= {
+            i.name.lower()
+            for fk in node.find_all(exp.ForeignKey)
+            for i in fk.expressions
+            if isinstance(i, exp.Identifier)
+        }
+        checks_or_keys = node.find(exp.CheckColumnConstraint) or node.find(exp.ForeignKey)
+        if checks_or_keys is not None and column.lower() in used:
+            node.pop()
+            changed = True
+    if changed:
+        _redeclare(conn, schema, table, tree)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +235,9 @@ def _alter_column(
     dtype = action.args.get("dtype")
     if dtype is not None:
         using = action.args.get("using")
-        value = using if using is not None else exp.Cast(this=exp.column(column.name), to=dtype)
+        if not isinstance(using, exp.Expr):  # sqlglot says False for no USING
+            using = exp.Cast(this=exp.column(column.name), to=dtype.copy())
+        value = using.copy()
         update = exp.update(target, {column.name: value})
         conn.execute(translation.generate_dml(update))
         column.set("kind", exp.Var(this=dtype.sql(dialect="postgres")))

@@ -157,7 +157,7 @@ def _checks(name: str, sql: str) -> list[model.Constraint]:
         holder = check.parent
         column_def = check.find_ancestor(exp.ColumnDef)
         column = column_def.name if column_def is not None else None
-        given = holder.name if isinstance(holder, exp.ColumnConstraint) else ""
+        given = holder.name if isinstance(holder, exp.ColumnConstraint | exp.Constraint) else ""
         constraint_name = given or f"{name}_{column or ''}_check".replace("__", "_")
         with contextlib.suppress(Exception):
             condition = check.this.sql(dialect="postgres")

@@ -642,6 +642,8 @@ def _translate(sql: str) -> Translation:
         if plain is not None:
             return plain
         sql, overriding = _overriding(sql)
+    if first == "ALTER":
+        sql = _rename_column_word(sql)
     try:
         trees = sqlglot.parse(sql, read="postgres")
     except ParseError:
@@ -680,6 +682,21 @@ def _overriding(sql: str) -> tuple[str, bool]:
                 sqlstate.FEATURE_NOT_SUPPORTED,
             )
     return sql, False
+
+
+def _rename_column_word(sql: str) -> str:
+    """ALTER TABLE t RENAME a TO b, COLUMN left out (as PostgreSQL allows): with it, which
+    sqlglot needs to read a column's rename rather than the table's."""
+    tokens = tokenize(sql)
+    for i, token in enumerate(tokens[:-2]):
+        if (
+            token.is_word("rename")
+            and tokens[i + 1].kind in ("word", "ident")
+            and not tokens[i + 1].is_word("column", "to", "constraint")
+            and tokens[i + 2].is_word("to")
+        ):
+            return sql[: tokens[i + 1].start] + "COLUMN " + sql[tokens[i + 1].start :]
+    return sql
 
 
 def _table_of(node: exp.Expr | None) -> tuple[str | None, str] | None:
