@@ -208,10 +208,10 @@ def test_parameters_as_sqlite_values() -> None:
         ("SELECT * FROM t WHERE a ILIKE 'x%' FOR UPDATE",
          "SELECT * FROM t WHERE LOWER(a) LIKE LOWER('x%')"),
         ("CREATE TABLE t (id serial PRIMARY KEY, v varchar(10), n numeric(10,2), b boolean)",
-         "CREATE TABLE t (id INT PRIMARY KEY NOT NULL DEFAULT (NEXTVAL('t_id_seq')),"
+         "CREATE TABLE t (id INT PRIMARY KEY NOT NULL DEFAULT (nextval('t_id_seq')),"
              " v VARCHAR(10), n DECIMAL(10, 2), b BOOLEAN)"),
         ("CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY)",
-         "CREATE TABLE t (id BIGINT PRIMARY KEY NOT NULL DEFAULT (NEXTVAL('t_id_seq')))"),
+         "CREATE TABLE t (id BIGINT PRIMARY KEY NOT NULL DEFAULT (nextval('t_id_seq')))"),
         ("CREATE INDEX i ON t (a)", "CREATE INDEX i ON t(a)"),
         ("INSERT INTO t VALUES (1) ON CONFLICT (a) DO NOTHING",
          "INSERT INTO t VALUES (1) ON CONFLICT(a) DO NOTHING"),
@@ -269,7 +269,7 @@ def test_translation_results() -> None:
         "DELETE FROM b",
         "TRUNCATE TABLE",
     )
-    assert translate("COMMENT ON TABLE t IS 'x'").noop
+    assert translate("COMMENT ON INDEX i IS 'x'").noop
     with pytest.raises(PgError) as caught:
         translate("SELECT x FROM generate_series(1, 3) AS g(x)")
     assert caught.value.sqlstate == sqlstate.FEATURE_NOT_SUPPORTED
@@ -539,13 +539,14 @@ def test_describe_and_execute_agree() -> None:
     run(body)
 
 
-def test_comment_is_accepted_with_a_notice() -> None:
+def test_comment_on_an_object_not_kept_is_accepted_with_a_notice() -> None:
     notices: list[PgError] = []
 
     async def body(h: SQLiteHandler) -> None:
         s = await session(h, notice_sink=notices.append)
         await s.query("CREATE TABLE t (a int)")
-        assert await tag(s, "COMMENT ON TABLE t IS 'hello'") == "COMMENT"
+        assert await tag(s, "COMMENT ON TABLE t IS 'hello'") == "COMMENT"  # kept: no notice
+        assert await tag(s, "COMMENT ON INDEX i IS 'hello'") == "COMMENT"
 
     run(body)
     assert len(notices) == 1 and "not stored" in notices[0].message
@@ -613,7 +614,8 @@ def test_catalog_snapshot() -> None:
         snapshot = await s.catalog_snapshot()
         assert await s.catalog_snapshot() is snapshot  # unchanged schema: the same snapshot
         by_name = {r.name: r for r in snapshot.relations}
-        assert sorted(by_name) == ["child", "parent", "v"]
+        assert sorted(by_name) == ["child", "parent", "parent_id_seq", "v"]
+        assert by_name["parent_id_seq"].kind == "S"  # the serial column's sequence
         parent, child, view = by_name["parent"], by_name["child"], by_name["v"]
         assert [(c.name, c.type_oid, c.typmod) for c in parent.columns] == [
             ("id", oids.INT4, -1),

@@ -23,6 +23,7 @@ import sqlglot
 from sqlglot import exp
 
 from pgwire import sqlstate
+from pgwire.backends.sqlite import comments
 from pgwire.backends.sqlite import sql as translation
 from pgwire.backends.sqlite.sequences import Sequences
 from pgwire.errors import PgError
@@ -121,6 +122,7 @@ def _action(
     conn.execute(translation.generate_ddl(single))
     if isinstance(action, exp.AlterRename):
         sequences.renamed(table, action.this.name, None, None)
+        comments.renamed(conn, schema, table, action.this.name)
     elif isinstance(action, exp.RenameColumn):
         sequences.renamed(table, None, action.this.name, action.args["to"].name)
 

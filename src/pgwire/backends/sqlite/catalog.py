@@ -14,11 +14,14 @@ the DDL named them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import sqlite3
 from typing import Any
 
 from pgwire.backends.catalog import model
+from pgwire.backends.sqlite import comments
+from pgwire.backends.sqlite.sequences import META_TABLE as SEQUENCES
 from pgwire.backends.sqlite.types import declared_type
 from pgwire.types import oids
 
@@ -45,11 +48,34 @@ def read_snapshot(conn: sqlite3.Connection) -> model.Snapshot:
             "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
             "AND name NOT LIKE '\\_pgwire\\_%' ESCAPE '\\' ORDER BY name"
         ).fetchall()
+        described = comments.read(conn, schema)
         for kind, name, sql in rows:
-            relations.append(_relation(conn, schema, str(kind), str(name), str(sql or "")))
+            relation = _relation(conn, schema, str(kind), str(name), str(sql or ""))
+            relations.append(_with_comments(relation, described) if described else relation)
+        if conn.execute(
+            f"SELECT 1 FROM {_quote(schema)}.{master} WHERE type = 'table' AND name = ?",
+            (SEQUENCES,),
+        ).fetchone():  # serial and identity columns' sequences (`sequences`)
+            for (sequence,) in conn.execute(
+                f"SELECT name FROM {_quote(schema)}.{SEQUENCES} ORDER BY name"
+            ).fetchall():
+                relations.append(model.Relation(schema, str(sequence), "S"))
     search_path = tuple(s.name for s in schemas if s.name != "temp")
     return model.Snapshot(
         schemas=tuple(schemas), relations=tuple(relations), search_path=search_path
+    )
+
+
+def _with_comments(
+    relation: model.Relation, described: dict[tuple[str, str], str]
+) -> model.Relation:
+    """COMMENT ON's texts (`comments`) on the relation and its columns."""
+    columns = tuple(
+        dataclasses.replace(column, comment=described.get((relation.name, column.name)))
+        for column in relation.columns
+    )
+    return dataclasses.replace(
+        relation, comment=described.get((relation.name, "")), columns=columns
     )
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.offloop import run_interruptible
-from pgwire.backends.sqlite import alter
+from pgwire.backends.sqlite import alter, comments
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
 from pgwire.backends.sqlite.functions import register_functions, take_error
@@ -237,6 +237,10 @@ class SQLiteSession(Handler):
             return _Outcome(command="ALTER TABLE")
         if translation.constraints is not None:
             return self._set_constraints(translation.constraints)
+        if translation.comment is not None:
+            comments.store(conn, translation.comment)
+            self._schema_changed_by_us(translation)
+            return _Outcome(command="COMMENT")
         if not translation.text and translation.defaults is None:
             return _Outcome(command="")
         for statement in translation.before:
@@ -254,6 +258,8 @@ class SQLiteSession(Handler):
             cursor.execute(text, params)
         if translation.tag == "DROP TABLE":
             self._sequences.drop_orphans()
+        if translation.tag in ("DROP TABLE", "DROP VIEW"):
+            comments.drop_orphans(conn)
         if translation.rows is not True:
             self._schema_changed_by_us(translation)
         description = cursor.description

@@ -47,6 +47,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
+from pgwire.backends.sqlite.comments import Comment
 from pgwire.backends.sqlite.expressions import expression_type
 from pgwire.backends.sqlite.sequences import OwnedSequence
 from pgwire.backends.sqlite.types import PgType, declared_type
@@ -84,6 +85,7 @@ class Translation:
     defaults: exp.Expr | None = None
     alter: exp.Alter | None = None  # ALTER TABLE run by `alter` (SQLite cannot say it)
     constraints: str | None = None  # SET CONSTRAINTS ... IMMEDIATE or DEFERRED
+    comment: Comment | None = None  # COMMENT ON TABLE/VIEW/COLUMN, kept by `comments`
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +187,9 @@ def _owned_sequences(schema: exp.Schema, table: str) -> tuple[OwnedSequence, ...
             continue
         name = f"{table}_{node.name}_seq"
         regclass = name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else f'"{name}"'
-        default = exp.Paren(this=exp.Anonymous(this="nextval", expressions=[
-            exp.Literal.string(regclass)
-        ]))  # fmt: skip
+        # As written (sqlglot would say NEXTVAL), so the catalog shows PostgreSQL's spelling.
+        quoted = regclass.replace("'", "''")
+        default = exp.Paren(this=exp.Var(this=f"nextval('{quoted}')"))
         constraints = node.args.get("constraints") or []
         if not any(isinstance(c.kind, exp.NotNullColumnConstraint) for c in constraints):
             node.append("constraints", exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
@@ -633,7 +635,7 @@ def _translate(sql: str) -> Translation:
     if first == "TRUNCATE":
         return _truncate(sql)
     if first == "COMMENT":
-        return Translation("", "COMMENT", False, noop=True)
+        return _comment(sql)
     if words[:2] == ["SET", "CONSTRAINTS"]:
         return _set_constraints(sql)
     overriding = False
@@ -791,6 +793,40 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
     if first_is(words, "DROP") or first_is(words, "ALTER"):
         return Translation(text, _object_tag(words), False)
     return Translation(text, words[0], None)
+
+
+def _comment(sql: str) -> Translation:
+    """COMMENT ON {TABLE | VIEW | COLUMN} name IS 'text' | NULL: kept (see `comments`);
+    on any other kind of object accepted with a NOTICE that it is not kept."""
+    code = [t for t in tokenize(sql) if not t.is_punct(";")]
+    noop = Translation("", "COMMENT", False, noop=True)
+    if len(code) < 6 or not code[1].is_word("on") or not code[2].is_word("table", "view", "column"):
+        return noop
+    names: list[str] = []
+    i = 3
+    while i < len(code) and code[i].kind in ("word", "ident"):
+        if code[i].is_word("is"):
+            break
+        names.append(code[i].value)
+        i += 1
+        if i < len(code) and code[i].is_punct("."):
+            i += 1
+    if i + 2 != len(code) or not code[i].is_word("is") or not names:
+        raise PgError("syntax error in COMMENT", sqlstate.SYNTAX_ERROR)
+    value = code[i + 1]
+    if value.is_word("null"):
+        text = None
+    elif value.kind == "string" and sql[value.start] == "'":
+        text = value.value[1:-1].replace("''", "'")
+    else:
+        return noop
+    column = ""
+    if code[2].is_word("column"):
+        if len(names) < 2:
+            raise PgError("column name must be qualified", sqlstate.SYNTAX_ERROR)
+        column = names.pop()
+    schema = names[-2] if len(names) > 1 else None
+    return Translation("", "COMMENT", False, comment=Comment(schema, names[-1], column, text))
 
 
 def _set_constraints(sql: str) -> Translation:
