@@ -12,8 +12,8 @@ says decides here, as PostgreSQL's rules would:
   `^` is float8, numeric with a numeric operand; a string literal takes the other side's type;
 - comparisons, LIKE, IN, IS, EXISTS, AND/OR/NOT: bool;
 - count() int8; sum() int8 of integers (numeric of int8), avg() numeric (float8 of floats);
-  max()/min()/abs() their argument's type; coalesce() and CASE the common type of their
-  branches;
+  max()/min()/abs()/nullif() their (first) argument's type; coalesce() and CASE the common
+  type of their branches;
 - string functions and || text, length() int4, now()/current_timestamp timestamptz,
   current_date date.
 
@@ -103,6 +103,8 @@ class _Typer:
             return _sum(self.type(node.this))
         if isinstance(node, exp.Avg):
             return _avg(self.type(node.this))
+        if isinstance(node, exp.Nullif):
+            return _known(self.type(node.this))
         if isinstance(node, _SAME_AS_ARGUMENT):
             return _known(self.type(node.this))
         if isinstance(node, exp.Coalesce):

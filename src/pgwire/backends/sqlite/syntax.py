@@ -57,7 +57,11 @@ def _sqlite_verdict(text: str, sql: str) -> PgError | None:
             _parser.execute(f"EXPLAIN {text}").close()
         except sqlite3.OperationalError as exc:
             error = to_pg_error(exc, sql)
-            return error if error.sqlstate == sqlstate.SYNTAX_ERROR else None
+            if error.sqlstate != sqlstate.SYNTAX_ERROR:
+                return None
+            if error.position is None:  # "incomplete input": at its end, as PostgreSQL says
+                error.position = len(sql.rstrip().rstrip(";")) + 1
+            return error
         except sqlite3.Error:
             return None  # not about the grammar (parameters not bound, ...)
     return None
