@@ -372,8 +372,12 @@ def _default_names(tree: exp.Create, table: str) -> dict[str, exp.Expr]:
                     names[f"{table}_{node.name}_key"] = constraint
                 elif isinstance(constraint.kind, exp.PrimaryKeyColumnConstraint):
                     names[f"{table}_pkey"] = constraint
-        elif isinstance(node, exp.ForeignKey):
-            names[f"{table}_{'_'.join(c.name for c in node.expressions)}_fkey"] = node
+        elif isinstance(node, exp.ForeignKey) or (
+            isinstance(node, exp.Constraint) and isinstance(node.find(exp.ForeignKey), exp.Expr)
+        ):
+            key = node if isinstance(node, exp.ForeignKey) else node.find(exp.ForeignKey)
+            assert key is not None
+            names.setdefault(f"{table}_{'_'.join(c.name for c in key.expressions)}_fkey", node)
         elif isinstance(node, exp.UniqueColumnConstraint) and node.this is not None:
             names[f"{table}_{'_'.join(c.name for c in node.this.expressions)}_key"] = node
         elif isinstance(node, exp.PrimaryKey):

@@ -128,7 +128,7 @@ def _relation(
             )
         elif origin == "c":
             indexes.append(model.Index(str(index), names, unique=bool(unique)))
-    constraints.extend(_foreign_keys(conn, prefix, name, table))
+    constraints.extend(_foreign_keys(conn, prefix, name, table, _key_names(sql)))
     constraints.extend(_checks(name, sql))
     return model.Relation(
         schema,
@@ -141,8 +141,32 @@ def _relation(
     )
 
 
+def _key_names(sql: str) -> dict[tuple[str, ...], str]:
+    """Named FOREIGN KEY constraints of a CREATE TABLE text, by their columns (the pragma
+    gives no names): `CONSTRAINT x FOREIGN KEY (a) ...` as ALTER TABLE ... ADD makes them."""
+    if "FOREIGN" not in sql.upper() or "CONSTRAINT" not in sql.upper():
+        return {}
+    try:
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(sql, read="sqlite")
+    except Exception:  # a statement sqlglot cannot read: default names
+        return {}
+    names = {}
+    for constraint in tree.find_all(exp.Constraint):
+        key = constraint.find(exp.ForeignKey)
+        if key is not None and constraint.name:
+            names[tuple(c.name for c in key.expressions)] = constraint.name
+    return names
+
+
 def _foreign_keys(
-    conn: sqlite3.Connection, prefix: str, name: str, table: str
+    conn: sqlite3.Connection,
+    prefix: str,
+    name: str,
+    table: str,
+    named: dict[tuple[str, ...], str] | None = None,
 ) -> list[model.Constraint]:
     by_id: dict[int, list[Any]] = {}
     for row in conn.execute(f"PRAGMA {prefix}foreign_key_list({table})").fetchall():
@@ -154,7 +178,7 @@ def _foreign_keys(
         first = rows[0]
         out.append(
             model.Constraint(
-                f"{name}_{'_'.join(local)}_fkey",
+                (named or {}).get(local) or f"{name}_{'_'.join(local)}_fkey",
                 model.FOREIGN_KEY,
                 local,
                 ref_schema=prefix.strip(".").strip('"'),

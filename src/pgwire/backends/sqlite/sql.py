@@ -112,8 +112,14 @@ class ColumnProbe:
 # generating SQLite SQL
 
 
-def _generate(tree: exp.Expr) -> str:
+def _generate(tree: exp.Expr, *, as_written: bool = False) -> str:
+    """SQLite's SQL for `tree`; `as_written` keeps function names' case (a declaration kept
+    in the schema, which the catalog shows: nextval(...), not NEXTVAL(...))."""
     try:
+        if as_written:
+            return tree.sql(
+                dialect="sqlite", unsupported_level=ErrorLevel.RAISE, normalize_functions=False
+            )
         return tree.sql(dialect="sqlite", unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as exc:
         raise PgError(
@@ -884,7 +890,7 @@ def rewritten(node: exp.Expr) -> exp.Expr:
 
 def generate_ddl(tree: exp.Expr) -> str:
     """A statement for SQLite, as kept in its schema: no functions of the backend's own."""
-    return _generate(_rewrite(tree))
+    return _generate(_rewrite(tree), as_written=True)
 
 
 def generate_dml(tree: exp.Expr) -> str:
