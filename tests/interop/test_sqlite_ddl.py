@@ -290,3 +290,39 @@ def test_set_constraints_all_immediate_checks_deferred_keys(server: Server) -> N
         assert conn.execute("select count(*) from sd_d_child").fetchone() == (1,)
         conn.execute("drop table sd_d_child")
         conn.execute("drop table sd_d_parent")
+
+
+def test_constraint_introspection_as_django_does_it(request: pytest.FixtureRequest) -> None:
+    """Django's schema editor finds constraints by unnesting index keys WITH ORDINALITY and
+    reads foreign keys by the names ALTER TABLE gave them."""
+    same(
+        [
+            ("drop table if exists sd_ref", None),
+            ("drop table if exists sd_target", None),
+            ("create table sd_target (id int primary key)", None),
+            ("create table sd_ref (id int primary key, t int, a int, b int)", None),
+            (
+                "alter table sd_ref add constraint sd_ref_t_named_fk foreign key (t)"
+                " references sd_target (id) deferrable initially deferred",
+                None,
+            ),
+            ("create unique index sd_ref_ab on sd_ref (a, b)", None),
+            (
+                "select c2.relname, koi.key, koi.arridx from pg_index i,"
+                " unnest(i.indkey, i.indoption) with ordinality koi(key, option, arridx),"
+                " pg_class c2 where c2.oid = i.indexrelid"
+                " and i.indrelid = 'sd_ref'::regclass order by 1, 3",
+                None,
+            ),
+            (
+                "select conname, contype from pg_constraint"
+                " where conrelid = 'sd_ref'::regclass order by 1",
+                None,
+            ),
+            ("alter table sd_ref drop constraint sd_ref_t_named_fk", None),
+            ("insert into sd_ref values (1, 99, 1, 1)", None),
+            ("drop table sd_ref", None),
+            ("drop table sd_target", None),
+        ],
+        request,
+    )
