@@ -195,6 +195,14 @@ class Sequences:
 
     # -- DDL -----------------------------------------------------------------------------------
 
+    def relation_exists(self, schema: str, name: str) -> bool:
+        """A table, view or index `name` in `schema` (as SQLite compares names)."""
+        return bool(
+            self._conn.execute(
+                f"SELECT 1 FROM {_master(schema)} WHERE name = ? COLLATE NOCASE", (name,)
+            ).fetchone()
+        )
+
     def create(self, schema: str, table: str, owned: tuple[OwnedSequence, ...]) -> None:
         """Make the sequences of a new table's columns (before the CREATE TABLE, in its
         transaction); 42P07 when a relation already has the name."""

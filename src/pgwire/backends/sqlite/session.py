@@ -251,9 +251,12 @@ class SQLiteSession(Handler):
         cursor = conn.cursor()
         if translation.owned and translation.target is not None:
             schema, table = translation.target
-            with _atomic(conn):
-                self._sequences.create(schema or "main", table, translation.owned)
-                cursor.execute(text, params)
+            if self._sequences.relation_exists(schema or "main", table):
+                cursor.execute(text, params)  # IF NOT EXISTS: nothing; else 42P07 for the table
+            else:
+                with _atomic(conn):
+                    self._sequences.create(schema or "main", table, translation.owned)
+                    cursor.execute(text, params)
         else:
             cursor.execute(text, params)
         if translation.tag == "DROP TABLE":

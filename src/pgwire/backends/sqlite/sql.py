@@ -723,6 +723,8 @@ def _insert_details(tree: exp.Insert) -> dict[str, Any]:
     columns: tuple[str, ...] | None = None
     if isinstance(target, exp.Schema):
         columns = tuple(node.name for node in target.expressions)
+    elif tree.args.get("default"):
+        columns = ()  # DEFAULT VALUES: no column is given a value
     details: dict[str, Any] = {"target": _table_of(target), "insert_columns": columns}
     values = tree.expression
     if isinstance(values, exp.Values) and any(
