@@ -331,3 +331,50 @@ def test_constraint_introspection_as_django_does_it(request: pytest.FixtureReque
         ],
         request,
     )
+
+
+def asyncpg_answers(server: Server, statements: list[tuple[str, tuple[Any, ...]]]) -> list[Any]:
+    """Per statement, prepared (Parse, Describe) then run by asyncpg: column types and rows."""
+
+    async def main() -> list[Any]:
+        if isinstance(server, TempPostgres):
+            conn = await asyncpg.connect(server.dsn, timeout=10)
+        else:
+            conn = await asyncpg.connect(
+                host=server.host, port=server.port, user="tester", database="testdb"
+            )
+        out: list[Any] = []
+        try:
+            for sql, args in statements:
+                statement = await conn.prepare(sql)
+                types = [a.type.oid for a in statement.get_attributes()]
+                out.append((types, [tuple(r) for r in await statement.fetch(*args)]))
+        finally:
+            await conn.close()
+        return out
+
+    return asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_prepared_statements_describe_defaults_and_sequences(
+    request: pytest.FixtureRequest,
+) -> None:
+    setup = [
+        ("drop table if exists sd_prep", None),
+        ("create table sd_prep (id serial primary key, v text default 'd', n int)", None),
+    ]
+    statements: list[tuple[str, tuple[Any, ...]]] = [
+        ("insert into sd_prep values (default, $1, $2) returning id, v", ("x", 1)),
+        ("insert into sd_prep (v, n) values (default, $1) returning id, v, n", (5,)),
+        ("insert into sd_prep values (default, $1, $2)", ("y", 2)),
+        ("select nextval('sd_prep_id_seq'), currval('sd_prep_id_seq')", ()),
+        ("select setval('sd_prep_id_seq', 20, false), nextval('sd_prep_id_seq')", ()),
+        ("select id, v, n from sd_prep where id in ($1, $2) order by id", (1, 2)),
+    ]
+    found = []
+    for name in ("sqlite_server", "postgres15"):
+        server = request.getfixturevalue(name)
+        answers(server, setup)
+        found.append(asyncpg_answers(server, statements))
+        answers(server, [("drop table sd_prep", None)])
+    assert found[0] == found[1]

@@ -762,7 +762,7 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
         returning = tree.args.get("returning")
         if returning is None:
             tree = _checked_division(_rewrite(tree))
-            text = "" if "defaults" in details else _generate(tree)
+            text = _generate(_defaults_as_null(tree) if "defaults" in details else tree)
             return Translation(text, tag, False, **details)
         projections = _projections(returning.expressions)
         tree = _checked_division(_rewrite(tree))
@@ -771,7 +771,7 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
         if query is not None:
             with contextlib.suppress(PgError):
                 described = translate(query).describe
-        text = "" if "defaults" in details else _generate(tree)
+        text = _generate(_defaults_as_null(tree) if "defaults" in details else tree)
         return Translation(text, tag, True, projections, described, **details)
     if isinstance(tree, exp.Alter) and tree.kind == "TABLE":
         return Translation("", "ALTER TABLE", False, target=_table_of(tree.this), alter=tree)
@@ -863,6 +863,16 @@ def _truncate(sql: str) -> Translation:
         raise PgError("syntax error at end of input", sqlstate.SYNTAX_ERROR)
     deletes = [f"DELETE FROM {table}" for table in tables]
     return Translation(deletes[-1], "TRUNCATE TABLE", False, before=tuple(deletes[:-1]))
+
+
+def _defaults_as_null(tree: exp.Expr) -> exp.Expr:
+    """An INSERT with DEFAULT in its rows, for Describe: each DEFAULT as NULL (the statement
+    run has each column's default instead, see `with_defaults`)."""
+    copy = tree.copy()
+    for node in list(copy.find_all(exp.Var)):
+        if node.name.upper() == "DEFAULT" and isinstance(node.parent, exp.Tuple):
+            node.replace(exp.null())
+    return copy
 
 
 def with_defaults(tree: exp.Expr, columns: Sequence[str], defaults: dict[str, str | None]) -> str:
