@@ -90,6 +90,10 @@ def test_serial_columns_draw_from_their_sequences(request: pytest.FixtureRequest
             ("create table if not exists sd_serial (id serial)", None),
             ("select nextval('sd_nothing_seq')", None),
             ("select id, name from sd_serial where id in (%s, %s) order by id", (1, 11)),
+            ("truncate sd_serial", None),
+            ("insert into sd_serial (name) values ('e') returning id, big", None),
+            ("truncate sd_serial restart identity cascade", None),
+            ("insert into sd_serial (name) values ('f') returning id, big, small", None),
             ("drop table sd_serial", None),
             ("select nextval('sd_serial_id_seq')", None),  # dropped with its table
         ],

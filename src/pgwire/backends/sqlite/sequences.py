@@ -243,6 +243,16 @@ class Sequences:
                 ),
             )
 
+    def restart(self, tables: tuple[str, ...]) -> None:
+        """TRUNCATE ... RESTART IDENTITY: the sequences these tables own start over."""
+        marks = ", ".join("?" for _ in tables)
+        for schema in self._schemas():
+            self._conn.execute(
+                f"UPDATE {_quote(schema)}.{META_TABLE} SET last_value = start_value,"
+                f" is_called = 0 WHERE owner_table IN ({marks})",
+                tables,
+            )
+
     def drop_orphans(self) -> None:
         """After DROP TABLE: the sequences its columns owned go with it."""
         for schema in self._schemas():

@@ -261,6 +261,8 @@ class SQLiteSession(Handler):
             cursor.execute(text, params)
         if translation.tag == "DROP TABLE":
             self._sequences.drop_orphans()
+        if translation.restart:
+            self._sequences.restart(translation.restart)
         if translation.tag in ("DROP TABLE", "DROP VIEW"):
             comments.drop_orphans(conn)
         if translation.rows is not True:

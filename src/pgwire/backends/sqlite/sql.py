@@ -86,6 +86,7 @@ class Translation:
     alter: exp.Alter | None = None  # ALTER TABLE run by `alter` (SQLite cannot say it)
     constraints: str | None = None  # SET CONSTRAINTS ... IMMEDIATE or DEFERRED
     comment: Comment | None = None  # COMMENT ON TABLE/VIEW/COLUMN, kept by `comments`
+    restart: tuple[str, ...] = ()  # TRUNCATE ... RESTART IDENTITY: these tables' sequences
 
 
 @dataclass(frozen=True, slots=True)
@@ -856,13 +857,28 @@ def _truncate(sql: str) -> Translation:
     match = _TRUNCATE.match(sqltext.strip_comments(sql))
     if match is None:
         raise PgError('syntax error at or near "TRUNCATE"', sqlstate.SYNTAX_ERROR)
+    options = _TRUNCATE_OPTIONS.search(match.group(1))
+    restart = options is not None and bool(
+        re.search(r"\bRESTART\s+IDENTITY\b", options.group(0), re.IGNORECASE)
+    )
     names = _TRUNCATE_OPTIONS.sub("", match.group(1)).rstrip(";").strip()
     tables = [name.strip() for name in names.split(",") if name.strip()]
     tables = [re.sub(r"^ONLY\s+", "", t, flags=re.IGNORECASE) for t in tables]
     if not tables:
         raise PgError("syntax error at end of input", sqlstate.SYNTAX_ERROR)
     deletes = [f"DELETE FROM {table}" for table in tables]
-    return Translation(deletes[-1], "TRUNCATE TABLE", False, before=tuple(deletes[:-1]))
+    owners = tuple(_bare_name(table) for table in tables) if restart else ()
+    return Translation(
+        deletes[-1], "TRUNCATE TABLE", False, before=tuple(deletes[:-1]), restart=owners
+    )
+
+
+def _bare_name(name: str) -> str:
+    """`s."T"` → T, `Foo` → foo: a table's name as its sequences record their owner."""
+    last = name.strip().rsplit(".", 1)[-1].strip()
+    if len(last) >= 2 and last.startswith('"') and last.endswith('"'):
+        return last[1:-1].replace('""', '"')
+    return last.lower()
 
 
 def _defaults_as_null(tree: exp.Expr) -> exp.Expr:
