@@ -134,6 +134,11 @@ def test_identity_columns(request: pytest.FixtureRequest) -> None:
             ("insert into sd_identity default values returning id, n, v", None),
             ("insert into sd_identity (v) select 'w' returning id", None),
             ("insert into sd_identity (id, v) select 9, 'w'", None),
+            ("update sd_identity set id = 5 where v = 'a'", None),
+            (
+                "update sd_identity set id = default, v = default where v = 'b' returning id, v",
+                None,
+            ),
             ("select id, n, v from sd_identity order by id", None),
             ("drop table sd_identity", None),
         ],

@@ -248,6 +248,8 @@ class SQLiteSession(Handler):
         text = translation.text
         if translation.tag == "INSERT" and translation.target is not None:
             text = self._insert_text(translation)
+        elif translation.tag == "UPDATE" and translation.target is not None:
+            text = self._update_text(translation)
         cursor = conn.cursor()
         if translation.owned and translation.target is not None:
             schema, table = translation.target
@@ -340,6 +342,25 @@ class SQLiteSession(Handler):
             return translation.text
         defaults = {name.lower(): default for name, default in table_columns}
         return with_defaults(translation.defaults, columns, defaults)
+
+    def _update_text(self, translation: Translation) -> str:
+        """The UPDATE's text, once checked against GENERATED ALWAYS identity columns (only
+        to DEFAULT, 428C9) and with SET c = DEFAULT as the column's default."""
+        assert translation.target is not None
+        schema, table = translation.target
+        always = self._always_columns(table)
+        for column, default in translation.update_columns:
+            if column.lower() in always and not default:
+                raise PgError(
+                    f'column "{column}" can only be updated to DEFAULT',
+                    sqlstate.GENERATED_ALWAYS,
+                    detail=f'Column "{column}" is an identity column defined as GENERATED ALWAYS.',
+                )
+        if translation.defaults is None:
+            return translation.text
+        table_columns = alter.insertable_columns(self._conn, schema, table)
+        defaults = {name.lower(): default for name, default in table_columns}
+        return with_defaults(translation.defaults, (), defaults)
 
     def _always_columns(self, table: str) -> frozenset[str]:
         version = (

@@ -81,7 +81,10 @@ class Translation:
     owned: tuple[OwnedSequence, ...] = ()  # CREATE TABLE: its serial and identity columns
     insert_columns: tuple[str, ...] | None = None  # INSERT: the columns given (None: all)
     overriding: bool = False  # INSERT ... OVERRIDING SYSTEM VALUE
-    # INSERT ... VALUES with DEFAULT: the statement, DEFAULTs still in it (see `with_defaults`)
+    # UPDATE: the columns it sets, each with whether to DEFAULT
+    update_columns: tuple[tuple[str, bool], ...] = ()
+    # INSERT ... VALUES or UPDATE ... SET with DEFAULT: the statement, DEFAULTs still in it
+    # (see `with_defaults`)
     defaults: exp.Expr | None = None
     alter: exp.Alter | None = None  # ALTER TABLE run by `alter` (SQLite cannot say it)
     constraints: str | None = None  # SET CONSTRAINTS ... IMMEDIATE or DEFERRED
@@ -737,6 +740,33 @@ def _insert_details(tree: exp.Insert) -> dict[str, Any]:
     return details
 
 
+def _is_default(node: exp.Expr) -> bool:
+    """DEFAULT as a value: sqlglot reads it as a word in VALUES, a column name in SET."""
+    if isinstance(node, exp.Column):
+        identifier = node.this
+        return (
+            not node.table
+            and isinstance(identifier, exp.Identifier)
+            and not identifier.quoted
+            and identifier.name.upper() == "DEFAULT"
+        )
+    return isinstance(node, exp.Var) and node.name.upper() == "DEFAULT"
+
+
+def _update_details(tree: exp.Update) -> dict[str, Any]:
+    """What the session checks and completes in an UPDATE: its table, the columns it sets
+    (GENERATED ALWAYS ones only to DEFAULT), the statement when a SET says DEFAULT."""
+    sets = tuple(
+        (node.this.name, _is_default(node.expression))
+        for node in tree.expressions
+        if isinstance(node, exp.EQ) and isinstance(node.this, exp.Column)
+    )
+    details: dict[str, Any] = {"target": _table_of(tree.this), "update_columns": sets}
+    if any(default for _, default in sets):
+        details["defaults"] = tree
+    return details
+
+
 def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
     if isinstance(tree, exp.Query):
         select = _leftmost_select(tree)
@@ -750,7 +780,11 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
         return Translation(text, "SELECT", True, projections, describe, probe)
     if isinstance(tree, exp.Insert | exp.Update | exp.Delete):
         tag = type(tree).__name__.upper()
-        details = _insert_details(tree) if isinstance(tree, exp.Insert) else {}
+        details: dict[str, Any] = {}
+        if isinstance(tree, exp.Insert):
+            details = _insert_details(tree)
+        elif isinstance(tree, exp.Update):
+            details = _update_details(tree)
         source = tree.expression if isinstance(tree, exp.Insert) else None
         if (
             tree.args.get("conflict")
@@ -882,20 +916,29 @@ def _bare_name(name: str) -> str:
 
 
 def _defaults_as_null(tree: exp.Expr) -> exp.Expr:
-    """An INSERT with DEFAULT in its rows, for Describe: each DEFAULT as NULL (the statement
+    """An INSERT or UPDATE with DEFAULT, for Describe: each DEFAULT as NULL (the statement
     run has each column's default instead, see `with_defaults`)."""
     copy = tree.copy()
-    for node in list(copy.find_all(exp.Var)):
-        if node.name.upper() == "DEFAULT" and isinstance(node.parent, exp.Tuple):
+    for node in list(copy.find_all(exp.Var, exp.Column)):
+        if _is_default(node) and isinstance(node.parent, exp.Tuple | exp.EQ):
             node.replace(exp.null())
     return copy
 
 
 def with_defaults(tree: exp.Expr, columns: Sequence[str], defaults: dict[str, str | None]) -> str:
-    """An INSERT ... VALUES whose rows say DEFAULT, each DEFAULT as the column's default
-    expression (NULL without one): SQLite has no DEFAULT in VALUES. `columns` are the
-    columns the values go to, `defaults` the table's default expressions by column."""
+    """An INSERT ... VALUES whose rows say DEFAULT (or an UPDATE ... SET c = DEFAULT), each
+    DEFAULT as the column's default expression (NULL without one): SQLite has no DEFAULT
+    there. `columns` are the columns the values go to, `defaults` the table's default
+    expressions by column."""
     copy = tree.copy()
+    if isinstance(copy, exp.Update):
+        for node in copy.expressions:
+            if isinstance(node, exp.EQ) and _is_default(node.expression):
+                default = defaults.get(node.this.name.lower())
+                node.expression.replace(
+                    exp.null() if default is None else exp.Var(this=f"({default})")
+                )
+        return _generate(copy)
     values = copy.expression
     assert isinstance(values, exp.Values)
     for row in values.expressions:
