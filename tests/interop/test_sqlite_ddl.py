@@ -237,6 +237,29 @@ def test_division_by_zero(request: pytest.FixtureRequest) -> None:
     assert found[1:5] == ["22012"] * 4
 
 
+def test_division_of_whole_numerics(request: pytest.FixtureRequest) -> None:
+    """SQLite keeps a whole numeric (7.00) as an integer: dividing it still divides as
+    numbers, as PostgreSQL does (equal as numbers: the display scale differs)."""
+    found = same(
+        [
+            ("drop table if exists sd_num", None),
+            ("create table sd_num (x numeric(10,2), i int, f float8)", None),
+            ("insert into sd_num values (7.00, 7, 7), (7.5, 2, 2)", None),
+            (
+                "select x / 2, i / 2, x / i, f / 4, i / 2.0, i::numeric / 4, %s::numeric / 2"
+                " from sd_num order by i desc",
+                (7,),
+            ),
+            ("select a.x / b.i from sd_num a join sd_num b on a.i = b.i order by 1", None),
+            ("update sd_num set x = x / 2 where i = 7 returning x", None),
+            ("select x / 0 from sd_num", None),
+            ("drop table sd_num", None),
+        ],
+        request,
+    )
+    assert found[3][1][0][0] == 3.5 and found[3][1][0][1] == 3
+
+
 def test_syntax_errors_at_parse(server: Server) -> None:
     """A statement neither grammar reads fails at Parse (asyncpg's prepare), with 42601."""
 

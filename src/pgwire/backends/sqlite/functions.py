@@ -21,15 +21,26 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pgwire import sqlstate
+from pgwire.backends.sqlite.types import declared_type
 from pgwire.errors import PgError
+from pgwire.types import oids
 from pgwire.types.array import parse_array_text
 
-__all__ = ["pg_array_json", "pg_div", "pg_mod", "raising", "register_functions", "take_error"]
+__all__ = [
+    "NumericColumns",
+    "pg_array_json",
+    "pg_div",
+    "pg_mod",
+    "raising",
+    "register_functions",
+    "take_error",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _local = threading.local()
 _INT8_MIN = -(1 << 63)
 _INT8_MAX = (1 << 63) - 1
+_FRACTIONAL = frozenset({oids.NUMERIC, oids.FLOAT4, oids.FLOAT8})
 
 
 def raising(fn: _F) -> _F:
@@ -100,6 +111,51 @@ def pg_mod(left: Any, right: Any) -> int | float | None:
     return math.fmod(a, b)
 
 
+class NumericColumns:
+    """pg_div(a, b, hint_a, hint_b): a division one of whose operands is numeric divides as
+    numbers, whole values or not. A hint is 'n' (numeric), 'table.column' (numeric when the
+    column's declared type is numeric, real or double: read once per schema version) or ''.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._version: Any = None
+        self._known: dict[str, bool] = {}
+
+    def refresh(self) -> None:
+        """Forget what was read when the schema changed (once per statement that needs it)."""
+        version = self._conn.execute("PRAGMA schema_version").fetchone()[0]
+        if version != self._version:
+            self._version, self._known = version, {}
+
+    def fractional(self, hint: str) -> bool:
+        if not hint:
+            return False
+        if hint == "n":
+            return True
+        found = self._known.get(hint)
+        if found is None:
+            table, _, column = hint.rpartition(".")
+            found = False
+            quoted = '"' + table.replace('"', '""') + '"'
+            for row in self._conn.execute(f"PRAGMA table_xinfo({quoted})").fetchall():
+                if str(row[1]).lower() == column.lower():
+                    declared = declared_type(str(row[2] or ""))
+                    found = declared is not None and declared[0] in _FRACTIONAL
+            self._known[hint] = found
+        return found
+
+    def divide(self, left: Any, right: Any, left_hint: str, right_hint: str) -> Any:
+        if left is None or right is None:
+            return None
+        if self.fractional(left_hint) or self.fractional(right_hint):
+            a, b = _number(left), _number(right)
+            if b == 0:
+                raise _zero()
+            return float(a) / float(b)
+        return pg_div(left, right)
+
+
 def pg_array_json(value: Any) -> str | None:
     """An array in PostgreSQL's text form ('{a,"b c",NULL}') as a JSON array, for
     json_each() (the translation's UNNEST)."""
@@ -113,7 +169,11 @@ def pg_array_json(value: Any) -> str | None:
         ) from None
 
 
-def register_functions(conn: sqlite3.Connection) -> None:
+def register_functions(conn: sqlite3.Connection) -> NumericColumns:
+    """Our functions on `conn`; the NumericColumns its session refreshes."""
+    numeric = NumericColumns(conn)
     conn.create_function("pg_div", 2, raising(pg_div), deterministic=True)
+    conn.create_function("pg_div", 4, raising(numeric.divide))
     conn.create_function("pg_mod", 2, raising(pg_mod), deterministic=True)
     conn.create_function("pg_array_json", 1, raising(pg_array_json), deterministic=True)
+    return numeric

@@ -92,7 +92,7 @@ class SQLiteSession(Handler):
         }
         self._sequences = Sequences(conn)  # nextval() & co., serial and identity columns
         self._sequences.register()
-        register_functions(conn)
+        self._numeric = register_functions(conn)  # pg_div() and its numeric columns
         # Identity columns GENERATED ALWAYS by table, for the schema version they were read at.
         self._always: tuple[Any, dict[str, frozenset[str]]] = (None, {})
 
@@ -230,6 +230,8 @@ class SQLiteSession(Handler):
             )
         conn = self._conn
         take_error()  # nothing left over from an earlier statement
+        if "PG_DIV(" in translation.text.upper():
+            self._numeric.refresh()
         if translation.alter is not None:
             with _atomic(conn):
                 alter.run(conn, translation.alter, self._sequences)

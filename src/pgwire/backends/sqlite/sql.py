@@ -53,6 +53,7 @@ from pgwire.backends.sqlite.sequences import OwnedSequence
 from pgwire.backends.sqlite.types import PgType, declared_type
 from pgwire.backends.sqlparams import returning_query, tokenize
 from pgwire.errors import PgError
+from pgwire.types import oids
 from pgwire.types.registry import registry
 
 __all__ = ["STAR", "ColumnProbe", "Translation", "translate", "with_defaults"]
@@ -299,14 +300,41 @@ def _values_as_select(node: exp.Values) -> exp.Expr:
 def _checked_division(tree: exp.Expr) -> exp.Expr:
     """Queries and DML only (a view or a CHECK kept in the file calls no function of ours):
     `a / b` and `a % b` as pg_div() and pg_mod() (see `functions`): SQLite answers NULL
-    to a division by zero, PostgreSQL 22012; UNNEST(arrays) in FROM as `_unnest` says."""
+    to a division by zero, PostgreSQL 22012; UNNEST(arrays) in FROM as `_unnest` says.
+
+    A division whose operand is numeric (a numeric or float column, a cast, a literal with a
+    point) divides as numbers even when the values are whole: SQLite keeps 7.00 in a numeric
+    column as the integer 7, and 7 / 2 would be 3. pg_div() is told what each operand is:
+    'n' (numeric, known here), 'table.column' (its declared type tells), or ''."""
+    tables = [t for t in tree.find_all(exp.Table) if t.name]
+    aliases = {t.alias_or_name.lower(): t.name for t in tables}
+    only = tables[0].name if len({t.name.lower() for t in tables}) == 1 else None
     for node in list(tree.walk()):
-        if isinstance(node, exp.Div | exp.Mod):
-            name = "pg_div" if isinstance(node, exp.Div) else "pg_mod"
-            node.replace(exp.Anonymous(this=name, expressions=[node.this, node.expression]))
+        if isinstance(node, exp.Div):
+            hints = [_operand_hint(side, aliases, only) for side in (node.this, node.expression)]
+            arguments = [node.this, node.expression]
+            if any(hints):
+                arguments += [exp.Literal.string(hint) for hint in hints]
+            node.replace(exp.Anonymous(this="pg_div", expressions=arguments))
+        elif isinstance(node, exp.Mod):
+            node.replace(exp.Anonymous(this="pg_mod", expressions=[node.this, node.expression]))
         elif isinstance(node, exp.Unnest) and isinstance(node.parent, exp.From | exp.Join):
             node.replace(_unnest(node))
     return tree
+
+
+_FRACTIONAL = frozenset({oids.NUMERIC, oids.FLOAT4, oids.FLOAT8})
+
+
+def _operand_hint(node: exp.Expr, aliases: dict[str, str], only: str | None) -> str:
+    """What pg_div() needs to know of an operand (see `_checked_division`)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Column):
+        table = aliases.get(node.table.lower()) if node.table else only
+        return f"{table}.{node.name}" if table else ""
+    found = expression_type(node)
+    return "n" if found is not None and found[0] in _FRACTIONAL else ""
 
 
 def _array_value(node: exp.Expr) -> exp.Expr:
