@@ -155,8 +155,8 @@ def test_write_transactions_interleaved(app: App) -> None:
                 await conn.execute("drop table pool_tx")
             return [tuple(r) for r in rows]
 
-    # SQLite: the Describe at Parse reads the schema inside the client's transaction, which
-    # starts SQLite's read snapshot; the second's commit makes that snapshot stale, and a
-    # stale snapshot cannot write (SQLITE_BUSY_SNAPSHOT).
-    with app.blocked("sqlite", "could not serialize access due to concurrent update"):
+    # SQLite has one writer at a time: the first transaction holds the write lock from its
+    # BEGIN, so the second's BEGIN waits for it (busy_timeout), while the first waits for the
+    # second: the second gives up with a clear 55P03 instead of both hanging.
+    with app.blocked("sqlite", "could not obtain lock on the SQLite database"):
         assert run(main()) == [(1, "first"), (2, "second")]

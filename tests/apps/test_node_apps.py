@@ -57,11 +57,6 @@ CHECKS = {
     ],
 }
 
-_SERIAL_INT8 = "SQLite types a serial column int8 (its rowid), PostgreSQL int4"
-_ADD_FK_SQLITE = (
-    "SQLite: ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY: "
-    '42601 syntax error at or near "CONSTRAINT"'
-)
 # (script, backend, check) -> why it fails.
 EXPECTED_FAILURES = {
     ("postgresjs", "duckdb", "date-arithmetic"): (
@@ -79,10 +74,6 @@ EXPECTED_FAILURES = {
     ("knex", "duckdb", "column-info"): (
         "DuckDB: jsonb columns are described as json; VARCHAR(n) keeps no length (text)"
     ),
-    ("knex", "sqlite", "foreign-key"): _ADD_FK_SQLITE,
-    ("knex", "sqlite", "insert-select-update-delete"): _SERIAL_INT8 + ": ids come back as '1'",
-    ("knex", "sqlite", "column-info-serial"): _SERIAL_INT8 + ": columnInfo says bigint",
-    ("knex", "sqlite", "migrations"): _SERIAL_INT8 + ": ids come back as '1'",
 }
 
 

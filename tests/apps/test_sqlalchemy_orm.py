@@ -57,12 +57,6 @@ class Book(Base):
     author: Mapped[Author] = relationship(back_populates="books")
 
 
-# SQLAlchemy inserts several rows in one INSERT ... SELECT ... FROM (VALUES ...) AS
-# imp_sen(p0, sen_counter) ORDER BY sen_counter RETURNING: sqlglot's SQLite dialect has no
-# column aliases after a table alias.
-SQLITE_VALUES_ALIAS = "Named columns are not supported in table alias"
-
-
 def titles(session: Any) -> list[tuple[str, int | None]]:
     return [tuple(r) for r in session.execute(select(Book.title, Book.year).order_by(Book.id))]
 
@@ -94,140 +88,128 @@ def seed(engine: Any) -> None:
 
 
 def test_create_insert_select_update_delete(app: App, engine: Any) -> None:
-    with app.blocked("sqlite", SQLITE_VALUES_ALIAS):
-        seed(engine)
-        with Session(engine) as session, session.begin():
-            ursula = session.scalars(select(Author).where(Author.name == "Ursula")).one()
-            assert [(b.id, b.title) for b in ursula.books] == [(1, "Earthsea"), (2, "Lathe")]
-            assert ursula.id == 1
-            ursula.books[0].year = 1969
-            session.delete(session.scalars(select(Book).where(Book.title == "Excession")).one())
-            session.delete(session.scalars(select(Author).filter_by(name="Octavia")).one())
-            session.add(Author(name="Ann", books=[Book(title="Radiance", year=2015)]))
-        with Session(engine) as session:
-            assert titles(session) == [("Earthsea", 1969), ("Lathe", 1971), ("Radiance", 2015)]
-            counts = session.execute(
-                select(Author.name, func.count(Book.id))
-                .outerjoin(Author.books)
-                .group_by(Author.name)
-                .order_by(Author.name)
-            ).all()
-            assert [tuple(r) for r in counts] == [("Ann", 1), ("Iain", 0), ("Ursula", 2)]
-            with pytest.raises(sqlalchemy.exc.IntegrityError):
-                session.add(Author(name="Ursula"))
-                session.flush()
-            session.rollback()
-            assert session.scalar(select(func.count()).select_from(Author)) == 3
+    seed(engine)
+    with Session(engine) as session, session.begin():
+        ursula = session.scalars(select(Author).where(Author.name == "Ursula")).one()
+        assert [(b.id, b.title) for b in ursula.books] == [(1, "Earthsea"), (2, "Lathe")]
+        assert ursula.id == 1
+        ursula.books[0].year = 1969
+        session.delete(session.scalars(select(Book).where(Book.title == "Excession")).one())
+        session.delete(session.scalars(select(Author).filter_by(name="Octavia")).one())
+        session.add(Author(name="Ann", books=[Book(title="Radiance", year=2015)]))
+    with Session(engine) as session:
+        assert titles(session) == [("Earthsea", 1969), ("Lathe", 1971), ("Radiance", 2015)]
+        counts = session.execute(
+            select(Author.name, func.count(Book.id))
+            .outerjoin(Author.books)
+            .group_by(Author.name)
+            .order_by(Author.name)
+        ).all()
+        assert [tuple(r) for r in counts] == [("Ann", 1), ("Iain", 0), ("Ursula", 2)]
+        with pytest.raises(sqlalchemy.exc.IntegrityError):
+            session.add(Author(name="Ursula"))
+            session.flush()
+        session.rollback()
+        assert session.scalar(select(func.count()).select_from(Author)) == 3
 
 
 def test_delete_cascades_to_children(app: App, engine: Any) -> None:
     """`cascade="all, delete-orphan"`: the author's books are deleted first, then the author,
     in one transaction."""
-    with app.blocked("sqlite", SQLITE_VALUES_ALIAS):
-        seed(engine)
-        # DuckDB checks a foreign key against the rows as they were when the transaction began:
-        # the author's books, deleted a statement earlier, still count (DuckDB's documented
-        # foreign key limitation).
-        with app.blocked("duckdb", "Violates foreign key constraint because key"):
-            with Session(engine) as session, session.begin():
-                session.delete(session.scalars(select(Author).filter_by(name="Ursula")).one())
-            with Session(engine) as session:
-                assert titles(session) == [("Excession", 1996)]
-                assert session.scalars(select(Author.name).order_by(Author.id)).all() == [
-                    "Iain",
-                    "Octavia",
-                ]
+    seed(engine)
+    # DuckDB checks a foreign key against the rows as they were when the transaction began:
+    # the author's books, deleted a statement earlier, still count (DuckDB's documented
+    # foreign key limitation).
+    with app.blocked("duckdb", "Violates foreign key constraint because key"):
+        with Session(engine) as session, session.begin():
+            session.delete(session.scalars(select(Author).filter_by(name="Ursula")).one())
+        with Session(engine) as session:
+            assert titles(session) == [("Excession", 1996)]
+            assert session.scalars(select(Author.name).order_by(Author.id)).all() == [
+                "Iain",
+                "Octavia",
+            ]
 
 
 def test_ids_are_never_reused(app: App, engine: Any) -> None:
     """A serial key takes the sequence's next value, also after the last row was deleted."""
-    with app.blocked("sqlite", SQLITE_VALUES_ALIAS):
-        seed(engine)
-        with Session(engine) as session, session.begin():
-            session.delete(session.scalars(select(Author).filter_by(name="Octavia")).one())
-        with Session(engine) as session, session.begin():
-            ann = Author(name="Ann")
-            session.add(ann)
-            session.flush()
-            new_id = ann.id
-        # SQLite: a serial column is the table's rowid without AUTOINCREMENT, numbered from the
-        # largest id left, so a deleted last id is taken again.
-        with app.blocked("sqlite", "a deleted id was given again"):
-            assert new_id == 4, "a deleted id was given again"
+    seed(engine)
+    with Session(engine) as session, session.begin():
+        session.delete(session.scalars(select(Author).filter_by(name="Octavia")).one())
+    with Session(engine) as session, session.begin():
+        ann = Author(name="Ann")
+        session.add(ann)
+        session.flush()
+        new_id = ann.id
+    assert new_id == 4, "a deleted id was given again"
 
 
 def test_nested_commit_and_rollback(app: App, engine: Any) -> None:
-    with app.blocked("sqlite", SQLITE_VALUES_ALIAS):
-        seed(engine)
-        with Session(engine) as session:
-            session.begin()
-            ursula = session.scalars(select(Author).where(Author.name == "Ursula")).one()
-            with session.begin_nested():
-                ursula.books.append(Book(title="Tehanu", year=1990))
-            nested = session.begin_nested()
-            ursula.books.append(Book(title="Unwritten", year=2030))
-            session.flush()
-            if app.backend == "duckdb":
-                with pytest.raises(sqlalchemy.exc.NotSupportedError) as info:
-                    nested.rollback()
-                assert info.value.orig.sqlstate == "0A000"
-                assert 'cannot roll back to savepoint "sa_savepoint_2"' in str(info.value.orig)
-                session.rollback()  # the whole transaction: Tehanu too
-                assert titles(session) == [("Earthsea", 1968), ("Lathe", 1971), ("Excession", 1996)]
-                return
-            nested.rollback()
-            session.commit()
-            assert titles(session) == [
-                ("Earthsea", 1968),
-                ("Lathe", 1971),
-                ("Excession", 1996),
-                ("Tehanu", 1990),
-            ]
+    seed(engine)
+    with Session(engine) as session:
+        session.begin()
+        ursula = session.scalars(select(Author).where(Author.name == "Ursula")).one()
+        with session.begin_nested():
+            ursula.books.append(Book(title="Tehanu", year=1990))
+        nested = session.begin_nested()
+        ursula.books.append(Book(title="Unwritten", year=2030))
+        session.flush()
+        if app.backend == "duckdb":
+            with pytest.raises(sqlalchemy.exc.NotSupportedError) as info:
+                nested.rollback()
+            assert info.value.orig.sqlstate == "0A000"
+            assert 'cannot roll back to savepoint "sa_savepoint_2"' in str(info.value.orig)
+            session.rollback()  # the whole transaction: Tehanu too
+            assert titles(session) == [("Earthsea", 1968), ("Lathe", 1971), ("Excession", 1996)]
+            return
+        nested.rollback()
+        session.commit()
+        assert titles(session) == [
+            ("Earthsea", 1968),
+            ("Lathe", 1971),
+            ("Excession", 1996),
+            ("Tehanu", 1990),
+        ]
 
 
 def test_asyncpg_dialect(app: App) -> None:
-    with app.blocked("sqlite", SQLITE_VALUES_ALIAS):
 
-        async def main() -> tuple[list[Any], list[Any], list[str]]:
-            engine = create_async_engine(app.url("asyncpg"))
-            try:
-                async with engine.begin() as conn:
-                    await conn.run_sync(Base.metadata.create_all)
-                async with AsyncSession(engine) as session, session.begin():
-                    session.add_all(
-                        [
-                            Author(name="Ursula", books=[Book(title="Earthsea", year=1968)]),
-                            Author(name="Iain", books=[Book(title="Excession", year=1996)]),
-                        ]
-                    )
-                async with AsyncSession(engine) as session, session.begin():
-                    authors = (
-                        await session.scalars(
-                            select(Author).options(selectinload(Author.books)).order_by(Author.id)
-                        )
-                    ).all()
-                    loaded = [(a.id, a.name, [(b.id, b.title) for b in a.books]) for a in authors]
-                    authors[0].books[0].year = 1969
-                    await session.delete(authors[1].books[0])
-                    async with session.begin_nested():
-                        session.add(Book(title="Lathe", year=1971, author=authors[0]))
-                async with AsyncSession(engine) as session:
-                    stored = [
-                        tuple(r)
-                        for r in await session.execute(
-                            select(Book.title, Book.year).order_by(Book.id)
-                        )
+    async def main() -> tuple[list[Any], list[Any], list[str]]:
+        engine = create_async_engine(app.url("asyncpg"))
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+            async with AsyncSession(engine) as session, session.begin():
+                session.add_all(
+                    [
+                        Author(name="Ursula", books=[Book(title="Earthsea", year=1968)]),
+                        Author(name="Iain", books=[Book(title="Excession", year=1996)]),
                     ]
-                async with engine.begin() as conn:
-                    await conn.run_sync(Base.metadata.drop_all)
-                    left = await conn.run_sync(
-                        lambda sync: sqlalchemy.inspect(sync).get_table_names()
+                )
+            async with AsyncSession(engine) as session, session.begin():
+                authors = (
+                    await session.scalars(
+                        select(Author).options(selectinload(Author.books)).order_by(Author.id)
                     )
-                return loaded, stored, left
-            finally:
-                await engine.dispose()
+                ).all()
+                loaded = [(a.id, a.name, [(b.id, b.title) for b in a.books]) for a in authors]
+                authors[0].books[0].year = 1969
+                await session.delete(authors[1].books[0])
+                async with session.begin_nested():
+                    session.add(Book(title="Lathe", year=1971, author=authors[0]))
+            async with AsyncSession(engine) as session:
+                stored = [
+                    tuple(r)
+                    for r in await session.execute(select(Book.title, Book.year).order_by(Book.id))
+                ]
+            async with engine.begin() as conn:
+                await conn.run_sync(Base.metadata.drop_all)
+                left = await conn.run_sync(lambda sync: sqlalchemy.inspect(sync).get_table_names())
+            return loaded, stored, left
+        finally:
+            await engine.dispose()
 
-        loaded, stored, left = asyncio.run(asyncio.wait_for(main(), 60))
-        assert loaded == [(1, "Ursula", [(1, "Earthsea")]), (2, "Iain", [(2, "Excession")])]
-        assert stored == [("Earthsea", 1969), ("Lathe", 1971)]
-        assert left == []
+    loaded, stored, left = asyncio.run(asyncio.wait_for(main(), 60))
+    assert loaded == [(1, "Ursula", [(1, "Earthsea")]), (2, "Iain", [(2, "Excession")])]
+    assert stored == [("Earthsea", 1969), ("Lathe", 1971)]
+    assert left == []

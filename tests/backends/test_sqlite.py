@@ -208,9 +208,10 @@ def test_parameters_as_sqlite_values() -> None:
         ("SELECT * FROM t WHERE a ILIKE 'x%' FOR UPDATE",
          "SELECT * FROM t WHERE LOWER(a) LIKE LOWER('x%')"),
         ("CREATE TABLE t (id serial PRIMARY KEY, v varchar(10), n numeric(10,2), b boolean)",
-         "CREATE TABLE t (id INTEGER PRIMARY KEY, v VARCHAR(10), n DECIMAL(10, 2), b BOOLEAN)"),
+         "CREATE TABLE t (id INT PRIMARY KEY NOT NULL DEFAULT (nextval('t_id_seq')),"
+             " v VARCHAR(10), n DECIMAL(10, 2), b BOOLEAN)"),
         ("CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY)",
-         "CREATE TABLE t (id INTEGER PRIMARY KEY)"),
+         "CREATE TABLE t (id BIGINT PRIMARY KEY NOT NULL DEFAULT (nextval('t_id_seq')))"),
         ("CREATE INDEX i ON t (a)", "CREATE INDEX i ON t(a)"),
         ("SELECT * FROM t WHERE (j -> 'a') = '\"x\"'::jsonb AND j = $1::json",
          "SELECT * FROM t WHERE (j -> '$.a') = '\"x\"' AND j = ?1"),
@@ -279,7 +280,7 @@ def test_translation_results() -> None:
         "DELETE FROM b",
         "TRUNCATE TABLE",
     )
-    assert translate("COMMENT ON TABLE t IS 'x'").noop
+    assert translate("COMMENT ON INDEX i IS 'x'").noop
     replace = translate("CREATE OR REPLACE VIEW public.v (a) AS SELECT 1")  # pgcli's \\ev
     assert (replace.text, replace.tag, replace.before) == (
         "CREATE VIEW public.v (a) AS SELECT 1",
@@ -307,7 +308,7 @@ def test_types_from_declarations_queries_and_values() -> None:
         )
         result, _ = await fetch(s, "SELECT * FROM t")
         assert [(c.name, c.type_oid, c.type_modifier) for c in result.columns] == [
-            ("id", oids.INT8, -1),
+            ("id", oids.INT4, -1),
             ("v", oids.VARCHAR, VARCHAR10),
             ("n", oids.NUMERIC, NUMERIC_10_2),
             ("b", oids.BOOL, -1),
@@ -330,8 +331,8 @@ def test_types_from_declarations_queries_and_values() -> None:
         assert rows == [(Decimal(4), "x!", True, Decimal("1.5"))]
         # free has no declared type: an expression over it takes its value's type
         result, rows = await fetch(s, "SELECT free + 1 AS x, sum(id) AS y FROM t")
-        assert [c.type_oid for c in result.columns] == [oids.INT8, oids.NUMERIC]
-        assert rows == [(43, Decimal(1))]
+        assert [c.type_oid for c in result.columns] == [oids.INT8, oids.INT8]  # sum(int4) is int8
+        assert rows == [(43, 1)]
         result, rows = await fetch(s, "SELECT NULL AS nothing")
         assert result.columns[0].type_oid == oids.TEXT and rows == [(None,)]
         # a subquery, a join and a CTE keep the declared types of what they read
@@ -427,17 +428,26 @@ def test_write_lock_is_55P03_after_the_busy_timeout(tmp_path: Path) -> None:
     run(body, str(tmp_path / "locks.sqlite"), busy_timeout=0.3)
 
 
-def test_stale_snapshot_is_a_serialization_failure(tmp_path: Path) -> None:
+def test_a_transaction_takes_the_write_lock_at_begin(tmp_path: Path) -> None:
+    """Read, then write, in one transaction while another session writes: the transaction
+    holds SQLite's write lock from BEGIN, so its write cannot meet a stale snapshot; the
+    other session waits, then gets 55P03. A READ ONLY transaction takes no write lock."""
+
     async def body(h: SQLiteHandler) -> None:
         a = await session(h, 1)
         b = await session(h, 2)
         await a.query("CREATE TABLE t (v int)")
         await a.query("BEGIN")
-        assert await printed(a, "SELECT count(*) AS n FROM t") == [["0"]]  # a's snapshot
-        await b.query("INSERT INTO t VALUES (1)")  # committed after it
-        err = await error(a, "INSERT INTO t VALUES (2)")
-        assert err.sqlstate == sqlstate.T_R_SERIALIZATION_FAILURE
-        await a.query("ROLLBACK")
+        assert await printed(a, "SELECT count(*) AS n FROM t") == [["0"]]
+        err = await error(b, "INSERT INTO t VALUES (1)")
+        assert err.sqlstate == sqlstate.LOCK_NOT_AVAILABLE
+        await a.query("INSERT INTO t VALUES (2)")
+        await a.query("COMMIT")
+        await a.query("START TRANSACTION READ ONLY")
+        assert await printed(a, "SELECT count(*) AS n FROM t") == [["1"]]
+        await b.query("INSERT INTO t VALUES (3)")  # not blocked by a read-only transaction
+        await a.query("COMMIT")
+        assert await printed(a, "SELECT count(*) AS n FROM t") == [["2"]]
 
     run(body, str(tmp_path / "snapshot.sqlite"), busy_timeout=0.3)
 
@@ -555,13 +565,14 @@ def test_describe_and_execute_agree() -> None:
     run(body)
 
 
-def test_comment_is_accepted_with_a_notice() -> None:
+def test_comment_on_an_object_not_kept_is_accepted_with_a_notice() -> None:
     notices: list[PgError] = []
 
     async def body(h: SQLiteHandler) -> None:
         s = await session(h, notice_sink=notices.append)
         await s.query("CREATE TABLE t (a int)")
-        assert await tag(s, "COMMENT ON TABLE t IS 'hello'") == "COMMENT"
+        assert await tag(s, "COMMENT ON TABLE t IS 'hello'") == "COMMENT"  # kept: no notice
+        assert await tag(s, "COMMENT ON INDEX i IS 'hello'") == "COMMENT"
 
     run(body)
     assert len(notices) == 1 and "not stored" in notices[0].message
@@ -629,10 +640,11 @@ def test_catalog_snapshot() -> None:
         snapshot = await s.catalog_snapshot()
         assert await s.catalog_snapshot() is snapshot  # unchanged schema: the same snapshot
         by_name = {r.name: r for r in snapshot.relations}
-        assert sorted(by_name) == ["child", "parent", "v"]
+        assert sorted(by_name) == ["child", "parent", "parent_id_seq", "v"]
+        assert by_name["parent_id_seq"].kind == "S"  # the serial column's sequence
         parent, child, view = by_name["parent"], by_name["child"], by_name["v"]
         assert [(c.name, c.type_oid, c.typmod) for c in parent.columns] == [
-            ("id", oids.INT8, -1),
+            ("id", oids.INT4, -1),
             ("code", oids.VARCHAR, 9),
         ]
         assert {(c.name, c.kind, c.columns) for c in parent.constraints} == {

@@ -784,7 +784,9 @@ def _from_functions(nodes: list[Node]) -> None:
             item_start = False
             call = _next(nodes, i)
             group = _at(nodes, call)
-            if (
+            if node.word == "unnest" and isinstance(group, Group) and group.open.text == "(":
+                i = _zip_unnest(nodes, i, call)
+            elif (
                 isinstance(group, Group)
                 and group.open.text == "("
                 and node.word not in TABLE_FUNCTIONS
@@ -797,6 +799,54 @@ def _from_functions(nodes: list[Node]) -> None:
 
 
 _NOT_FUNCTIONS = {"select", "values", "with", "lateral", "only"}
+
+
+def _zip_unnest(nodes: list[Node], name_at: int, call: int) -> int:
+    """`unnest(a, b) [WITH ORDINALITY] [AS] t(x, y, n)` (Django's constraint introspection):
+    DuckDB's unnest takes one list and no WITH ORDINALITY, so the arrays are unnested side
+    by side in a subquery's select list, the ordinality from generate_subscripts()."""
+    group = nodes[call]
+    assert isinstance(group, Group)
+    arguments: list[str] = []
+    current: list[Node] = []
+    for item in group.items:
+        if _is(item, ","):
+            arguments.append(render(current).strip())
+            current = []
+        else:
+            current.append(item)
+    arguments.append(render(current).strip())
+    end = call
+    k = _next(nodes, call)
+    ordinality = False
+    if _at(nodes, k) is not None and nodes[k].word == "with":
+        after = _next(nodes, k)
+        if _at(nodes, after) is not None and nodes[after].word == "ordinality":
+            ordinality, end, k = True, after, _next(nodes, after)
+    if len(arguments) < 2 and not ordinality:
+        return name_at  # a plain unnest(list): DuckDB's own
+    alias, columns = "unnest", []
+    if _at(nodes, k) is not None and nodes[k].word == "as":
+        k = _next(nodes, k)
+    candidate = _at(nodes, k)
+    if (
+        candidate is not None
+        and candidate.kind in (IDENT, QIDENT)
+        and candidate.word not in _FROM_END
+        and candidate.word not in ("join", "left", "right", "inner", "full", "cross")
+    ):
+        alias, end = candidate.word, k
+        names = _at(nodes, _next(nodes, k))
+        if isinstance(names, Group) and names.open.text == "(":
+            columns = [t.word for t in names.items if t.kind in (IDENT, QIDENT)]
+            end = _next(nodes, k)
+    count = len(arguments) + (1 if ordinality else 0)
+    columns += [f"unnest{n}" for n in range(len(columns), count)]
+    items = [f'unnest({a}) AS "{c}"' for a, c in zip(arguments, columns, strict=False)]
+    if ordinality:
+        items.append(f'generate_subscripts({arguments[0]}, 1) AS "{columns[len(arguments)]}"')
+    nodes[name_at : end + 1] = [Token(IDENT, f'(SELECT {", ".join(items)}) AS "{alias}"')]
+    return name_at
 
 
 def _wrap_scalar(nodes: list[Node], name_at: int, call: int) -> int:

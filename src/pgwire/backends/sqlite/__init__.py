@@ -36,17 +36,22 @@ Known differences from PostgreSQL:
 - Types are SQLite's: any column holds any value (a value that cannot be read as its
   column's declared type is 22P02 when read), INTEGER arithmetic overflows into REAL,
   numeric is a double (about 15 significant digits), varchar(n) is not truncated or
-  checked, `serial` is SQLite's rowid (int8) when it is the primary key.
+  checked; serial and identity columns draw from sequences kept in the file
+  (`sequences`), which are transactional.
 - Identifiers are case-insensitive even when quoted; LIKE is case-sensitive, as PostgreSQL.
 - Expression columns PostgreSQL would type from its operators (`a + 1`, `sum(a)`) take the
   type of their first value (int8, float8, text or bytea).
-- COMMENT ON is accepted and not stored (a NOTICE says so).
+- ALTER TABLE beyond SQLite's own rewrites the table's declaration (`alter`); adding or
+  dropping a primary key is refused. COMMENT ON tables, views and columns is kept
+  (`comments`), on other objects accepted with a NOTICE.
 
 The modules:
 - handler: `SQLiteHandler`, the database; session: `SQLiteSession`, one client connection;
 - sql: PostgreSQL's SQL as SQLite's; types: declared types and values, both ways;
 - columns: result column types, for Execute and Describe; errors: sqlite3 errors as PgError;
-- catalog: SQLite's catalog as the shared emulation's snapshot (`pgwire.backends.catalog`).
+- catalog: SQLite's catalog as the shared emulation's snapshot (`pgwire.backends.catalog`);
+- sequences, alter, comments: serial/identity columns, ALTER TABLE, COMMENT ON;
+- functions: nextval() & co.'s and pg_div()'s errors; syntax: syntax errors at Parse.
 """
 
 from pgwire.backends.sqlite.errors import to_pg_error

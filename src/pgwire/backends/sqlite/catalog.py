@@ -14,11 +14,14 @@ the DDL named them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import sqlite3
 from typing import Any
 
 from pgwire.backends.catalog import model
+from pgwire.backends.sqlite import comments
+from pgwire.backends.sqlite.sequences import META_TABLE as SEQUENCES
 from pgwire.backends.sqlite.types import declared_type
 from pgwire.types import oids
 
@@ -45,11 +48,34 @@ def read_snapshot(conn: sqlite3.Connection) -> model.Snapshot:
             "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
             "AND name NOT LIKE '\\_pgwire\\_%' ESCAPE '\\' ORDER BY name"
         ).fetchall()
+        described = comments.read(conn, schema)
         for kind, name, sql in rows:
-            relations.append(_relation(conn, schema, str(kind), str(name), str(sql or "")))
+            relation = _relation(conn, schema, str(kind), str(name), str(sql or ""))
+            relations.append(_with_comments(relation, described) if described else relation)
+        if conn.execute(
+            f"SELECT 1 FROM {_quote(schema)}.{master} WHERE type = 'table' AND name = ?",
+            (SEQUENCES,),
+        ).fetchone():  # serial and identity columns' sequences (`sequences`)
+            for (sequence,) in conn.execute(
+                f"SELECT name FROM {_quote(schema)}.{SEQUENCES} ORDER BY name"
+            ).fetchall():
+                relations.append(model.Relation(schema, str(sequence), "S"))
     search_path = tuple(s.name for s in schemas if s.name != "temp")
     return model.Snapshot(
         schemas=tuple(schemas), relations=tuple(relations), search_path=search_path
+    )
+
+
+def _with_comments(
+    relation: model.Relation, described: dict[tuple[str, str], str]
+) -> model.Relation:
+    """COMMENT ON's texts (`comments`) on the relation and its columns."""
+    columns = tuple(
+        dataclasses.replace(column, comment=described.get((relation.name, column.name)))
+        for column in relation.columns
+    )
+    return dataclasses.replace(
+        relation, comment=described.get((relation.name, "")), columns=columns
     )
 
 
@@ -102,7 +128,7 @@ def _relation(
             )
         elif origin == "c":
             indexes.append(model.Index(str(index), names, unique=bool(unique)))
-    constraints.extend(_foreign_keys(conn, prefix, name, table))
+    constraints.extend(_foreign_keys(conn, prefix, name, table, _key_names(sql)))
     constraints.extend(_checks(name, sql))
     return model.Relation(
         schema,
@@ -115,8 +141,32 @@ def _relation(
     )
 
 
+def _key_names(sql: str) -> dict[tuple[str, ...], str]:
+    """Named FOREIGN KEY constraints of a CREATE TABLE text, by their columns (the pragma
+    gives no names): `CONSTRAINT x FOREIGN KEY (a) ...` as ALTER TABLE ... ADD makes them."""
+    if "FOREIGN" not in sql.upper() or "CONSTRAINT" not in sql.upper():
+        return {}
+    try:
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(sql, read="sqlite")
+    except Exception:  # a statement sqlglot cannot read: default names
+        return {}
+    names = {}
+    for constraint in tree.find_all(exp.Constraint):
+        key = constraint.find(exp.ForeignKey)
+        if key is not None and constraint.name:
+            names[tuple(c.name for c in key.expressions)] = constraint.name
+    return names
+
+
 def _foreign_keys(
-    conn: sqlite3.Connection, prefix: str, name: str, table: str
+    conn: sqlite3.Connection,
+    prefix: str,
+    name: str,
+    table: str,
+    named: dict[tuple[str, ...], str] | None = None,
 ) -> list[model.Constraint]:
     by_id: dict[int, list[Any]] = {}
     for row in conn.execute(f"PRAGMA {prefix}foreign_key_list({table})").fetchall():
@@ -128,7 +178,7 @@ def _foreign_keys(
         first = rows[0]
         out.append(
             model.Constraint(
-                f"{name}_{'_'.join(local)}_fkey",
+                (named or {}).get(local) or f"{name}_{'_'.join(local)}_fkey",
                 model.FOREIGN_KEY,
                 local,
                 ref_schema=prefix.strip(".").strip('"'),
@@ -157,7 +207,7 @@ def _checks(name: str, sql: str) -> list[model.Constraint]:
         holder = check.parent
         column_def = check.find_ancestor(exp.ColumnDef)
         column = column_def.name if column_def is not None else None
-        given = holder.name if isinstance(holder, exp.ColumnConstraint) else ""
+        given = holder.name if isinstance(holder, exp.ColumnConstraint | exp.Constraint) else ""
         constraint_name = given or f"{name}_{column or ''}_check".replace("__", "_")
         with contextlib.suppress(Exception):
             condition = check.this.sql(dialect="postgres")

@@ -12,8 +12,9 @@ says decides here, as PostgreSQL's rules would:
   `^` is float8, numeric with a numeric operand; a string literal takes the other side's type;
 - comparisons, LIKE, IN, IS, EXISTS, AND/OR/NOT: bool;
 - count() int8; sum() int8 of integers (numeric of int8), avg() numeric (float8 of floats);
-  max()/min()/abs() their argument's type; coalesce() and CASE the common type of their
-  branches;
+  max()/min()/abs()/nullif() their (first) argument's type; coalesce() and CASE the common
+  type of their branches;
+- nextval()/currval()/setval()/lastval() int8;
 - string functions and || text, length() int4, now()/current_timestamp timestamptz,
   current_date date.
 
@@ -47,6 +48,7 @@ _TEXT_NODES = (
 )  # fmt: skip
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod, exp.IntDiv)
 _SAME_AS_ARGUMENT = (exp.Max, exp.Min, exp.Abs)
+_SEQUENCE_FUNCTIONS = frozenset({"nextval", "currval", "setval", "lastval"})
 _INT4_MAX = (1 << 31) - 1
 _INT8_MAX = (1 << 63) - 1
 
@@ -103,6 +105,10 @@ class _Typer:
             return _sum(self.type(node.this))
         if isinstance(node, exp.Avg):
             return _avg(self.type(node.this))
+        if isinstance(node, exp.Anonymous) and node.name.lower() in _SEQUENCE_FUNCTIONS:
+            return oids.INT8, -1
+        if isinstance(node, exp.Nullif):
+            return _known(self.type(node.this))
         if isinstance(node, _SAME_AS_ARGUMENT):
             return _known(self.type(node.this))
         if isinstance(node, exp.Coalesce):

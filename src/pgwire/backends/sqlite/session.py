@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,9 +20,13 @@ from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.catalog.parameters import parameter_types as catalog_parameter_types
 from pgwire.backends.offloop import run_interruptible
+from pgwire.backends.sqlite import alter, comments
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
-from pgwire.backends.sqlite.sql import Translation, translate
+from pgwire.backends.sqlite.functions import register_functions, take_error
+from pgwire.backends.sqlite.sequences import Sequences
+from pgwire.backends.sqlite.sql import Translation, translate, with_defaults
+from pgwire.backends.sqlite.syntax import check_syntax
 from pgwire.backends.sqlite.types import Converter, convert_rows, to_sqlite
 from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
@@ -87,6 +91,11 @@ class SQLiteSession(Handler):
         self._settings = {
             k.lower(): v for k, v in info.parameters.items() if k not in _STARTUP_KEYS
         }
+        self._sequences = Sequences(conn)  # nextval() & co., serial and identity columns
+        self._sequences.register()
+        self._numeric = register_functions(conn)  # pg_div() and its numeric columns
+        # Identity columns GENERATED ALWAYS by table, for the schema version they were read at.
+        self._always: tuple[Any, dict[str, frozenset[str]]] = (None, {})
 
     # -- running things off the loop -----------------------------------------------------------
 
@@ -176,7 +185,14 @@ class SQLiteSession(Handler):
             translation = translate(sql)
             return self._run_translation(sql, translation, params)
         except sqlite3.Error as exc:
-            raise to_pg_error(exc, sql) from None
+            raise take_error() or to_pg_error(exc, sql) from None
+
+    def check_syntax(self, sql: str) -> None:
+        """A statement that neither sqlglot (PostgreSQL's grammar) nor SQLite can read fails
+        at Parse with 42601, as in PostgreSQL (see `syntax`)."""
+        if transaction_verb(sql) or is_catalog_query(sql):
+            return
+        check_syntax(sql)
 
     def _transaction(self, verb: str, sql: str) -> str:
         conn = self._conn
@@ -184,7 +200,7 @@ class SQLiteSession(Handler):
             self._xid = None  # the next transaction takes a new id
         if verb == "BEGIN":
             if not conn.in_transaction:
-                conn.execute("BEGIN")
+                conn.execute(_begin(sql))
             return _BEGIN_TAGS.get(leading_words(sql, 1)[0], "BEGIN")
         if verb == "COMMIT":
             if conn.in_transaction:
@@ -221,13 +237,47 @@ class SQLiteSession(Handler):
                 command=translation.tag,
                 notice=f"{translation.tag} is accepted and not stored by the SQLite backend",
             )
-        if not translation.text:
-            return _Outcome(command="")
         conn = self._conn
+        take_error()  # nothing left over from an earlier statement
+        if "PG_DIV(" in translation.text.upper():
+            self._numeric.refresh()
+        if translation.alter is not None:
+            with _atomic(conn):
+                alter.run(conn, translation.alter, self._sequences)
+            self._schema_changed_by_us(translation)
+            return _Outcome(command="ALTER TABLE")
+        if translation.constraints is not None:
+            return self._set_constraints(translation.constraints)
+        if translation.comment is not None:
+            comments.store(conn, translation.comment)
+            self._schema_changed_by_us(translation)
+            return _Outcome(command="COMMENT")
+        if not translation.text and translation.defaults is None:
+            return _Outcome(command="")
         for statement in translation.before:
             conn.execute(statement)
+        text = translation.text
+        if translation.tag == "INSERT" and translation.target is not None:
+            text = self._insert_text(translation)
+        elif translation.tag == "UPDATE" and translation.target is not None:
+            text = self._update_text(translation)
         cursor = conn.cursor()
-        cursor.execute(translation.text, params)
+        if translation.owned and translation.target is not None:
+            schema, table = translation.target
+            if self._sequences.relation_exists(schema or "main", table):
+                cursor.execute(text, params)  # IF NOT EXISTS: nothing; else 42P07 for the table
+            else:
+                with _atomic(conn):
+                    self._sequences.create(schema or "main", table, translation.owned)
+                    cursor.execute(text, params)
+        else:
+            cursor.execute(text, params)
+        if translation.tag == "DROP TABLE":
+            self._sequences.drop_orphans()
+        if translation.restart:
+            self._sequences.restart(translation.restart)
+        if translation.tag in ("DROP TABLE", "DROP VIEW"):
+            comments.drop_orphans(conn)
         if translation.rows is not True:
             self._schema_changed_by_us(translation)
         description = cursor.description
@@ -251,6 +301,89 @@ class SQLiteSession(Handler):
             converters=converters,
             verb=verb,
         )
+
+    def _set_constraints(self, mode: str) -> _Outcome:
+        """SQLite cannot make a deferred foreign key immediate for the rest of the
+        transaction: IMMEDIATE checks the foreign keys now (23503 if a row breaks one),
+        DEFERRED defers every foreign key to COMMIT."""
+        conn = self._conn
+        if not conn.in_transaction:
+            return _Outcome(
+                command="SET CONSTRAINTS",
+                notice="SET CONSTRAINTS can only be used in transaction blocks",
+            )
+        if mode == "DEFERRED":
+            conn.execute("PRAGMA defer_foreign_keys=ON")
+            return _Outcome(command="SET CONSTRAINTS")
+        broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+        if broken:
+            raise PgError(
+                f'insert or update on table "{broken[0]}" violates foreign key constraint',
+                sqlstate.FOREIGN_KEY_VIOLATION,
+                detail=f'A row of "{broken[0]}" references a missing row of "{broken[2]}".',
+            )
+        return _Outcome(command="SET CONSTRAINTS")
+
+    def _insert_text(self, translation: Translation) -> str:
+        """The INSERT's text, once checked against the table's GENERATED ALWAYS identity
+        columns (428C9 without OVERRIDING SYSTEM VALUE) and with its DEFAULTs filled in."""
+        assert translation.target is not None
+        schema, table = translation.target
+        always = self._always_columns(table)
+        if not always and translation.defaults is None:
+            return translation.text
+        columns = translation.insert_columns
+        table_columns: list[tuple[str, str | None]] = []
+        if columns is None or translation.defaults is not None:
+            table_columns = alter.insertable_columns(self._conn, schema, table)
+        if columns is None:
+            columns = tuple(name for name, _ in table_columns)
+        if always and not translation.overriding:
+            given = alter.given_columns(translation.defaults, columns)
+            for column in columns:
+                if column.lower() in always and column.lower() in given:
+                    raise PgError(
+                        f'cannot insert a non-DEFAULT value into column "{column}"',
+                        sqlstate.GENERATED_ALWAYS,
+                        detail=f'Column "{column}" is an identity column defined as'
+                        " GENERATED ALWAYS.",
+                        hint="Use OVERRIDING SYSTEM VALUE to override.",
+                    )
+        if translation.defaults is None:
+            return translation.text
+        defaults = {name.lower(): default for name, default in table_columns}
+        return with_defaults(translation.defaults, columns, defaults)
+
+    def _update_text(self, translation: Translation) -> str:
+        """The UPDATE's text, once checked against GENERATED ALWAYS identity columns (only
+        to DEFAULT, 428C9) and with SET c = DEFAULT as the column's default."""
+        assert translation.target is not None
+        schema, table = translation.target
+        always = self._always_columns(table)
+        for column, default in translation.update_columns:
+            if column.lower() in always and not default:
+                raise PgError(
+                    f'column "{column}" can only be updated to DEFAULT',
+                    sqlstate.GENERATED_ALWAYS,
+                    detail=f'Column "{column}" is an identity column defined as GENERATED ALWAYS.',
+                )
+        if translation.defaults is None:
+            return translation.text
+        table_columns = alter.insertable_columns(self._conn, schema, table)
+        defaults = {name.lower(): default for name, default in table_columns}
+        return with_defaults(translation.defaults, (), defaults)
+
+    def _always_columns(self, table: str) -> frozenset[str]:
+        version = (
+            self._conn.execute("PRAGMA schema_version").fetchone()[0],
+            self._ddl_epoch,
+        )
+        if self._always[0] != version:
+            self._always = (version, {})
+        known = self._always[1]
+        if table not in known:
+            known[table] = self._sequences.always(table)
+        return known[table]
 
     def _tag(self, translation: Translation, cursor: sqlite3.Cursor) -> str:
         tag = translation.tag
@@ -349,7 +482,7 @@ class SQLiteSession(Handler):
                 try:
                     rows = await self._run(self._fetch, cursor, outcome.converters)
                 except sqlite3.Error as exc:
-                    raise to_pg_error(exc, sql) from None
+                    raise take_error() or to_pg_error(exc, sql) from None
                 if len(rows) < self._batch_rows:
                     cursor = None
                 if rows:
@@ -363,3 +496,39 @@ class SQLiteSession(Handler):
 
     def _fetch(self, cursor: sqlite3.Cursor, converters: list[Converter | None]) -> list[Row]:
         return convert_rows(cursor.fetchmany(self._batch_rows), converters)
+
+
+def _begin(sql: str) -> str:
+    """SQLite's BEGIN for a client's BEGIN or START TRANSACTION.
+
+    IMMEDIATE takes SQLite's write lock at once, waiting (busy_timeout) for another writer to
+    finish. A deferred transaction would take it at its first write, after its reads (the
+    client's, or the backend's own look at the schema before an INSERT) fixed its snapshot:
+    if another connection committed meanwhile, SQLite cannot move the snapshot and the write
+    fails at once ("database is locked"), where PostgreSQL would simply go on. A READ ONLY
+    transaction stays deferred and takes no write lock.
+    """
+    words = " ".join(leading_words(sql, 8))
+    return "BEGIN" if "READ ONLY" in words else "BEGIN IMMEDIATE"
+
+
+@contextlib.contextmanager
+def _atomic(conn: sqlite3.Connection) -> Iterator[None]:
+    """Several statements as one: all or none (a savepoint inside a transaction)."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT pgwire_statement")
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK TO pgwire_statement")
+            conn.execute("RELEASE pgwire_statement")
+            raise
+        conn.execute("RELEASE pgwire_statement")
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
