@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from pgwire.backends import qualified
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.duckdb import ddl
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
@@ -101,6 +102,7 @@ class DuckDBSession(Handler):
         self._open: _Stream | None = None  # a result still being streamed to the client
         self._closed = False
         self._in_transaction = False  # inside BEGIN ... COMMIT (the client's or the library's)
+        self._search_path: str | None = None  # PostgreSQL's, once the client sets it
         # pg_catalog and information_schema, emulated (backends/catalog)
         self._catalog = DuckDBCatalog(info, self._type_of, f"DuckDB {duckdb.__version__}")
 
@@ -188,6 +190,7 @@ class DuckDBSession(Handler):
         transaction control and some SETs are answered here)."""
         if _ignored_setting(sql) or transaction_verb(sql) or is_catalog_query(sql):
             return
+        sql = self._backend_text(sql)
         rewritten = ddl.rewrite(sql)
         check_syntax(sql if rewritten is None else rewritten.text)
 
@@ -196,6 +199,10 @@ class DuckDBSession(Handler):
         DuckDB's own settings (threads, memory_limit, ...) are SET or RESET; the rest of
         PostgreSQL's client parameters are the front end's business."""
         self._catalog.set_parameter(name, value)  # for current_setting() and pg_settings
+        if name == "search_path":
+            self._search_path = value
+            await self._run(self._apply_search_path)
+            return True
         if name == "TimeZone" and value is not None:
             zone = value.replace("'", "''")
             # DuckDB knows IANA names; PostgreSQL's offset spellings stay front-end only.
@@ -242,12 +249,37 @@ class DuckDBSession(Handler):
     def _type_of(self, type_name: str) -> tuple[int, int]:
         return pg_type_named(self._cursor, type_name)
 
+    def _apply_search_path(self) -> None:
+        """PostgreSQL's search_path as DuckDB's: the schemas of the list that exist (public
+        is main), or DuckDB's default (main) when none does. Again after CREATE and DROP
+        SCHEMA: PostgreSQL looks the list up on every use."""
+        self._drain()
+        value = self._search_path
+        wanted = qualified.search_path_schemas(value or "", self.info.user) if value else []
+        existing = {
+            row[0]
+            for row in self._cursor.execute(
+                "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()"
+            ).fetchall()
+        }
+        path = [s for s in dict.fromkeys(map(qualified.backend_schema, wanted)) if s in existing]
+        if not path:
+            self._cursor.execute("RESET search_path")
+            return
+        text = ",".join('"' + s.replace('"', '""') + '"' for s in path).replace("'", "''")
+        self._cursor.execute(f"SET search_path = '{text}'")
+
+    def _backend_text(self, sql: str) -> str:
+        """`sql` with PostgreSQL's qualified names as DuckDB knows them (see `qualified`)."""
+        return qualified.rewrite(sql, self.info.database) or sql
+
     def _parse(self, sql: str) -> list[Any]:
         statements = self._statements.get(sql)
         if statements is None:
-            rewritten = ddl.rewrite(sql)  # serial, identity, jsonb: see ddl.py
+            text = self._backend_text(sql)
+            rewritten = ddl.rewrite(text)  # serial, identity, jsonb: see ddl.py
             if rewritten is None:
-                statements = self._cursor.extract_statements(sql)
+                statements = self._cursor.extract_statements(text)
             else:
                 sequences = [self._cursor.extract_statements(s)[0] for s in rewritten.sequences]
                 statements = sequences + self._cursor.extract_statements(rewritten.text)
@@ -287,12 +319,17 @@ class DuckDBSession(Handler):
             outcome = self._run_statements(statements, sql, params)
             if verb == "BEGIN":
                 self._in_transaction = True
+            elif self._search_path is not None:
+                self._apply_search_path()  # a schema of the path may be gone or come back
             return outcome
         owned: list[str] = []
         if kind == "DROP":
-            owned = self._owned_sequences(ddl.dropped_tables(sql))
+            owned = self._owned_sequences(ddl.dropped_tables(self._backend_text(sql)))
         if self._in_transaction or (len(statements) == 1 and not owned):
-            return self._run_statements(statements, sql, params)
+            outcome = self._run_statements(statements, sql, params)
+            if self._search_path is not None and leading_words(sql, 2)[1:] == ["SCHEMA"]:
+                self._apply_search_path()
+            return outcome
         # A table and its sequences are created (or dropped) together or not at all.
         self._cursor.begin()
         try:
@@ -375,6 +412,7 @@ class DuckDBSession(Handler):
             statements = self._parse(sql)
         except duckdb.Error as exc:
             raise to_pg_error(exc, sql) from None
+        sql = self._backend_text(sql)
         rewritten = ddl.rewrite(sql)
         if rewritten is not None:
             sql = rewritten.text
