@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from pgwire.backends.catalog import model
-from pgwire.backends.qualified import DEFAULT_SCHEMA, PUBLIC
 from pgwire.backends.catalog.engine import CatalogEngine, CatalogResult, CatalogSession
+from pgwire.backends.qualified import DEFAULT_SCHEMA, PUBLIC
 from pgwire.handler import SessionInfo
 
 TypeOf = Callable[[str], tuple[int, int]]  # DuckDB type name → (PostgreSQL OID, typmod)

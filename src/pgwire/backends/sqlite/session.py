@@ -9,6 +9,7 @@ is translated (`sql`) and run; catalog queries go to the shared emulation.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -17,10 +18,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pgwire import sqlstate
+from pgwire.backends import qualified
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
+from pgwire.backends.sqlite.schemas import SchemaFiles, is_schema_command
 from pgwire.backends.sqlite.sql import Translation, translate
 from pgwire.backends.sqlite.types import Converter, convert_rows, to_sqlite
 from pgwire.errors import PgError
@@ -63,6 +66,15 @@ _COUNTED = frozenset({"INSERT", "UPDATE", "DELETE"})
 # Transaction ids of this process (txid_current()): next() is atomic under the GIL.
 _TRANSACTION_IDS = itertools.count(1)
 _BEGIN_TAGS = {"BEGIN": "BEGIN", "START": "START TRANSACTION"}
+_PATH = '"$user", public'  # PostgreSQL's default search_path
+
+
+def _unknown_schema(exc: sqlite3.Error) -> bool:
+    """SQLite's error for a schema (attached database) it does not know."""
+    text = str(exc)
+    return text.startswith("unknown database") or (
+        text.startswith("no such table: ") and "." in text
+    )
 
 
 class SQLiteSession(Handler):
@@ -71,9 +83,14 @@ class SQLiteSession(Handler):
     implicit_transactions = True
 
     def __init__(
-        self, conn: sqlite3.Connection, info: SessionInfo, batch_rows: int = BATCH_ROWS
+        self,
+        conn: sqlite3.Connection,
+        info: SessionInfo,
+        batch_rows: int = BATCH_ROWS,
+        schema_files: SchemaFiles | None = None,
     ) -> None:
         self.info = info
+        self._schema_files = schema_files  # CREATE SCHEMA's files (see schemas.py)
         self._conn = conn
         self._batch_rows = batch_rows
         self._closed = False
@@ -132,6 +149,7 @@ class SQLiteSession(Handler):
         """
         if is_catalog_query(sql):
             return None  # the library learns a catalog query's columns by running it
+        sql = qualified.rewrite(sql, self.info.database) or sql
         return await self._run(self._types.describe, sql, list(param_types))
 
     def set_parameter(self, name: str, value: str | None) -> bool:
@@ -164,8 +182,21 @@ class SQLiteSession(Handler):
             verb = transaction_verb(sql)
             if verb is not None:
                 return _Outcome(command=self._transaction(verb, sql))
+            sql = qualified.rewrite(sql, self.info.database) or sql
+            files = self._schema_files
+            if files is not None and is_schema_command(leading_words(sql, 2)):
+                tag, notices = files.run(self._conn, sql)
+                self._types.forget()
+                self._ddl_epoch += 1
+                return _Outcome(command=tag, notice="\n".join(notices) or None)
             translation = translate(sql)
-            return self._run_translation(sql, translation, params)
+            try:
+                return self._run_translation(sql, translation, params)
+            except sqlite3.Error as exc:
+                if files is None or self._conn.in_transaction or not _unknown_schema(exc):
+                    raise
+                files.sync(self._conn)  # another session's CREATE SCHEMA: attach it, again
+                return self._run_translation(sql, translation, params)
         except sqlite3.Error as exc:
             raise to_pg_error(exc, sql) from None
 
@@ -269,6 +300,8 @@ class SQLiteSession(Handler):
     def _snapshot(self) -> Snapshot:
         from pgwire.backends.sqlite.catalog import read_snapshot
 
+        if self._schema_files is not None:
+            self._schema_files.sync(self._conn)  # schemas other sessions made or dropped
         key = (
             tuple(
                 self._conn.execute(f'PRAGMA "{name}".schema_version').fetchone()[0]
@@ -279,7 +312,14 @@ class SQLiteSession(Handler):
         )
         if self._snapshot_cache is None or self._snapshot_cache[0] != key:
             self._snapshot_cache = (key, read_snapshot(self._conn))
-        return self._snapshot_cache[1]
+        snapshot = self._snapshot_cache[1]
+        # PostgreSQL's current_schema() and current_schemas(): the path's schemas that exist.
+        names = {schema.name for schema in snapshot.schemas}
+        wanted = qualified.search_path_schemas(
+            self._settings.get("search_path", _PATH), self.info.user
+        )
+        path = tuple(s for s in dict.fromkeys(wanted) if s in names)
+        return dataclasses.replace(snapshot, search_path=path)
 
     def catalog_state(self) -> SessionState:
         """What the emulated catalog functions report: current_user, version(), ..."""
