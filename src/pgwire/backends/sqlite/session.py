@@ -315,11 +315,13 @@ class SQLiteSession(Handler):
         snapshot = self._snapshot_cache[1]
         # PostgreSQL's current_schema() and current_schemas(): the path's schemas that exist.
         names = {schema.name for schema in snapshot.schemas}
-        wanted = qualified.search_path_schemas(
-            self._settings.get("search_path", _PATH), self.info.user
-        )
+        value = self._settings.get("search_path", _PATH)
+        wanted = qualified.search_path_schemas(value, self.info.user)
         path = tuple(s for s in dict.fromkeys(wanted) if s in names)
-        return dataclasses.replace(snapshot, search_path=path)
+        if path != snapshot.search_path:
+            snapshot = dataclasses.replace(snapshot, search_path=path)
+            self._snapshot_cache = (key, snapshot)
+        return snapshot
 
     def catalog_state(self) -> SessionState:
         """What the emulated catalog functions report: current_user, version(), ..."""
