@@ -19,8 +19,16 @@ from pgwire import sqlstate
 from pgwire.errors import PgError
 from pgwire.sql import lexer
 from pgwire.sql.lexer import IDENT, OP, PUNCT, STRING, WORD, Token
+from pgwire.sql.reader import TokenReader
 
-__all__ = ["DEFAULT_SCHEMA", "PUBLIC", "backend_schema", "rewrite", "search_path_schemas"]
+__all__ = [
+    "DEFAULT_SCHEMA",
+    "PUBLIC",
+    "backend_schema",
+    "drop_schemas_one_by_one",
+    "rewrite",
+    "search_path_schemas",
+]
 
 PUBLIC = "public"
 DEFAULT_SCHEMA = "main"  # the backends' name for PostgreSQL's public
@@ -185,6 +193,26 @@ def _sequence_name(token: Token, database: str) -> str | None:
     else:
         return None
     return "'" + text.replace("'", "''") + "'"
+
+
+def drop_schemas_one_by_one(sql: str) -> str | None:
+    """`DROP SCHEMA [IF EXISTS] a, b [CASCADE | RESTRICT]` as one statement per schema, for
+    a backend that drops one object at a time; None for anything else."""
+    reader = TokenReader(sql)
+    if not reader.keywords("DROP", "SCHEMA"):
+        return None
+    if_exists = " IF EXISTS" if reader.keywords("IF", "EXISTS") else ""
+    names: list[str] = []
+    while reader.at_name():
+        first = reader.i
+        reader.take()
+        names.append(reader.text(first, reader.i))
+        if not reader.char(","):
+            break
+    if len(names) < 2:
+        return None
+    rest = reader.text(reader.i, len(reader.tokens)) if not reader.at_end() else ""
+    return "; ".join(f"DROP SCHEMA{if_exists} {name} {rest}".rstrip() for name in names)
 
 
 def search_path_schemas(value: str, user: str) -> list[str]:

@@ -10,12 +10,12 @@ default schema `main` is PostgreSQL's `public` (see `pgwire.backends.qualified`)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pgwire.backends.catalog import model
 from pgwire.backends.catalog.engine import CatalogEngine, CatalogResult, CatalogSession
-from pgwire.backends.qualified import DEFAULT_SCHEMA, PUBLIC
+from pgwire.backends.qualified import DEFAULT_SCHEMA, PUBLIC, search_path_schemas
 from pgwire.handler import SessionInfo
 
 TypeOf = Callable[[str], tuple[int, int]]  # DuckDB type name → (PostgreSQL OID, typmod)
@@ -30,8 +30,11 @@ _VIEW_QUERY = re.compile(
 _QUOTED = re.compile(r'^"((?:[^"]|"")+)"$')
 
 
-def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
-    """The catalog of `conn`'s default database (and its temporary objects)."""
+def snapshot(
+    conn: Any, type_of: TypeOf, search_path: Sequence[str] | None = None
+) -> model.Snapshot:
+    """The catalog of `conn`'s default database (and its temporary objects); its search
+    path is the schemas of `search_path` (PostgreSQL's) that exist, else DuckDB's own."""
     database, current = conn.execute("SELECT current_database(), current_schema()").fetchone()
     where = "database_name = ? OR database_name = 'temp'"
     dbs = [database]
@@ -147,7 +150,11 @@ def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
     ]
     if any(r.schema == TEMP_SCHEMA for r in relations):
         schemas.append(model.Schema(TEMP_SCHEMA))
-    path = [_pg_schema(s) for s in [current, *_search_path(conn, database, current)]]
+    if search_path is None:
+        path = [_pg_schema(s) for s in [current, *_search_path(conn, database, current)]]
+    else:
+        names = {schema.name for schema in schemas}
+        path = [s for s in search_path if s in names]
     path.append(TEMP_SCHEMA)
     settings = tuple(
         (str(name), str(value), str(description or ""))
@@ -243,8 +250,11 @@ class DuckDBCatalog:
         )
         self._type_of = type_of
         self._session: CatalogSession | None = None
+        self._search_path: list[str] | None = None  # PostgreSQL's, once set
 
     def set_parameter(self, name: str, value: str | None) -> None:
+        if name.lower() == "search_path":
+            self._search_path = search_path_schemas(value, self._state.user) if value else None
         if self._session is not None:
             self._session.set_setting(name, value)
         elif value is None:
@@ -257,7 +267,11 @@ class DuckDBCatalog:
         NotCatalog."""
         if self._session is None:
             self._session = CatalogEngine.shared().session(self._state)
-        return self._session.run(sql, lambda: snapshot(conn, self._type_of), lambda: activity(conn))
+        return self._session.run(
+            sql,
+            lambda: snapshot(conn, self._type_of, self._search_path),
+            lambda: activity(conn),
+        )
 
     def interrupt(self) -> None:
         if self._session is not None:

@@ -277,6 +277,8 @@ class DuckDBSession(Handler):
         statements = self._statements.get(sql)
         if statements is None:
             text = self._backend_text(sql)
+            if text[:40].lstrip().upper().startswith("DROP"):  # DuckDB drops one at a time
+                text = qualified.drop_schemas_one_by_one(text) or text
             rewritten = ddl.rewrite(text)  # serial, identity, jsonb: see ddl.py
             if rewritten is None:
                 statements = self._cursor.extract_statements(text)
