@@ -24,6 +24,7 @@ from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
 from pgwire.backends.sqlite.schemas import SchemaFiles, is_schema_command
+from pgwire.backends.sqlite.searchpath import index_in_schema, qualify
 from pgwire.backends.sqlite.sql import Translation, translate
 from pgwire.backends.sqlite.types import Converter, convert_rows, to_sqlite
 from pgwire.errors import PgError
@@ -149,8 +150,7 @@ class SQLiteSession(Handler):
         """
         if is_catalog_query(sql):
             return None  # the library learns a catalog query's columns by running it
-        sql = qualified.rewrite(sql, self.info.database) or sql
-        return await self._run(self._types.describe, sql, list(param_types))
+        return await self._run(self._describe, sql, list(param_types))
 
     def set_parameter(self, name: str, value: str | None) -> bool:
         """SQLite has no session settings of its own; the emulated catalog reports them
@@ -182,7 +182,7 @@ class SQLiteSession(Handler):
             verb = transaction_verb(sql)
             if verb is not None:
                 return _Outcome(command=self._transaction(verb, sql))
-            sql = qualified.rewrite(sql, self.info.database) or sql
+            sql = self._backend_text(sql)
             files = self._schema_files
             if files is not None and is_schema_command(leading_words(sql, 2)):
                 tag, notices = files.run(self._conn, sql)
@@ -190,6 +190,10 @@ class SQLiteSession(Handler):
                 self._ddl_epoch += 1
                 return _Outcome(command=tag, notice="\n".join(notices) or None)
             translation = translate(sql)
+            if translation.tag == "CREATE INDEX":
+                moved = index_in_schema(translation.text)
+                if moved is not None:
+                    translation = dataclasses.replace(translation, text=moved)
             try:
                 return self._run_translation(sql, translation, params)
             except sqlite3.Error as exc:
@@ -199,6 +203,36 @@ class SQLiteSession(Handler):
                 return self._run_translation(sql, translation, params)
         except sqlite3.Error as exc:
             raise to_pg_error(exc, sql) from None
+
+    def _describe(self, sql: str, param_types: list[int]) -> Description | None:
+        return self._types.describe(self._backend_text(sql), param_types)
+
+    def _backend_text(self, sql: str) -> str:
+        """`sql` with PostgreSQL's names as SQLite knows them: public is main, no database
+        qualifier (`qualified`), and unqualified names looked up along a search_path that
+        puts another schema first (`searchpath`)."""
+        sql = qualified.rewrite(sql, self.info.database) or sql
+        value = self._settings.get("search_path")
+        if value is None or value == _PATH:
+            return sql
+        wanted = qualified.search_path_schemas(value, self.info.user)
+        attached = {str(row[1]) for row in self._conn.execute("PRAGMA database_list")}
+        path = [
+            s for s in dict.fromkeys(map(qualified.backend_schema, wanted))
+            if s in attached and s != "temp"
+        ]  # fmt: skip
+        if not path or path[0] == qualified.DEFAULT_SCHEMA:
+            return sql  # SQLite's own order: main, then the other schemas
+        return qualify(sql, path, self._has_relation)
+
+    def _has_relation(self, schema: str, name: str) -> bool:
+        master = "sqlite_temp_master" if schema == "temp" else "sqlite_master"
+        row = self._conn.execute(
+            f'SELECT 1 FROM "{schema.replace(chr(34), chr(34) * 2)}".{master} '
+            "WHERE type IN ('table', 'view') AND name = ?",
+            (name,),
+        ).fetchone()
+        return row is not None
 
     def _transaction(self, verb: str, sql: str) -> str:
         conn = self._conn
