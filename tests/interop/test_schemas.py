@@ -332,3 +332,24 @@ def test_schema_statements_inside_a_transaction(server: ServerProcess) -> None:
         else:
             with pytest.raises(psycopg.errors.ActiveSqlTransaction):
                 conn.execute("create schema sch_a")
+
+
+def test_copy_into_qualified_names(server: ServerProcess, postgres: TempPostgres) -> None:
+    def copied(target: ServerProcess | TempPostgres) -> list[Any]:
+        db = database(target)
+        with psycopg.connect(dsn(target), autocommit=True) as conn:
+            conn.execute("create schema sch_a")
+            conn.execute("create table sch_t1 (id integer, label text)")
+            conn.execute("create table sch_a.t (id integer)")
+            names = ("public.sch_t1", f'"{db}".public.sch_t1', "sch_a.t")
+            for number, name in enumerate(names, start=1):
+                with conn.cursor().copy(f"copy {name} (id) from stdin") as copy:
+                    copy.write_row((number,))
+            out = [conn.execute("select id from sch_t1 order by id").fetchall()]
+            with conn.cursor().copy("copy sch_a.t to stdout") as copy:
+                out.append(list(copy.rows()))
+            conn.execute("drop schema sch_a cascade")
+            conn.execute("drop table sch_t1")
+        return out
+
+    assert copied(server) == copied(postgres) == [[(1,), (2,)], [("3",)]]

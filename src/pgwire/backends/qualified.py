@@ -26,6 +26,7 @@ __all__ = [
     "PUBLIC",
     "backend_schema",
     "drop_schemas_one_by_one",
+    "relation",
     "rewrite",
     "search_path_schemas",
 ]
@@ -63,6 +64,12 @@ def rewrite(sql: str, database: str) -> str | None:
         _cache.clear()
     _cache[key] = found
     return found
+
+
+def relation(name: str, database: str) -> str:
+    """A relation's name as written (`public.t`, `db.public."T"`) as the backend knows it."""
+    found = rewrite(f"TABLE {name}", database)
+    return name if found is None else found[len("TABLE ") :]
 
 
 def _names_schema(sql: str) -> bool:

@@ -103,6 +103,7 @@ class DuckDBSession(Handler):
         self._closed = False
         self._in_transaction = False  # inside BEGIN ... COMMIT (the client's or the library's)
         self._search_path: str | None = None  # PostgreSQL's, once the client sets it
+        self._schemas_changed = False  # CREATE/DROP SCHEMA in the open transaction
         # pg_catalog and information_schema, emulated (backends/catalog)
         self._catalog = DuckDBCatalog(info, self._type_of, f"DuckDB {duckdb.__version__}")
 
@@ -321,7 +322,8 @@ class DuckDBSession(Handler):
             outcome = self._run_statements(statements, sql, params)
             if verb == "BEGIN":
                 self._in_transaction = True
-            elif self._search_path is not None:
+            elif self._schemas_changed:
+                self._schemas_changed = False
                 self._apply_search_path()  # a schema of the path may be gone or come back
             return outcome
         owned: list[str] = []
@@ -329,8 +331,7 @@ class DuckDBSession(Handler):
             owned = self._owned_sequences(ddl.dropped_tables(self._backend_text(sql)))
         if self._in_transaction or (len(statements) == 1 and not owned):
             outcome = self._run_statements(statements, sql, params)
-            if self._search_path is not None and leading_words(sql, 2)[1:] == ["SCHEMA"]:
-                self._apply_search_path()
+            self._schema_statement_ran(sql)
             return outcome
         # A table and its sequences are created (or dropped) together or not at all.
         self._cursor.begin()
@@ -343,7 +344,15 @@ class DuckDBSession(Handler):
             with contextlib.suppress(duckdb.Error):
                 self._cursor.rollback()
             raise
+        self._schema_statement_ran(sql)
         return outcome
+
+    def _schema_statement_ran(self, sql: str) -> None:
+        """After CREATE or DROP SCHEMA: the search_path again, as PostgreSQL looks it up on
+        every use; once more when the transaction ends (a rollback undoes the schema)."""
+        if self._search_path is not None and leading_words(sql, 2)[1:] == ["SCHEMA"]:
+            self._schemas_changed = self._schemas_changed or self._in_transaction
+            self._apply_search_path()
 
     def _owned_sequences(self, tables: list[tuple[str | None, str]]) -> list[str]:
         """The sequences that columns of `tables` own (see `ddl.owned_sequence`), quoted."""
@@ -496,6 +505,7 @@ class DuckDBSession(Handler):
         transaction makes the load all or nothing."""
         convert = copy_converter(columns)
         try:
+            table = qualified.relation(table, self.info.database)
             appender = await self._run(self._copy_appender, table, [c.name for c in columns])
         except duckdb.Error as exc:
             raise to_pg_error(exc) from None
