@@ -36,7 +36,9 @@ DEFAULT_SCHEMA = "main"  # the backends' name for PostgreSQL's public
 
 _SEQUENCE_CALLS = frozenset({"nextval", "currval", "setval"})
 # After these a three-part name is a relation's (database.schema.name), not a column's.
-_RELATION_BEFORE = frozenset({"FROM", "JOIN", "INTO", "UPDATE", "TABLE", "ONLY", "EXISTS"})
+_RELATION_BEFORE = frozenset(
+    {"FROM", "JOIN", "INTO", "UPDATE", "TABLE", "VIEW", "SEQUENCE", "ONLY", "EXISTS"}
+)
 _FROM_ENDS = frozenset(
     {"WHERE", "ON", "USING", "GROUP", "ORDER", "HAVING", "LIMIT", "WINDOW", "UNION",
      "EXCEPT", "INTERSECT", "SET", "VALUES", "RETURNING", "SELECT", "OFFSET", "FETCH"}
