@@ -634,12 +634,12 @@ def test_duckdb_catalog_content() -> None:
         relations = await fetch(
             session,
             "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n "
-            "ON n.oid = c.relnamespace WHERE n.nspname IN ('main', 'extra') ORDER BY 1, 2",
+            "ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'extra') ORDER BY 1, 2",
         )
         assert relations == [
-            ("extra", "t2", "r"), ("main", "cheap", "v"), ("main", "items", "r"),
-            ("main", "items_name", "i"), ("main", "items_pkey", "i"),
-            ("main", "orders", "r"), ("main", "orders_pkey", "i"), ("main", "seq", "S"),
+            ("extra", "t2", "r"), ("public", "cheap", "v"), ("public", "items", "r"),
+            ("public", "items_name", "i"), ("public", "items_pkey", "i"),
+            ("public", "orders", "r"), ("public", "orders_pkey", "i"), ("public", "seq", "S"),
         ]  # fmt: skip
         constraints = dict(
             await fetch(session, "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint")
@@ -659,11 +659,11 @@ def test_duckdb_catalog_content() -> None:
         ]  # fmt: skip
         assert await fetch(
             session, "SELECT proname, pg_get_function_arguments(p.oid) FROM pg_proc p "
-            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'main'"
+            "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
         ) == [("add_one", 'x "any"')]  # fmt: skip
         assert await fetch(
             session, "SELECT current_database(), current_user, current_schema()"
-        ) == [("testdb", "tester", "main")]
+        ) == [("testdb", "tester", "public")]
         view = await fetch(session, "SELECT pg_get_viewdef('cheap'::regclass)")
         assert "WHERE (price < 10)" in view[0][0]
 

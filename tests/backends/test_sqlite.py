@@ -660,7 +660,7 @@ def test_catalog_snapshot() -> None:
         assert [i.name for i in child.indexes] == ["child_n"]
         assert [c.not_null for c in child.columns] == [True, True, False, False]
         assert view.kind == "v" and view.definition == "SELECT a FROM child"
-        assert snapshot.search_path == ("main",)
+        assert snapshot.search_path == ("public",)
         await s.query("CREATE TEMP TABLE scratch (x text)")
         changed = await s.catalog_snapshot()
         assert changed is not snapshot
@@ -732,7 +732,7 @@ def test_psql_describes_a_sqlite_table() -> None:
         assert " child  | table" in listed and " parent | table" in listed
         described = run_psql("\\d child")
         for expected in [
-            'Table "main.child"',
+            'Table "public.child"',
             "numeric(10,2) |           | not null",
             '"child_pkey" PRIMARY KEY, btree (a)',
             "CHECK ((n > 0))",

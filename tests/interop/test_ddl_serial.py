@@ -32,10 +32,6 @@ def server(request: pytest.FixtureRequest, duckdb_server: ServerProcess) -> Iter
         yield duckdb_server
 
 
-def schema_of(server: Server) -> str:
-    return "public" if isinstance(server, TempPostgres) else "main"
-
-
 def conninfo(server: Server) -> str:
     return server.dsn
 
@@ -59,9 +55,8 @@ def test_serial_columns_fill_and_return_ids(server: Server) -> None:
         assert conn.execute("select setval('ser_items_id_seq', 10)").fetchone() == (10,)
         row = conn.execute("insert into ser_items (name) values ('d') returning id").fetchone()
         assert row == (11,)
-        schema = schema_of(server)
         assert conn.execute("select pg_get_serial_sequence('ser_items', 'id')").fetchone() == (
-            f"{schema}.ser_items_id_seq",
+            "public.ser_items_id_seq",
         )
         assert conn.execute("select pg_get_serial_sequence('ser_items', 'name')").fetchone() == (
             None,
@@ -131,7 +126,7 @@ def test_identity_columns(server: Server) -> None:
         ).fetchone()
         assert row == (50,)
         assert conn.execute("select pg_get_serial_sequence('ident_items', 'id')").fetchone() == (
-            f"{schema_of(server)}.ident_items_id_seq",
+            "public.ident_items_id_seq",
         )
         conn.execute("drop table ident_items")
 

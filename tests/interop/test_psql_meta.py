@@ -63,39 +63,39 @@ def test_list_databases(server: ServerProcess) -> None:
 
 
 def test_list_schemas(server: ServerProcess) -> None:
-    assert rows(server, r"\dn") == [["extra", "tester"], ["main", "tester"]]
+    assert rows(server, r"\dn") == [["extra", "tester"], ["public", "tester"]]
 
 
 def test_list_tables(server: ServerProcess) -> None:
     assert rows(server, r"\dt") == [
-        ["main", "items", "table", "tester"],
-        ["main", "orders", "table", "tester"],
+        ["public", "items", "table", "tester"],
+        ["public", "orders", "table", "tester"],
     ]
     # extra is not on the search path: named, its tables show
     assert rows(server, r"\dt extra.*") == [["extra", "t2", "table", "tester"]]
-    assert ["main", "items", "table", "tester", "permanent", "heap", "0 bytes",
+    assert ["public", "items", "table", "tester", "permanent", "heap", "0 bytes",
             "things for sale"] in rows(server, r"\dt+")  # fmt: skip
 
 
 def test_list_relations(server: ServerProcess) -> None:
     assert rows(server, r"\d") == [
-        ["main", "cheap", "view", "tester"],
-        ["main", "counter", "sequence", "tester"],
-        ["main", "items", "table", "tester"],
-        ["main", "orders", "table", "tester"],
+        ["public", "cheap", "view", "tester"],
+        ["public", "counter", "sequence", "tester"],
+        ["public", "items", "table", "tester"],
+        ["public", "orders", "table", "tester"],
     ]
-    assert rows(server, r"\dv") == [["main", "cheap", "view", "tester"]]
-    assert rows(server, r"\ds") == [["main", "counter", "sequence", "tester"]]
+    assert rows(server, r"\dv") == [["public", "cheap", "view", "tester"]]
+    assert rows(server, r"\ds") == [["public", "counter", "sequence", "tester"]]
     assert rows(server, r"\di") == [
-        ["main", "items_name", "index", "tester", "items"],
-        ["main", "items_pkey", "index", "tester", "items"],
-        ["main", "orders_pkey", "index", "tester", "orders"],
+        ["public", "items_name", "index", "tester", "items"],
+        ["public", "items_pkey", "index", "tester", "items"],
+        ["public", "orders_pkey", "index", "tester", "orders"],
     ]
 
 
 def test_describe_table(server: ServerProcess) -> None:
     out = psql(server, "-c", r"\d items")
-    assert 'Table "main.items"' in out
+    assert 'Table "public.items"' in out
     lines = [[field.strip() for field in line.split("|")] for line in out.splitlines()]
     columns = [line for line in lines if len(line) == 5]
     assert columns[1:] == [
@@ -133,23 +133,23 @@ def test_describe_plus_shows_comments(server: ServerProcess) -> None:
 
 def test_describe_view_index_and_other_schema(server: ServerProcess) -> None:
     view = psql(server, "-c", r"\d+ cheap")
-    assert 'View "main.cheap"' in view
+    assert 'View "public.cheap"' in view
     assert 'View definition:\n SELECT id, "name" FROM items WHERE (price < 10);' in view or (
         "View definition:" in view and "price < 10" in view
     )
     index = psql(server, "-c", r"\d items_name")
-    assert 'Index "main.items_name"' in index
-    assert 'unique, btree, for table "main.items"' in index
+    assert 'Index "public.items_name"' in index
+    assert 'unique, btree, for table "public.items"' in index
     other = psql(server, "-c", r"\d extra.t2")
     assert 'Table "extra.t2"' in other and " a      | integer |" in other
 
 
 def test_list_functions(server: ServerProcess) -> None:
-    assert rows(server, r"\df") == [["main", "add_one", '"any"', 'x "any"', "func"]]
+    assert rows(server, r"\df") == [["public", "add_one", '"any"', 'x "any"', "func"]]
 
 
 def test_list_types(server: ServerProcess) -> None:
-    assert rows(server, r"\dT") == [["main", "mood", ""]]
+    assert rows(server, r"\dT") == [["public", "mood", ""]]
 
 
 def test_list_roles(server: ServerProcess) -> None:

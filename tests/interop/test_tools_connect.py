@@ -60,7 +60,7 @@ def jdbc_meta(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -
     assert compiled.returncode == 0, f"javac failed:\n{compiled.stdout}\n{compiled.stderr}"
     url = f"jdbc:postgresql://127.0.0.1:{server.port}/testdb"
     proc = subprocess.run(
-        [java, "-cp", f"{JAR}{os.pathsep}{classes}", "JdbcMetaCheck", url, "main", "setup"],
+        [java, "-cp", f"{JAR}{os.pathsep}{classes}", "JdbcMetaCheck", url, "public", "setup"],
         capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=120,
     )  # fmt: skip
     results: dict[str, str] = {}
@@ -93,11 +93,11 @@ def test_jdbc_metadata_call_succeeds(jdbc_meta: dict[str, Any], call: str) -> No
 def test_jdbc_get_tables(jdbc_meta: dict[str, Any]) -> None:
     tables = [(r["TABLE_SCHEM"], r["TABLE_NAME"], r["TABLE_TYPE"])
               for r in jdbc_meta["rows"]["getTables"]]  # fmt: skip
-    assert tables == [("main", "meta_items", "TABLE"), ("main", "meta_orders", "TABLE")]
+    assert tables == [("public", "meta_items", "TABLE"), ("public", "meta_orders", "TABLE")]
     catalogs = [r["TABLE_CAT"] for r in jdbc_meta["rows"]["getCatalogs"]]
     assert catalogs == ["testdb"]
     schemas = {r["TABLE_SCHEM"] for r in jdbc_meta["rows"]["getSchemas"]}
-    assert {"main", "information_schema", "pg_catalog"} <= schemas
+    assert {"public", "information_schema", "pg_catalog"} <= schemas
 
 
 def test_jdbc_get_columns(jdbc_meta: dict[str, Any]) -> None:
@@ -153,8 +153,8 @@ def inspector(server: ServerProcess, request: pytest.FixtureRequest) -> Iterator
 
 
 def test_sqlalchemy_inspect_tables(inspector: Any) -> None:
-    assert inspector.default_schema_name == "main"
-    assert {"main", "extra", "information_schema"} <= set(inspector.get_schema_names())
+    assert inspector.default_schema_name == "public"
+    assert {"public", "extra", "information_schema"} <= set(inspector.get_schema_names())
     assert set(inspector.get_table_names()) >= {"items", "orders"}
     assert inspector.get_view_names() == ["cheap"]
     assert inspector.has_table("items") and not inspector.has_table("nope")
@@ -270,7 +270,7 @@ def test_pgcli_browses(server: ServerProcess, tmp_path: Path) -> None:
         shown = screen()
     finally:
         subprocess.run([tmux, "kill-session", "-t", name], capture_output=True)
-    assert "| main   | items  | table | tester |" in shown, shown
+    assert "| public | items  | table | tester |" in shown, shown
     assert '"orders_item_fkey" FOREIGN KEY (item) REFERENCES items(id)' in shown, shown
     assert "| testdb | tester | UTF8" in shown, shown
     assert "Traceback" not in shown and "ERROR" not in shown, shown

@@ -10,6 +10,7 @@ SELECT set_config('name', 'value', is_local) · SELECT current_setting('name'[, 
 from __future__ import annotations
 
 import functools
+import re
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
@@ -23,13 +24,27 @@ from pgwire.sql.reader import TokenReader
 
 _ALIASES = {"SCHEMA": "search_path", "NAMES": "client_encoding"}
 _CALLS = ("SET_CONFIG", "CURRENT_SETTING")
+# Lists of names, which PostgreSQL keeps quoted where a name needs it (GUC_LIST_QUOTE).
+_NAME_LISTS = frozenset({"search_path"})
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*\Z")
 
 
-def _value(r: TokenReader, items: list[tuple[int, int]]) -> str | None:
+def _value(r: TokenReader, items: list[tuple[int, int]], name: str = "") -> str | None:
     """A SET value list as PostgreSQL flattens it ('a', b, 3 → "a, b, 3"); None for DEFAULT."""
     if len(items) == 1 and r.text(*items[0]).upper() == "DEFAULT":
         return None
+    if name.lower() in _NAME_LISTS:
+        return ", ".join(_name_item(r, first, end) for first, end in items)
     return ", ".join(_item(r, first, end) for first, end in items)
+
+
+def _name_item(r: TokenReader, first: int, end: int) -> str:
+    """One name of a list: folded as PostgreSQL folds it, quoted where it must be."""
+    token = r.tokens[first]
+    if end - first != 1 or token.kind not in (lexer.STRING, lexer.IDENT, lexer.WORD):
+        return r.text(first, end)
+    name = token.value
+    return name if _PLAIN_NAME.match(name) else '"' + name.replace('"', '""') + '"'
 
 
 def _item(r: TokenReader, first: int, end: int) -> str:
@@ -107,12 +122,13 @@ async def run(ctx: ParameterContext, sql: str) -> Result:
         bare = len(items) == 1 and r.text(*items[0]).upper() in ("LOCAL", "DEFAULT")
         value = None if bare else _value(r, items)
     elif alias := r.keyword(*_ALIASES):
-        name, value = _ALIASES[alias], _value(r, r.split())
+        name = _ALIASES[alias]
+        value = _value(r, r.split(), name)
     else:
         found = r.qualified_name()
         if found is None or not (r.keyword("TO") or r.char("=")) or r.at_end():
             raise r.error()
-        name, value = found, _value(r, r.split())
+        name, value = found, _value(r, r.split(), found)
     if scope == "LOCAL" and not local_tx:
         ctx.send_notice(
             PgError(

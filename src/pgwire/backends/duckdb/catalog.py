@@ -3,18 +3,20 @@
 Read through the session's own connection, inside its transaction: a table the client created
 in an open transaction is in its snapshot, one that another client has not committed is not.
 Only the session's default database is described (other ATTACHed databases are not); its
-temporary objects appear in the schema `temp`, which DuckDB resolves (`temp.t`).
+temporary objects appear in the schema `temp`, which DuckDB resolves (`temp.t`). DuckDB's
+default schema `main` is PostgreSQL's `public` (see `pgwire.backends.qualified`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pgwire.backends.catalog import model
 from pgwire.backends.catalog.engine import CatalogEngine, CatalogResult, CatalogSession
 from pgwire.backends.duckdb.constraints import pg_constraint_name
+from pgwire.backends.qualified import DEFAULT_SCHEMA, PUBLIC, search_path_schemas
 from pgwire.handler import SessionInfo
 
 TypeOf = Callable[[str], tuple[int, int]]  # DuckDB type name → (PostgreSQL OID, typmod)
@@ -29,8 +31,11 @@ _VIEW_QUERY = re.compile(
 _QUOTED = re.compile(r'^"((?:[^"]|"")+)"$')
 
 
-def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
-    """The catalog of `conn`'s default database (and its temporary objects)."""
+def snapshot(
+    conn: Any, type_of: TypeOf, search_path: Sequence[str] | None = None
+) -> model.Snapshot:
+    """The catalog of `conn`'s default database (and its temporary objects); its search
+    path is the schemas of `search_path` (PostgreSQL's) that exist, else DuckDB's own."""
     database, current = conn.execute("SELECT current_database(), current_schema()").fetchone()
     where = "database_name = ? OR database_name = 'temp'"
     dbs = [database]
@@ -39,10 +44,10 @@ def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
         return list(conn.execute(sql, dbs).fetchall())
 
     def schema_of(db: str, name: str) -> str:
-        return TEMP_SCHEMA if db == "temp" else name
+        return TEMP_SCHEMA if db == "temp" else _pg_schema(name)
 
     schemas = [
-        model.Schema(name, comment)
+        model.Schema(_pg_schema(name), comment)
         for name, comment in rows(
             "SELECT schema_name, comment FROM duckdb_schemas() WHERE database_name = ? "
             "ORDER BY schema_name"
@@ -56,7 +61,7 @@ def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
     ):
         oid, typmod = type_of(data_type)
         columns.setdefault((schema_of(db, schema), table), []).append(
-            model.Column(name, oid, typmod, not nullable, default, comment)
+            model.Column(name, oid, typmod, not nullable, _pg_default(default), comment)
         )
     constraints: dict[tuple[str, str], list[model.Constraint]] = {}
     for db, schema, table, kind, _name, names, expression, ref_table, ref_names in rows(
@@ -132,12 +137,12 @@ def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
         types = tuple(type_of(t)[0] if t else 0 for t in parameter_types or ())
         functions.append(
             model.Function(
-                schema, name, tuple(parameters or ()), types,
+                _pg_schema(schema), name, tuple(parameters or ()), types,
                 returns_set=kind == "table_macro", source=definition or "", comment=comment,
             )
         )  # fmt: skip
     enums = [
-        model.Enum(schema, name, tuple(labels or ()), comment)
+        model.Enum(_pg_schema(schema), name, tuple(labels or ()), comment)
         for schema, name, labels, comment in rows(
             "SELECT schema_name, type_name, labels, comment FROM duckdb_types() "
             "WHERE NOT internal AND logical_type = 'ENUM' AND database_name = ? "
@@ -146,7 +151,12 @@ def snapshot(conn: Any, type_of: TypeOf) -> model.Snapshot:
     ]
     if any(r.schema == TEMP_SCHEMA for r in relations):
         schemas.append(model.Schema(TEMP_SCHEMA))
-    path = [current, *_search_path(conn, database, current), TEMP_SCHEMA]
+    if search_path is None:
+        path = [_pg_schema(s) for s in [current, *_search_path(conn, database, current)]]
+    else:
+        names = {schema.name for schema in schemas}
+        path = [s for s in search_path if s in names]
+    path.append(TEMP_SCHEMA)
     settings = tuple(
         (str(name), str(value), str(description or ""))
         for name, value, description in conn.execute(
@@ -168,7 +178,7 @@ def activity(conn: Any) -> model.Activity:
     (xid,) = conn.execute("SELECT txid_current()").fetchone()
     database = conn.execute("SELECT current_database()").fetchone()[0]
     relations = tuple(
-        (TEMP_SCHEMA if db == "temp" else schema, name, int(table), int(index))
+        (TEMP_SCHEMA if db == "temp" else _pg_schema(schema), name, int(table), int(index))
         for db, schema, name, table, index in conn.execute(
             "SELECT t.database_name, t.schema_name, t.table_name, t.estimated_size * (24 + "
             "coalesce((SELECT sum(CASE WHEN c.data_type IN ('VARCHAR', 'BLOB', 'JSON') OR "
@@ -188,6 +198,20 @@ def activity(conn: Any) -> model.Activity:
         used = int(row[0])
     total = sum(table + index for _, _, table, index in relations)
     return model.Activity(int(xid), max(used, total, 8192), relations)
+
+
+def _pg_schema(name: str) -> str:
+    return PUBLIC if name == DEFAULT_SCHEMA else name
+
+
+_MAIN_SEQUENCE = f"nextval('{DEFAULT_SCHEMA}."
+
+
+def _pg_default(default: str | None) -> str | None:
+    """A column default as PostgreSQL names it: a sequence of public, not main."""
+    if default is not None and default.startswith(_MAIN_SEQUENCE):
+        return f"nextval('{PUBLIC}." + default[len(_MAIN_SEQUENCE) :]
+    return default
 
 
 def _index_column(expression: str) -> str:
@@ -228,8 +252,11 @@ class DuckDBCatalog:
         )
         self._type_of = type_of
         self._session: CatalogSession | None = None
+        self._search_path: list[str] | None = None  # PostgreSQL's, once set
 
     def set_parameter(self, name: str, value: str | None) -> None:
+        if name.lower() == "search_path":
+            self._search_path = search_path_schemas(value, self._state.user) if value else None
         if self._session is not None:
             self._session.set_setting(name, value)
         elif value is None:
@@ -242,7 +269,11 @@ class DuckDBCatalog:
         NotCatalog."""
         if self._session is None:
             self._session = CatalogEngine.shared().session(self._state)
-        return self._session.run(sql, lambda: snapshot(conn, self._type_of), lambda: activity(conn))
+        return self._session.run(
+            sql,
+            lambda: snapshot(conn, self._type_of, self._search_path),
+            lambda: activity(conn),
+        )
 
     def interrupt(self) -> None:
         if self._session is not None:

@@ -19,6 +19,7 @@ import duckdb
 
 from pgwire.backends.catalog.model import stable_oid
 from pgwire.backends.duckdb.schema_version import SchemaVersion
+from pgwire.backends.qualified import DEFAULT_SCHEMA, PUBLIC
 from pgwire.types.registry import TypeInfo, registry
 from pgwire.types.text import text_decode, text_encode
 
@@ -57,7 +58,9 @@ class EnumTypes:
         ).fetchall()
         found: dict[tuple[str, ...], int] = {}
         for schema, name, labels in rows:
-            oid = stable_oid("type", schema, name)  # as the catalog emulation numbers it
+            # as the catalog emulation numbers it, with DuckDB's main shown as public
+            shown = PUBLIC if schema == DEFAULT_SCHEMA else schema
+            oid = stable_oid("type", shown, name)
             found.setdefault(tuple(labels), oid)
             # an enum's value is its label, in text and binary alike
             registry.add_user_type(

@@ -14,6 +14,7 @@ __all__ = ["to_pg_error"]
 
 _PREFIX = re.compile(r"^[A-Za-z][A-Za-z ]*? Error: ")
 _LINE = re.compile(r"LINE (\d+): (.*)\n( *)\^")
+_DEPENDS_ON = re.compile(r'depends on (\w+) "(.+?)"\.?$')
 
 # (exception class name, pattern on the message, SQLSTATE, PostgreSQL's wording or None)
 _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
@@ -30,6 +31,11 @@ _RULES: list[tuple[str, re.Pattern[str], str, str | None]] = [
          'type "{0}" does not exist'),
         ("CatalogException", r'^Schema with name "?(.+?)"? does not exist', "3F000",
          'schema "{0}" does not exist'),
+        # main is PostgreSQL's public (see pgwire.backends.qualified)
+        ("CatalogException", r'^Schema with name "?main"? already exists', "42P06",
+         'schema "public" already exists'),
+        ("CatalogException", r'^Cannot drop entry "main" because it is an internal', "0A000",
+         "cannot drop schema public, the default schema of DuckDB"),
         ("CatalogException", r'^Schema with name "?(.+?)"? already exists', "42P06",
          'schema "{0}" already exists'),
         ("CatalogException", r"^(?:View|Sequence) with name .* does not exist", "42P01", None),
@@ -113,6 +119,11 @@ def to_pg_error(exc: BaseException, sql: str = "") -> PgError:
                 if wording is not None:
                     message = wording.format(*match.groups())
                 break
+    if code == "2BP01":
+        # DuckDB's detail names what depends on what: PostgreSQL's message names the latter.
+        found = next(filter(None, map(_DEPENDS_ON.search, details)), None)
+        if found is not None:
+            message = f"cannot drop {found[1]} {found[2]} because other objects depend on it"
     position = _position(excerpt, sql) if excerpt else None
     return PgError(
         message,

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from pgwire.backends import qualified
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.catalog.parameters import parameter_types as catalog_parameter_types
 from pgwire.backends.duckdb import alter, constraints, ddl, identity
@@ -136,6 +137,8 @@ class DuckDBSession(Handler):
         self._open: _Stream | None = None  # a result still being streamed to the client
         self._closed = False
         self._in_transaction = False  # inside BEGIN ... COMMIT (the client's or the library's)
+        self._search_path: str | None = None  # PostgreSQL's, once the client sets it
+        self._schemas_changed = False  # CREATE/DROP SCHEMA in the open transaction
         # pg_catalog and information_schema, emulated (backends/catalog)
         self._catalog = DuckDBCatalog(info, self._type_of, f"DuckDB {duckdb.__version__}")
 
@@ -254,6 +257,7 @@ class DuckDBSession(Handler):
             return
         if constraints.set_constraints(sql):
             return
+        sql = self._backend_text(sql)
         rewritten = ddl.rewrite(sql)
         text = sql if rewritten is None else rewritten.text
         if text[:16].lstrip()[:5].upper() == "ALTER" and alter.parse(text) is not None:
@@ -267,6 +271,9 @@ class DuckDBSession(Handler):
         self._catalog.set_parameter(name, value)  # for current_setting() and pg_settings
         if name == "search_path":
             self._inferred.forget()  # unqualified names may now mean other tables
+            self._search_path = value
+            await self._run(self._apply_search_path)
+            return True
         if name == "TimeZone" and value is not None:
             zone = value.replace("'", "''")
             # DuckDB knows IANA names; PostgreSQL's offset spellings stay front-end only.
@@ -314,12 +321,39 @@ class DuckDBSession(Handler):
     def _type_of(self, type_name: str) -> tuple[int, int]:
         return pg_type_named(self._cursor, type_name, self._enums)
 
+    def _apply_search_path(self) -> None:
+        """PostgreSQL's search_path as DuckDB's: the schemas of the list that exist (public
+        is main), or DuckDB's default (main) when none does. Again after CREATE and DROP
+        SCHEMA: PostgreSQL looks the list up on every use."""
+        self._drain()
+        value = self._search_path
+        wanted = qualified.search_path_schemas(value or "", self.info.user) if value else []
+        existing = {
+            row[0]
+            for row in self._cursor.execute(
+                "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()"
+            ).fetchall()
+        }
+        path = [s for s in dict.fromkeys(map(qualified.backend_schema, wanted)) if s in existing]
+        if not path:
+            self._cursor.execute("RESET search_path")
+            return
+        text = ",".join('"' + s.replace('"', '""') + '"' for s in path).replace("'", "''")
+        self._cursor.execute(f"SET search_path = '{text}'")
+
+    def _backend_text(self, sql: str) -> str:
+        """`sql` with PostgreSQL's qualified names as DuckDB knows them (see `qualified`)."""
+        return qualified.rewrite(sql, self.info.database) or sql
+
     def _parse(self, sql: str) -> list[Any]:
         statements = self._statements.get(sql)
         if statements is None:
-            rewritten = ddl.rewrite(sql)  # serial, identity, jsonb: see ddl.py
+            text = self._backend_text(sql)
+            if text[:40].lstrip().upper().startswith("DROP"):  # DuckDB drops one at a time
+                text = qualified.drop_schemas_one_by_one(text) or text
+            rewritten = ddl.rewrite(text)  # serial, identity, jsonb: see ddl.py
             if rewritten is None:
-                statements = self._cursor.extract_statements(sql)
+                statements = self._cursor.extract_statements(text)
             else:
                 sequences = [self._cursor.extract_statements(s)[0] for s in rewritten.sequences]
                 statements = sequences + self._cursor.extract_statements(rewritten.text)
@@ -368,6 +402,9 @@ class DuckDBSession(Handler):
             outcome = self._run_statements(statements, sql, params)
             if verb == "BEGIN":
                 self._in_transaction = True
+            elif self._schemas_changed:
+                self._schemas_changed = False
+                self._apply_search_path()  # a schema of the path may be gone or come back
             return outcome
         if kind in ("INSERT", "UPDATE"):
             identity.check(self._cursor, self._tables, sql)
@@ -376,14 +413,17 @@ class DuckDBSession(Handler):
                 statements = self._parse(filled)
         owned: list[str] = []
         if kind == "DROP":
-            owned = self._owned_sequences(ddl.dropped_tables(sql))
+            owned = self._owned_sequences(ddl.dropped_tables(self._backend_text(sql)))
         if self._in_transaction:  # the client's transaction holds table and sequences
             outcome = self._run_statements(statements, sql, params)
             for sequence in owned:
                 self._cursor.execute(f"DROP SEQUENCE IF EXISTS {sequence}")
+            self._schema_statement_ran(sql)
             return outcome
         if len(statements) == 1 and not owned:
-            return self._run_statements(statements, sql, params)
+            outcome = self._run_statements(statements, sql, params)
+            self._schema_statement_ran(sql)
+            return outcome
         # A table and its sequences are created (or dropped) together or not at all.
         self._cursor.begin()
         try:
@@ -395,6 +435,7 @@ class DuckDBSession(Handler):
             with contextlib.suppress(duckdb.Error):
                 self._cursor.rollback()
             raise
+        self._schema_statement_ran(sql)
         return outcome
 
     def _schema_changes(self) -> None:
@@ -406,6 +447,7 @@ class DuckDBSession(Handler):
     def _alter(self, sql: str) -> _Outcome | None:
         """An ALTER TABLE that DuckDB cannot run as written, done here (see alter.py); None
         when DuckDB runs it."""
+        sql = self._backend_text(sql)
         rewritten = ddl.rewrite(sql)
         statement = alter.parse(sql if rewritten is None else rewritten.text)
         if statement is None:
@@ -423,6 +465,13 @@ class DuckDBSession(Handler):
                     self._cursor.rollback()
                 raise
         return _Outcome(command=command_tag_for("ALTER", sql, None)) if done else None
+
+    def _schema_statement_ran(self, sql: str) -> None:
+        """After CREATE or DROP SCHEMA: the search_path again, as PostgreSQL looks it up on
+        every use; once more when the transaction ends (a rollback undoes the schema)."""
+        if self._search_path is not None and leading_words(sql, 2)[1:] == ["SCHEMA"]:
+            self._schemas_changed = self._schemas_changed or self._in_transaction
+            self._apply_search_path()
 
     def _owned_sequences(self, tables: list[tuple[str | None, str]]) -> list[str]:
         """The sequences that columns of `tables` own (see `ddl.owned_sequence`), quoted."""
@@ -498,6 +547,7 @@ class DuckDBSession(Handler):
             statements = self._parse(sql)
         except duckdb.Error as exc:
             raise to_pg_error(exc, sql) from None
+        sql = self._backend_text(sql)
         rewritten = ddl.rewrite(sql)
         if rewritten is not None:
             sql = rewritten.text
@@ -585,6 +635,7 @@ class DuckDBSession(Handler):
         transaction makes the load all or nothing."""
         convert = copy_converter(columns)
         try:
+            table = qualified.relation(table, self.info.database)
             appender = await self._run(self._copy_appender, table, [c.name for c in columns])
         except duckdb.Error as exc:
             raise to_pg_error(exc) from None

@@ -6,7 +6,8 @@ its temporary tables, as in PostgreSQL. CHECK constraints, which no pragma lists
 the table's CREATE statement, parsed by sqlglot. Column types are the ones the backend puts
 in RowDescription (`types.declared_type`).
 
-Names: each attached database is a schema (`main`, and `temp` for temporary tables);
+Names: each attached database is a schema (`main` shown as PostgreSQL's `public`, `temp` for
+temporary tables, and one per CREATE SCHEMA, see `schemas`);
 constraints get PostgreSQL's default names (t_pkey, t_a_key, t_b_fkey, t_c_check) unless
 the DDL named them.
 """
@@ -20,6 +21,7 @@ import sqlite3
 from typing import Any
 
 from pgwire.backends.catalog import model
+from pgwire.backends.qualified import DEFAULT_SCHEMA, PUBLIC
 from pgwire.backends.sqlite import comments
 from pgwire.backends.sqlite.sequences import META_TABLE as SEQUENCES
 from pgwire.backends.sqlite.types import declared_type
@@ -29,6 +31,10 @@ __all__ = ["read_snapshot"]
 
 _ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
 _VIEW_BODY = re.compile(r"^\s*CREATE\s+(?:TEMP\w*\s+)?VIEW\s+.*?\s+AS\s+(.*)$", re.I | re.S)
+
+
+def _pg_schema(name: str) -> str:
+    return PUBLIC if name == DEFAULT_SCHEMA else name
 
 
 def _quote(name: str) -> str:
@@ -41,7 +47,7 @@ def read_snapshot(conn: sqlite3.Connection) -> model.Snapshot:
     relations: list[model.Relation] = []
     for _, schema, _ in conn.execute("PRAGMA database_list").fetchall():
         schema = str(schema)
-        schemas.append(model.Schema(schema))
+        schemas.append(model.Schema(_pg_schema(schema)))
         master = "sqlite_temp_master" if schema == "temp" else "sqlite_master"
         rows = conn.execute(
             f"SELECT type, name, sql FROM {_quote(schema)}.{master} "
@@ -105,7 +111,7 @@ def _relation(
     if kind == "view":
         body = _VIEW_BODY.match(sql)
         return model.Relation(
-            schema,
+            _pg_schema(schema),
             name,
             "v",
             tuple(columns),
@@ -131,7 +137,7 @@ def _relation(
     constraints.extend(_foreign_keys(conn, prefix, name, table, _key_names(sql)))
     constraints.extend(_checks(name, sql))
     return model.Relation(
-        schema,
+        _pg_schema(schema),
         name,
         "r",
         tuple(columns),
@@ -181,7 +187,7 @@ def _foreign_keys(
                 (named or {}).get(local) or f"{name}_{'_'.join(local)}_fkey",
                 model.FOREIGN_KEY,
                 local,
-                ref_schema=prefix.strip(".").strip('"'),
+                ref_schema=_pg_schema(prefix.strip(".").strip('"')),
                 ref_table=str(first[2]),
                 ref_columns=tuple(str(r[4]) for r in rows if r[4] is not None),
                 on_update=_ACTIONS.get(str(first[5]).upper(), "a"),
@@ -253,5 +259,5 @@ def read_sizes(conn: sqlite3.Connection) -> tuple[int, tuple[tuple[str, str, int
                 width = len(conn.execute(f"PRAGMA {quoted}.table_info({_quote(str(name))})")
                             .fetchall())  # fmt: skip
                 rows.append((name, -(-count * 16 * max(width, 1) // page) * page + page, 0))
-        relations += [(schema, str(n), int(t or 0), int(i or 0)) for n, t, i in rows]
+        relations += [(_pg_schema(schema), str(n), int(t or 0), int(i or 0)) for n, t, i in rows]
     return database, tuple(relations)

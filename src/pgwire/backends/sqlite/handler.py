@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pgwire.backends.sqlite.errors import to_pg_error
+from pgwire.backends.sqlite.schemas import SchemaFiles
 from pgwire.backends.sqlite.session import BATCH_ROWS, EXECUTOR, SQLiteSession
 from pgwire.handler import Handler, Result, SessionInfo
 
@@ -63,6 +64,7 @@ class SQLiteHandler(Handler):
         if self._tempdir is not None:
             self._anchor.execute("PRAGMA synchronous=OFF")  # a scratch database
         self._default: SQLiteSession | None = None
+        self._schema_files = SchemaFiles(path, read_only)
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -84,8 +86,9 @@ class SQLiteHandler(Handler):
     async def connect(self, session: SessionInfo) -> SQLiteSession:
         loop = asyncio.get_running_loop()
         conn = await loop.run_in_executor(EXECUTOR, self._open)
+        await loop.run_in_executor(EXECUTOR, self._schema_files.sync, conn)
         _register_functions(conn, session)
-        return SQLiteSession(conn, session, self.batch_rows)
+        return SQLiteSession(conn, session, self.batch_rows, self._schema_files)
 
     async def query(self, sql: str) -> Result:
         """Run `sql` on a session of the handler's own (handy in scripts and tests)."""
@@ -118,7 +121,7 @@ def _register_functions(conn: sqlite3.Connection, info: SessionInfo) -> None:
     conn.create_function("current_database", 0, lambda: info.database)
     conn.create_function("current_user", 0, lambda: info.user)
     conn.create_function("session_user", 0, lambda: info.user)
-    conn.create_function("current_schema", 0, lambda: "main")
+    conn.create_function("current_schema", 0, lambda: "public")
     conn.create_function("pg_backend_pid", 0, lambda: info.process_id)
 
 

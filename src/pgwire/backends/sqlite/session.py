@@ -9,6 +9,7 @@ is translated (`sql`) and run; catalog queries go to the shared emulation.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pgwire import sqlstate
+from pgwire.backends import qualified
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.catalog.parameters import parameter_types as catalog_parameter_types
 from pgwire.backends.offloop import run_interruptible
@@ -24,6 +26,8 @@ from pgwire.backends.sqlite import alter, comments
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
 from pgwire.backends.sqlite.functions import register_functions, take_error
+from pgwire.backends.sqlite.schemas import SchemaFiles, is_schema_command
+from pgwire.backends.sqlite.searchpath import index_in_schema, qualify
 from pgwire.backends.sqlite.sequences import Sequences
 from pgwire.backends.sqlite.sql import Translation, translate, with_defaults
 from pgwire.backends.sqlite.syntax import check_syntax
@@ -68,6 +72,15 @@ _COUNTED = frozenset({"INSERT", "UPDATE", "DELETE"})
 # Transaction ids of this process (txid_current()): next() is atomic under the GIL.
 _TRANSACTION_IDS = itertools.count(1)
 _BEGIN_TAGS = {"BEGIN": "BEGIN", "START": "START TRANSACTION"}
+_PATH = '"$user", public'  # PostgreSQL's default search_path
+
+
+def _unknown_schema(exc: sqlite3.Error) -> bool:
+    """SQLite's error for a schema (attached database) it does not know."""
+    text = str(exc)
+    return text.startswith("unknown database") or (
+        text.startswith("no such table: ") and "." in text
+    )
 
 
 class SQLiteSession(Handler):
@@ -76,9 +89,14 @@ class SQLiteSession(Handler):
     implicit_transactions = True
 
     def __init__(
-        self, conn: sqlite3.Connection, info: SessionInfo, batch_rows: int = BATCH_ROWS
+        self,
+        conn: sqlite3.Connection,
+        info: SessionInfo,
+        batch_rows: int = BATCH_ROWS,
+        schema_files: SchemaFiles | None = None,
     ) -> None:
         self.info = info
+        self._schema_files = schema_files  # CREATE SCHEMA's files (see schemas.py)
         self._conn = conn
         self._batch_rows = batch_rows
         self._closed = False
@@ -142,7 +160,7 @@ class SQLiteSession(Handler):
         """
         if is_catalog_query(sql):
             return None  # the library learns a catalog query's columns by running it
-        return await self._run(self._types.describe, sql, list(param_types))
+        return await self._run(self._describe, sql, list(param_types))
 
     def parameter_types(
         self, sql: str, param_types: Sequence[int]
@@ -182,8 +200,25 @@ class SQLiteSession(Handler):
             verb = transaction_verb(sql)
             if verb is not None:
                 return _Outcome(command=self._transaction(verb, sql))
+            sql = self._backend_text(sql)
+            files = self._schema_files
+            if files is not None and is_schema_command(leading_words(sql, 2)):
+                tag, notices = files.run(self._conn, sql)
+                self._types.forget()
+                self._ddl_epoch += 1
+                return _Outcome(command=tag, notice="\n".join(notices) or None)
             translation = translate(sql)
-            return self._run_translation(sql, translation, params)
+            if translation.tag == "CREATE INDEX":
+                moved = index_in_schema(translation.text)
+                if moved is not None:
+                    translation = dataclasses.replace(translation, text=moved)
+            try:
+                return self._run_translation(sql, translation, params)
+            except sqlite3.Error as exc:
+                if files is None or self._conn.in_transaction or not _unknown_schema(exc):
+                    raise
+                files.sync(self._conn)  # another session's CREATE SCHEMA: attach it, again
+                return self._run_translation(sql, translation, params)
         except sqlite3.Error as exc:
             raise take_error() or to_pg_error(exc, sql) from None
 
@@ -193,6 +228,36 @@ class SQLiteSession(Handler):
         if transaction_verb(sql) or is_catalog_query(sql):
             return
         check_syntax(sql)
+
+    def _describe(self, sql: str, param_types: list[int]) -> Description | None:
+        return self._types.describe(self._backend_text(sql), param_types)
+
+    def _backend_text(self, sql: str) -> str:
+        """`sql` with PostgreSQL's names as SQLite knows them: public is main, no database
+        qualifier (`qualified`), and unqualified names looked up along a search_path that
+        puts another schema first (`searchpath`)."""
+        sql = qualified.rewrite(sql, self.info.database) or sql
+        value = self._settings.get("search_path")
+        if value is None or value == _PATH:
+            return sql
+        wanted = qualified.search_path_schemas(value, self.info.user)
+        attached = {str(row[1]) for row in self._conn.execute("PRAGMA database_list")}
+        path = [
+            s for s in dict.fromkeys(map(qualified.backend_schema, wanted))
+            if s in attached and s != "temp"
+        ]  # fmt: skip
+        if not path or path[0] == qualified.DEFAULT_SCHEMA:
+            return sql  # SQLite's own order: main, then the other schemas
+        return qualify(sql, path, self._has_relation)
+
+    def _has_relation(self, schema: str, name: str) -> bool:
+        master = "sqlite_temp_master" if schema == "temp" else "sqlite_master"
+        row = self._conn.execute(
+            f'SELECT 1 FROM "{schema.replace(chr(34), chr(34) * 2)}".{master} '
+            "WHERE type IN ('table', 'view') AND name = ?",
+            (name,),
+        ).fetchone()
+        return row is not None
 
     def _transaction(self, verb: str, sql: str) -> str:
         conn = self._conn
@@ -411,6 +476,8 @@ class SQLiteSession(Handler):
     def _snapshot(self) -> Snapshot:
         from pgwire.backends.sqlite.catalog import read_snapshot
 
+        if self._schema_files is not None:
+            self._schema_files.sync(self._conn)  # schemas other sessions made or dropped
         key = (
             tuple(
                 self._conn.execute(f'PRAGMA "{name}".schema_version').fetchone()[0]
@@ -421,7 +488,16 @@ class SQLiteSession(Handler):
         )
         if self._snapshot_cache is None or self._snapshot_cache[0] != key:
             self._snapshot_cache = (key, read_snapshot(self._conn))
-        return self._snapshot_cache[1]
+        snapshot = self._snapshot_cache[1]
+        # PostgreSQL's current_schema() and current_schemas(): the path's schemas that exist.
+        names = {schema.name for schema in snapshot.schemas}
+        value = self._settings.get("search_path", _PATH)
+        wanted = qualified.search_path_schemas(value, self.info.user)
+        path = tuple(s for s in dict.fromkeys(wanted) if s in names)
+        if path != snapshot.search_path:
+            snapshot = dataclasses.replace(snapshot, search_path=path)
+            self._snapshot_cache = (key, snapshot)
+        return snapshot
 
     def catalog_state(self) -> SessionState:
         """What the emulated catalog functions report: current_user, version(), ..."""
