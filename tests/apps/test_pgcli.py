@@ -88,11 +88,7 @@ def _ours(rows: Any, target: Target) -> list[tuple[Any, ...]]:
     )
 
 
-_MAIN = "the default schema is main, PostgreSQL's public"
-
-
 def test_default_schema(request: pytest.FixtureRequest, pgwire: Target, postgres: Target) -> None:
-    _xfail_on(request, pgwire, {"duckdb": _MAIN, "sqlite": _MAIN})
     assert pgwire.executor.search_path() == postgres.executor.search_path()
 
 
@@ -100,10 +96,7 @@ def test_schemata(request: pytest.FixtureRequest, pgwire: Target, postgres: Targ
     _xfail_on(
         request,
         pgwire,
-        {
-            "duckdb": "schemata lists main besides public",
-            "sqlite": "schemata lists main and temp, and no public",
-        },
+        {"sqlite": "schemata lists main and temp, and no public"},
     )
     assert pgwire.executor.schemata() == postgres.executor.schemata()
 

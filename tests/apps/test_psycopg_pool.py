@@ -143,22 +143,21 @@ def test_async_pool(app: App, schema: str) -> None:
 
 def test_configure_with_a_schema_of_its_own(app: App) -> None:
     """`search_path` naming a schema the application made: unqualified names go there."""
-    with app.blocked("sqlite", 'syntax error at or near "SCHEMA"'):
+    with psycopg.connect(app.conninfo(), autocommit=True) as conn:
+        conn.execute("create schema if not exists billing")
+        conn.execute("create table billing.invoices (id integer primary key, amount int)")
+    try:
+        with psycopg_pool.ConnectionPool(
+            app.conninfo(), min_size=1, max_size=2, configure=configure_with("billing", [])
+        ) as pool:
+            with pool.connection() as conn:
+                conn.execute("insert into invoices values (1, 10), (2, 32)")
+            with pool.connection() as conn:
+                schema = conn.execute("select current_schema()").fetchone()
+                total = conn.execute("select sum(amount) from invoices").fetchone()
+    finally:
         with psycopg.connect(app.conninfo(), autocommit=True) as conn:
-            conn.execute("create schema if not exists billing")
-            conn.execute("create table billing.invoices (id integer primary key, amount int)")
-        try:
-            with psycopg_pool.ConnectionPool(
-                app.conninfo(), min_size=1, max_size=2, configure=configure_with("billing", [])
-            ) as pool:
-                with pool.connection() as conn:
-                    conn.execute("insert into invoices values (1, 10), (2, 32)")
-                with pool.connection() as conn:
-                    schema = conn.execute("select current_schema()").fetchone()
-                    total = conn.execute("select sum(amount) from invoices").fetchone()
-        finally:
-            with psycopg.connect(app.conninfo(), autocommit=True) as conn:
-                conn.execute("drop table billing.invoices")
-                conn.execute("drop schema billing")
-        assert schema == ("billing",)
-        assert total == (42,)
+            conn.execute("drop table billing.invoices")
+            conn.execute("drop schema billing")
+    assert schema == ("billing",)
+    assert total == (42,)

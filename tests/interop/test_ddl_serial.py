@@ -177,8 +177,7 @@ def test_asyncpg_types_and_ids(server: Server) -> None:
     ids, types, doc = asyncio.run(asyncio.wait_for(_asyncpg_checks(server), 60))
     assert ids == [1, 2, 3]
     assert types[:2] == [("id", "int4"), ("big", "int8")]
-    # declared jsonb: PostgreSQL says jsonb; DuckDB keeps no alias, so pgwire says json
-    assert types[2] == ("doc", "jsonb" if isinstance(server, TempPostgres) else "json")
+    assert types[2] == ("doc", "jsonb")
     assert doc == {"x": [1, "y"]}
 
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.interop
 UTC = dt.UTC
 
 # OIDs of PostgreSQL types, for pg8000's `types=` and for checking RowDescription.
-BOOL, BYTEA, INT8, INT4, TEXT, JSON = 16, 17, 20, 23, 25, 114
+BOOL, BYTEA, INT8, INT4, TEXT, JSONB = 16, 17, 20, 23, 25, 3802
 FLOAT8, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL = 701, 1082, 1083, 1114, 1184, 1186
 NUMERIC, UUID, INT4_ARRAY, TEXT_ARRAY = 1700, 2950, 1007, 1009
 
@@ -46,7 +46,8 @@ COMMON: list[tuple[str, str, Any, int]] = [
     ("tm", "time", dt.time(12, 34, 56, 789), TIME),
     ("iv", "interval", dt.timedelta(days=3, seconds=7, microseconds=5), INTERVAL),
     ("u", "uuid", uuid.UUID("12345678-1234-5678-1234-567812345678"), UUID),
-    ("j", "json", {"a": [1, "x", None], "b": {"c": True}}, JSON),
+    # jsonb, as applications declare it: DuckDB keeps one JSON type, described as jsonb
+    ("j", "jsonb", {"a": [1, "x", None], "b": {"c": True}}, JSONB),
 ]
 COLUMNS = ", ".join(c[0] for c in COMMON)
 DDL = ", ".join(f"{c[0]} {c[1]}" for c in COMMON)
