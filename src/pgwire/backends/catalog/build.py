@@ -27,7 +27,7 @@ from pgwire.backends.catalog.model import (
     stable_oid,
 )
 from pgwire.settings import PARAMETERS, version_num  # the front end's defaults
-from pgwire.sql.lexer import STRING, code
+from pgwire.sql.lexer import IDENT, STRING, WORD, code
 from pgwire.types import oids
 
 Row = dict[str, Any]
@@ -37,6 +37,8 @@ PG_CLASS = 1259
 PG_NAMESPACE = 2615
 PG_PROC = 1255
 PG_TYPE = 1247
+PG_ATTRDEF = 2604
+PG_REWRITE = 2618
 HEAP_AM = 2
 BTREE_AM = 403
 DEFAULT_TABLESPACE = 1663
@@ -439,15 +441,28 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
         for number, column in enumerate(relation.columns, start=1):
             _attribute(out, rel_oid, number, column)
             if column.default is not None:
+                attrdef_oid = oid("attrdef", relation.schema, relation.name, column.name)
                 out.add("pg_attrdef", {
-                    "oid": oid("attrdef", relation.schema, relation.name, column.name),
-                    "adrelid": rel_oid, "adnum": number, "adbin": column.default,
+                    "oid": attrdef_oid, "adrelid": rel_oid, "adnum": number,
+                    "adbin": column.default,
                 })  # fmt: skip
-                _serial(out, relation.schema, relation.name, column.name, column.default)
+                sequence = _serial(
+                    out, relation.schema, relation.name, column.name, column.default
+                )
+                sequence_oid = relation_oids.get(sequence or ("", ""))
+                if sequence_oid is not None:  # pg_dump creates the sequence first
+                    _depend(out, PG_ATTRDEF, attrdef_oid, PG_CLASS, sequence_oid)
             if column.comment:
                 _describe(out, rel_oid, PG_CLASS, number, column.comment)
         if relation.kind == "v" and relation.definition is not None:
             out.add("pgwire_def", {"oid": rel_oid, "def": relation.definition})
+            rule_oid = oid("rule", relation.schema, relation.name)
+            out.add("pg_rewrite", {
+                "oid": rule_oid, "rulename": "_RETURN", "ev_class": rel_oid, "ev_type": "1",
+                "ev_enabled": "O", "is_instead": True,
+            })  # fmt: skip
+            for used in _relations_named(relation, relation_oids):
+                _depend(out, PG_REWRITE, rule_oid, PG_CLASS, used)
         if relation.kind == "S":
             out.add("pg_sequence", {
                 "seqrelid": rel_oid, "seqtypid": oids.INT8, "seqstart": 1, "seqincrement": 1,
@@ -631,24 +646,25 @@ def _describe(out: Built, objoid: int, classoid: int, subid: int, text: str) -> 
     )
 
 
-def _type_row(type_oid: int) -> tuple[int, bool, str, int]:
-    """typlen, typbyval, typalign, typcollation of a built-in type (defaults otherwise)."""
+def _type_row(type_oid: int) -> tuple[int, bool, str, str, int]:
+    """typlen, typbyval, typalign, typstorage, typcollation of a built-in type (defaults
+    otherwise)."""
     found = _TYPES_BY_OID.get(type_oid)
     if found is None:
-        return -1, False, "i", 0
-    return found[2], found[3], found[18], found[20]
+        return -1, False, "i", "x", 0
+    return found[2], found[3], found[18], found[19], found[20]
 
 
 _TYPES_BY_OID = {values[0]: values for values in pg15.TYPES}
 
 
 def _attribute(out: Built, rel_oid: int, number: int, column: model.Column) -> None:
-    length, byval, align, collation = _type_row(column.type_oid)
+    length, byval, align, storage, collation = _type_row(column.type_oid)
     out.add("pg_attribute", {
         "attrelid": rel_oid, "attname": column.name, "atttypid": column.type_oid,
         "attstattarget": -1, "attlen": length, "attnum": number, "attndims": 0,
         "attcacheoff": -1, "atttypmod": column.typmod, "attbyval": byval, "attalign": align,
-        "attstorage": "p" if byval else "x", "attnotnull": column.not_null,
+        "attstorage": storage, "attnotnull": column.not_null,
         "atthasdef": column.default is not None, "attislocal": True,
         "attcollation": collation,
     })  # fmt: skip
@@ -940,13 +956,45 @@ def _is_constraint(
             out.add("pgwire_is_constraint_column_usage", ident | table | {"column_name": column})
 
 
-def _serial(out: Built, schema: str, table: str, column: str, default: str) -> None:
-    """The sequence a `nextval('name')` default draws from, for pg_get_serial_sequence."""
+def _serial(
+    out: Built, schema: str, table: str, column: str, default: str
+) -> tuple[str, str] | None:
+    """The sequence a `nextval('name')` default draws from, for pg_get_serial_sequence:
+    its (schema, name)."""
     tokens = code(default)
     if len(tokens) < 4 or tokens[0].text.lower() != "nextval" or tokens[2].kind != STRING:
-        return
+        return None
     sequence = tokens[2].value
     if "." not in sequence:
         sequence = f"{schema}.{sequence}"
     for name in (table, f"{schema}.{table}"):
         out.add("pgwire_serial", {"tbl": name, "attname": column, "seq": sequence})
+    sequence_schema, _, sequence_name = sequence.partition(".")
+    return sequence_schema, sequence_name
+
+
+def _depend(out: Built, classid: int, objid: int, refclassid: int, refobjid: int) -> None:
+    """A normal dependency: pg_dump orders what it creates by these."""
+    out.add("pg_depend", {
+        "classid": classid, "objid": objid, "objsubid": 0, "refclassid": refclassid,
+        "refobjid": refobjid, "refobjsubid": 0, "deptype": "n",
+    })  # fmt: skip
+
+
+def _relations_named(view: Relation, relation_oids: dict[tuple[str, str], int]) -> list[int]:
+    """The relations a view's query names (its rule depends on them): every name in the
+    query, bare or qualified, that is one of the snapshot's relations. A column named like a
+    relation adds a dependency that does not exist, which only orders the dump more strictly.
+    """
+    found: list[int] = []
+    tokens = code(view.definition or "")
+    for i, token in enumerate(tokens):
+        if token.kind not in (WORD, IDENT):
+            continue
+        qualified = i >= 2 and tokens[i - 1].text == "." and tokens[i - 2].kind in (WORD, IDENT)
+        schema = tokens[i - 2].value if qualified else view.schema
+        number = relation_oids.get((schema, token.value))
+        if number is not None and (schema, token.value) != (view.schema, view.name):
+            if number not in found:
+                found.append(number)
+    return found

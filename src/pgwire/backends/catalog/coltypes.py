@@ -98,6 +98,7 @@ class ResultTypes:
         for relation in words & pgtypes.COLUMNS.keys():
             for column, type_oid in pgtypes.COLUMNS[relation]:
                 self._columns.setdefault(column, set()).add(type_oid)
+            self._columns.setdefault("tableoid", set()).add(oids.OID)  # a system column
         self._defined: dict[str, list[list[Node]]] = {}
         for items in _groups(nodes):
             for name, expression in _select_items(items):

@@ -14,6 +14,7 @@ literals, quoted names or comments):
 - `'{a,b}'` array literals compared or cast to an array become DuckDB list literals;
 - `user`, `current_user`, `session_user`, `current_role`, `current_catalog` and a bare
   `current_schema` become the emulation's functions;
+- the system column `tableoid` of a catalog relation becomes that relation's OID;
 - `format('%I.%I', ...)` becomes printf; `json_build_object` becomes json_object;
 - unnamed select-list items named by a function call get PostgreSQL's column name for them
   (`SELECT version()` gives a column "version", not "version()").
@@ -245,6 +246,7 @@ def rewrite(sql: str) -> str:
     nodes = parse(tokenize(sql))
     for items in list(_walk_groups(nodes)):
         _simple_rewrites(items)
+    _tableoids(nodes, {})
     for items in reversed(list(_walk_groups(nodes))):  # innermost first
         _cast_calls(items)
     _select_lists(nodes, context)
@@ -315,6 +317,73 @@ def _simple_rewrites(nodes: list[Node]) -> None:
             if converted is not None:
                 nodes[i] = Token(STRING, converted)
         i += 1
+
+
+# -- the tableoid system column: the catalog relation's OID (pg_dump reads it everywhere)
+
+
+@functools.cache
+def _relation_oids() -> dict[str, int]:
+    return {name: oid for oid, _, name, *_ in pg15.CATALOG_RELATIONS}
+
+
+_ALIAS_NOT = frozenset({
+    "on", "using", "natural", "join", "inner", "left", "right", "full", "cross", "where",
+    "group", "having", "window", "order", "limit", "offset", "union", "intersect", "except",
+    "fetch", "for", "lateral",
+})  # fmt: skip
+
+
+def _from_relations(nodes: list[Node]) -> dict[str, int]:
+    """The catalog relations this level's FROM clauses read: alias (or name) → OID."""
+    found: dict[str, int] = {}
+    relation_oids = _relation_oids()
+    for i, node in enumerate(nodes):
+        if node.kind != IDENT or node.word not in relation_oids:
+            continue
+        before = _at(nodes, _prev(nodes, i))
+        if before is None or not (before.word in ("from", "join", "only") or _is(before, ",")):
+            continue
+        j = _next(nodes, i)
+        after = _at(nodes, j)
+        if isinstance(after, Group) or _is(after, "."):
+            continue  # a function call, or a qualified name: not this relation
+        if after is not None and after.word == "as":
+            j = _next(nodes, j)
+            after = _at(nodes, j)
+        alias = node.word
+        if after is not None and after.kind in (IDENT, QIDENT) and after.word not in _ALIAS_NOT:
+            alias = after.word
+        found[alias] = relation_oids[node.word]
+    return found
+
+
+def _tableoids(nodes: list[Node], outer: dict[str, int]) -> None:
+    """`x.tableoid` (x a catalog relation or its alias) and a bare `tableoid` where this
+    level reads one catalog relation: that relation's OID, as PostgreSQL's system column."""
+    own = _from_relations(nodes)
+    scope = {**outer, **own}
+    single = next(iter(own.values())) if len(set(own.values())) == 1 else None
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        if isinstance(node, Group):
+            _tableoids(node.items, scope)
+        elif node.kind == IDENT and node.word == "tableoid":
+            dot = _prev(nodes, i)
+            if _is(_at(nodes, dot), "."):
+                qualifier = _prev(nodes, dot)
+                found = scope.get(nodes[qualifier].word) if qualifier >= 0 else None
+                if found is not None:
+                    nodes[qualifier : i + 1] = [_oid_token(found)]
+                    i = qualifier
+            elif single is not None and not _is(_at(nodes, _next(nodes, i)), "."):
+                nodes[i] = _oid_token(single)
+        i += 1
+
+
+def _oid_token(oid: int) -> Token:
+    return Token(IDENT, f"CAST({oid} AS BIGINT)", origin="tableoid")
 
 
 def _array_context(nodes: list[Node], i: int) -> bool:
