@@ -464,9 +464,11 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
             for used in _relations_named(relation, relation_oids):
                 _depend(out, PG_REWRITE, rule_oid, PG_CLASS, used)
         if relation.kind == "S":
+            options = relation.sequence or model.SequenceOptions()
             out.add("pg_sequence", {
-                "seqrelid": rel_oid, "seqtypid": oids.INT8, "seqstart": 1, "seqincrement": 1,
-                "seqmax": 2**63 - 1, "seqmin": 1, "seqcache": 1, "seqcycle": False,
+                "seqrelid": rel_oid, "seqtypid": options.type_oid, "seqstart": options.start,
+                "seqincrement": options.increment, "seqmax": options.maximum,
+                "seqmin": options.minimum, "seqcache": 1, "seqcycle": options.cycle,
             })  # fmt: skip
 
         index_of_constraint: dict[str, int] = {}

@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 import duckdb
 
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
-from pgwire.backends.duckdb import ddl
+from pgwire.backends.duckdb import ddl, sequences
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
 from pgwire.backends.duckdb.errors import to_pg_error
+from pgwire.backends.duckdb.inheritance import drop_only
 from pgwire.backends.duckdb.inserts import insert_chunks, values_insert
 from pgwire.backends.duckdb.syntax import check_syntax
 from pgwire.backends.duckdb.tags import COUNTED_TYPES, ROW_VERBS, command_tag_for
@@ -34,6 +35,7 @@ from pgwire.backends.duckdb.types import (
 from pgwire.backends.offloop import run_interruptible
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, substitute_parameters, transaction_verb
+from pgwire.types import oids
 
 __all__ = ["BATCH_ROWS", "EXECUTOR", "DuckDBSession"]
 
@@ -118,6 +120,11 @@ class DuckDBSession(Handler):
     async def query(self, sql: str) -> Result:
         if _ignored_setting(sql):
             return Command("SET")
+        read = sequences.sequence_read(sql)
+        if read is not None:
+            found_sequence = await self._run(self._read_sequence, *read)
+            if found_sequence is not None:
+                return found_sequence
         if is_catalog_query(sql):
             try:
                 found = await self._run(self._catalog_query, sql)
@@ -239,18 +246,33 @@ class DuckDBSession(Handler):
         self._drain()
         return self._catalog.run(self._cursor, sql)
 
+    def _read_sequence(
+        self, columns: tuple[str, ...], schema: str | None, name: str
+    ) -> Rows | None:
+        self._drain()
+        sql, params = sequences.query(schema, name)
+        found = self._cursor.execute(sql, params).fetchall()
+        if not found:
+            return None  # not a sequence: DuckDB answers (a table, or 42P01)
+        values = dict(zip(sequences.COLUMNS, found[0], strict=True))
+        types = {"last_value": oids.INT8, "log_cnt": oids.INT8, "is_called": oids.BOOL}
+        return Rows(
+            [Column(c, types[c]) for c in columns], [tuple(values[c] for c in columns)]
+        )
+
     def _type_of(self, type_name: str) -> tuple[int, int]:
         return pg_type_named(self._cursor, type_name)
 
     def _parse(self, sql: str) -> list[Any]:
         statements = self._statements.get(sql)
         if statements is None:
-            rewritten = ddl.rewrite(sql)  # serial, identity, jsonb: see ddl.py
+            plain = drop_only(sql)  # DuckDB has no inheritance: see inheritance.py
+            rewritten = ddl.rewrite(plain)  # serial, identity, jsonb: see ddl.py
             if rewritten is None:
-                statements = self._cursor.extract_statements(sql)
+                statements = self._cursor.extract_statements(plain)
             else:
-                sequences = [self._cursor.extract_statements(s)[0] for s in rewritten.sequences]
-                statements = sequences + self._cursor.extract_statements(rewritten.text)
+                made = [self._cursor.extract_statements(s)[0] for s in rewritten.sequences]
+                statements = made + self._cursor.extract_statements(rewritten.text)
             if len(self._statements) >= _STATEMENT_CACHE:
                 self._statements.clear()
             self._statements[sql] = statements
