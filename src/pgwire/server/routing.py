@@ -15,8 +15,8 @@ from pgwire.server.notifysql import is_notify_command
 
 @functools.lru_cache(maxsize=4096)  # asked of every statement: decide once per text
 def front_end_kind(sql: str) -> str | None:
-    """ "sql" (PREPARE, cursors), "set" (SET, SHOW, ...), "copy", "notify", "lock" (advisory) or "lock table" for the
-    statements the front end runs; None for the backend's."""
+    """ "sql" (PREPARE, cursors), "set" (SET, SHOW, ...), "copy", "notify", "lock" (advisory
+    locks) or "lock table" for the statements the front end runs; None for the backend's."""
     if sqlcommands.is_front_end_command(sql):
         return "sql"
     if setcommands.is_set_command(sql):

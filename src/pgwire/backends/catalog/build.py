@@ -446,16 +446,14 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
                     "oid": attrdef_oid, "adrelid": rel_oid, "adnum": number,
                     "adbin": column.default,
                 })  # fmt: skip
-                sequence = _serial(
-                    out, relation.schema, relation.name, column.name, column.default
-                )
+                sequence = _serial(out, relation.schema, relation.name, column.name, column.default)
                 sequence_oid = relation_oids.get(sequence or ("", ""))
                 if sequence_oid is not None:  # pg_dump creates the sequence first
                     _depend(out, PG_ATTRDEF, attrdef_oid, PG_CLASS, sequence_oid)
             if column.comment:
                 _describe(out, rel_oid, PG_CLASS, number, column.comment)
         if relation.kind == "v" and relation.definition is not None:
-            out.add("pgwire_def", {"oid": rel_oid, "def": relation.definition})
+            out.add("pgwire_def", {"oid": rel_oid, "def": view_definition(relation.definition)})
             rule_oid = oid("rule", relation.schema, relation.name)
             out.add("pg_rewrite", {
                 "oid": rule_oid, "rulename": "_RETURN", "ev_class": rel_oid, "ev_type": "1",
@@ -858,8 +856,10 @@ def _information_schema(
             "is_typed": "NO",
         })  # fmt: skip
         if relation.kind == "v":
+            query = relation.definition
             out.add("pgwire_is_views", where | {
-                "view_definition": relation.definition, "check_option": "NONE",
+                "view_definition": None if query is None else view_definition(query),
+                "check_option": "NONE",
                 "is_updatable": "NO", "is_insertable_into": "NO",
                 "is_trigger_updatable": "NO", "is_trigger_deletable": "NO",
                 "is_trigger_insertable_into": "NO",
@@ -975,6 +975,12 @@ def _serial(
     return sequence_schema, sequence_name
 
 
+def view_definition(query: str) -> str:
+    """A view's query as pg_get_viewdef() gives it: ending with a semicolon (pg_dump cuts the
+    last character off, taking it for that semicolon)."""
+    return query.rstrip().rstrip(";").rstrip() + ";"
+
+
 def _depend(out: Built, classid: int, objid: int, refclassid: int, refobjid: int) -> None:
     """A normal dependency: pg_dump orders what it creates by these."""
     out.add("pg_depend", {
@@ -996,7 +1002,7 @@ def _relations_named(view: Relation, relation_oids: dict[tuple[str, str], int]) 
         qualified = i >= 2 and tokens[i - 1].text == "." and tokens[i - 2].kind in (WORD, IDENT)
         schema = tokens[i - 2].value if qualified else view.schema
         number = relation_oids.get((schema, token.value))
-        if number is not None and (schema, token.value) != (view.schema, view.name):
-            if number not in found:
-                found.append(number)
+        itself = (schema, token.value) == (view.schema, view.name)
+        if number is not None and not itself and number not in found:
+            found.append(number)
     return found

@@ -21,7 +21,6 @@ from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
 from pgwire.backends.duckdb.describe import describe, pg_type_named
 from pgwire.backends.duckdb.errors import to_pg_error
-from pgwire.backends.duckdb.inheritance import drop_only
 from pgwire.backends.duckdb.inserts import insert_chunks, values_insert
 from pgwire.backends.duckdb.syntax import check_syntax
 from pgwire.backends.duckdb.tags import COUNTED_TYPES, ROW_VERBS, command_tag_for
@@ -32,6 +31,7 @@ from pgwire.backends.duckdb.types import (
     interval_sql,
     pg_type,
 )
+from pgwire.backends.inheritance import drop_only
 from pgwire.backends.offloop import run_interruptible
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, substitute_parameters, transaction_verb
@@ -256,9 +256,7 @@ class DuckDBSession(Handler):
             return None  # not a sequence: DuckDB answers (a table, or 42P01)
         values = dict(zip(sequences.COLUMNS, found[0], strict=True))
         types = {"last_value": oids.INT8, "log_cnt": oids.INT8, "is_called": oids.BOOL}
-        return Rows(
-            [Column(c, types[c]) for c in columns], [tuple(values[c] for c in columns)]
-        )
+        return Rows([Column(c, types[c]) for c in columns], [tuple(values[c] for c in columns)])
 
     def _type_of(self, type_name: str) -> tuple[int, int]:
         return pg_type_named(self._cursor, type_name)

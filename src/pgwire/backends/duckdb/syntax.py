@@ -14,7 +14,7 @@ import threading
 import duckdb
 
 from pgwire.backends.duckdb.errors import to_pg_error
-from pgwire.backends.duckdb.inheritance import drop_only
+from pgwire.backends.inheritance import drop_only
 from pgwire.errors import PgError
 
 __all__ = ["check_syntax"]

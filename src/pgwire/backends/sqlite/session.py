@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pgwire import sqlstate
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
+from pgwire.backends.inheritance import drop_only
 from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
@@ -164,7 +165,7 @@ class SQLiteSession(Handler):
             verb = transaction_verb(sql)
             if verb is not None:
                 return _Outcome(command=self._transaction(verb, sql))
-            translation = translate(sql)
+            translation = translate(drop_only(sql))  # no inheritance: see inheritance.py
             return self._run_translation(sql, translation, params)
         except sqlite3.Error as exc:
             raise to_pg_error(exc, sql) from None

@@ -1,8 +1,9 @@
 """`ONLY` before a table name: PostgreSQL's "this table, not its inheritance children".
 
-DuckDB has no table inheritance, so `FROM ONLY t`, `UPDATE ONLY t`, `DELETE FROM ONLY t`,
-`TRUNCATE ONLY t` and `ALTER TABLE ONLY t` mean `t` itself; its parser does not know the word,
-so it is dropped (pg_dump reads every table with `SELECT ... FROM ONLY t`).
+Neither DuckDB nor SQLite has table inheritance, so `FROM ONLY t`, `UPDATE ONLY t`,
+`DELETE FROM ONLY t`, `TRUNCATE ONLY t` and `ALTER TABLE ONLY t` mean `t` itself; their
+parsers do not know the word, so it is dropped before they see the statement (pg_dump reads
+every table with `SELECT ... FROM ONLY t`).
 """
 
 from __future__ import annotations
