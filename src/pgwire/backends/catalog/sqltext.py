@@ -692,6 +692,9 @@ def _alias_needed(nodes: list[Node], begin: int, end: int, context: _Context) ->
         expression, aliased = code[:-2], True
     elif len(code) >= 2 and _bare_alias(nodes[code[-2]], nodes[code[-1]]):
         expression, aliased = code[:-1], True
+    alias = nodes[code[-1]] if aliased else None
+    if isinstance(alias, Token) and alias.kind == IDENT:
+        alias.text = alias.text.lower()  # PostgreSQL folds an unquoted alias to lower case
     if not expression:
         return None
     casts = [k for k in expression if _is(nodes[k], "::")]
@@ -716,13 +719,56 @@ def _alias_needed(nodes: list[Node], begin: int, end: int, context: _Context) ->
     pure_cast = bool(casts) and _operand_start(nodes, casts[-1]) <= expression[0]
     if pure_cast or _is_call(nodes, expression):
         return _column_name(nodes, expression)
-    return None
+    if len(expression) == 1 and nodes[expression[0]].word in ("null", "true", "false"):
+        return "?column?" if nodes[expression[0]].word == "null" else "bool"
+    if all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in expression):
+        return None  # a column: DuckDB names it as PostgreSQL does
+    if any(_is(nodes[k], "*") for k in expression[-1:]):
+        return None  # * or t.*
+    return _unnamed(nodes, expression)
+
+
+def _unnamed(nodes: list[Node], code: list[int]) -> str:
+    """PostgreSQL's name for an unnamed item that is no column, call or cast: CASE, ARRAY,
+    EXISTS and a scalar subquery have theirs, anything else (literals, operators) ?column?"""
+    first, last = nodes[code[0]], nodes[code[-1]]
+    if first.word == "case" and last.word == "end":
+        return "case"
+    if first.word in ("array", "exists") and len(code) == 2 and isinstance(last, Group):
+        return first.word
+    if len(code) == 1 and isinstance(first, Group) and first.open.text == "(":
+        inner = [k for k in range(len(first.items)) if first.items[k].kind not in (WS, COMMENT)]
+        if inner and first.items[inner[0]].word == "select":
+            return _subquery_name(first.items, inner)
+    return "?column?"
+
+
+def _subquery_name(nodes: list[Node], code: list[int]) -> str:
+    """A scalar subquery is named by its one select-list item."""
+    item = []
+    for k in code[1:]:
+        if nodes[k].word in _LIST_END or _is(nodes[k], ","):
+            break
+        item.append(k)
+    if nodes[code[1]].word in ("distinct", "all") if len(code) > 1 else False:
+        item = item[1:]
+    if not item:
+        return "?column?"
+    if len(item) >= 2 and nodes[item[-2]].word == "as":
+        return nodes[item[-1]].word or "?column?"
+    if len(item) >= 2 and _bare_alias(nodes[item[-2]], nodes[item[-1]]):
+        return nodes[item[-1]].word or "?column?"
+    if all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in item):
+        return nodes[item[-1]].word or "?column?"
+    return _column_name(nodes, item) or _unnamed(nodes, item)
 
 
 def _bare_alias(prior: Node, last: Node) -> bool:
     """`expr alias`: a name after a complete expression (not after `.`, `::` or a keyword)."""
     if last.kind not in (IDENT, QIDENT) or last.word in _OPERATOR_WORDS:
         return False
+    if prior.word == "end":  # CASE ... END alias
+        return True
     if _is(prior, ".") or _is(prior, "::") or prior.word in _OPERATOR_WORDS:
         return False
     return prior.kind in (IDENT, QIDENT, STRING, NUMBER) or isinstance(prior, Group)
