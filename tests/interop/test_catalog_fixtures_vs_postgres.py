@@ -5,7 +5,8 @@ must be the same — column names, column types and rows.
 What may differ is said here, not silenced:
 
 - OIDs of user objects differ between servers: a value in an OID column (or an integer that
-  is the OID of one of the server's objects) is compared as the object it names;
+  is the OID of one of the server's user objects) is compared as the object it names;
+- rows are compared as multisets (ties under ORDER BY come in any order);
 - `SCHEMA_ALIASES`: DuckDB's schema `main` stands for PostgreSQL's `public`;
 - `EXPECTED_DIFFERENCES`: the queries whose answers differ, each with the reason; they run as
   strict xfails, so one that starts to match must be taken off the list.
@@ -69,9 +70,320 @@ FIRST_NORMAL_OID = 16384
 OID_TYPES = {26, 2205, 2206, 24, 4089, 4096}  # oid, regclass, regtype, regproc, regnamespace...
 OID_ARRAY_TYPES = {1028, 30}  # oid[], oidvector
 
-# Queries whose answers differ, and why (strict xfail). Keys: "backend:client/file#n" or
-# "*:client/file#n" for both backends.
-EXPECTED_DIFFERENCES: dict[str, str] = {}
+# Why answers differ. Each names a limit of the emulation or of a backend, or a part of
+# "main shown as public" still to come.
+REG_AS_TEXT = (
+    "a reg* cast shown as a name (c.oid::regclass) is described as text: sent as regclass, "
+    "its binary form would have to be the OID"
+)
+NAME_AS_TEXT = (
+    "an expression of type name (session_user, unnest() or ARRAY() of names, a name column "
+    "through a CASE) is described as text/text[]: coltypes.py does not follow it"
+)
+INT2VECTOR_POSITIONS = (
+    "positions taken from an int2vector (generate_series, information_schema._pg_expandarray)"
+    " come out as DuckDB's BIGINT, PostgreSQL's are int4"
+)
+ANYARRAY = "anyarray columns (attmissingval) are stored and described as text"
+INTEGER_DIVISION = "current_setting(...)::int / 100: DuckDB's / divides integers to a double"
+VARCHAR_AS_TEXT = "a ::varchar result is described as text (the emulation stores one string type)"
+NOT_ROUTED = (
+    "SELECT 1 is no catalog query: DuckDB answers it and names the column '1', not ?column?"
+)
+PREDEFINED_ROLES = (
+    "PostgreSQL's predefined roles (pg_checkpoint, pg_read_all_data, ...) are not emulated: "
+    "pg_roles holds the session's user"
+)
+ONE_DATABASE = (
+    "pgwire serves one database: PostgreSQL also lists postgres, template0, template1 (and "
+    "the cluster's other databases)"
+)
+SCHEMA_OWNER = (
+    "PostgreSQL 15's public schema belongs to pg_database_owner; the backend's schema to the "
+    "user (part of main shown as public)"
+)
+BOOTSTRAP_USER = (
+    "OID 10, the bootstrap superuser owning the built-in objects, is the connected user in "
+    "pgwire and postgres in PostgreSQL (with its ACLs)"
+)
+ROW_TYPES = (
+    "no composite row type per table and view (pg_type rows, pg_class.reltype), nor "
+    "PostgreSQL's own catalogs' row types"
+)
+BUILTINS = (
+    "PostgreSQL's built-in objects are emulated only in part (information_schema's own views "
+    "and functions, pg_proc, collations, conversions, operator classes, plpgsql, system "
+    "indexes)"
+)
+STORAGE = "relation sizes are the backend's estimates, not PostgreSQL's pages"
+NODE_TREE = "conbin/adbin hold the expression's text, not PostgreSQL's node tree"
+DEPARSE = (
+    "pg_get_viewdef() gives the view's query as written; PostgreSQL deparses it (qualified "
+    "columns, casts)"
+)
+VERSION = "version() names pgwire and its backend"
+SERVER_SETTINGS = (
+    "server-level settings (unix_socket_directories) are pgwire's, not the reference cluster's"
+)
+NO_FUNCTION = (
+    "the fixture names add_one(), which the shared DDL does not create (a DuckDB macro and a "
+    "PostgreSQL function are not the same DDL)"
+)
+SEARCH_PATH = (
+    'search_path reads "$user", public while the backend\'s schema is main, so its tables are '
+    "shown qualified (part of main shown as public)"
+)
+DUCKDB_NAMES = (
+    "DuckDB names constraints itself (items_id_pkey, orders_item_id_fkey); PostgreSQL: "
+    "items_pkey, orders_item_fkey"
+)
+INDEXDEF_QUALIFIED = (
+    "pg_get_indexdef() always qualifies the table; PostgreSQL omits a schema on the search path"
+)
+STATISTICS = (
+    "no planner statistics: reltuples stays -1 where PostgreSQL's autovacuum-free new table shows 0"
+)
+VARCHAR = (
+    "DuckDB has one string type: varchar columns are text (format_type, defaults without "
+    "::character varying)"
+)
+NULL_CONCAT = (
+    "NULL || ARRAY(...) is NULL in DuckDB, the array in PostgreSQL (psql's reloptions list)"
+)
+
+FOREIGN_KEY_OPERATORS = (
+    "a FOREIGN KEY's equality operators (conpfeqop, conppeqop, conffeqop) are not emulated"
+)
+
+# Queries whose answers differ, by the reason for the first difference (strict xfails):
+# "backend:client/file#n".
+EXPECTED_DIFFERENCES: dict[str, tuple[str, ...]] = {
+    NAME_AS_TEXT: (
+        "duckdb:dbeaver/navigator#1",
+        "duckdb:dbeaver/navigator#2",
+        "duckdb:dbeaver/navigator#31",
+        "duckdb:grafana/datasource#4",
+        "duckdb:pgcli/refresh#1",
+        "duckdb:pgcli/refresh#8",
+        "duckdb:pgcli/session#17",
+        "duckdb:pgcli/session#25",
+        "duckdb:pgcli/session#26",
+        "duckdb:pgcli/session#4",
+        "duckdb:pgcli/session#8",
+        "duckdb:psql/d_plus_table#3",
+        "duckdb:psql/d_table#3",
+        "duckdb:psql/d_view#3",
+        "duckdb:psql/du#1",
+        "sqlite:dbeaver/navigator#1",
+        "sqlite:dbeaver/navigator#2",
+        "sqlite:dbeaver/navigator#31",
+        "sqlite:grafana/datasource#4",
+        "sqlite:pgcli/refresh#1",
+        "sqlite:pgcli/refresh#8",
+        "sqlite:pgcli/session#17",
+        "sqlite:pgcli/session#25",
+        "sqlite:pgcli/session#26",
+        "sqlite:pgcli/session#4",
+        "sqlite:pgcli/session#8",
+        "sqlite:psql/d_plus_table#3",
+        "sqlite:psql/d_table#3",
+        "sqlite:psql/d_view#3",
+        "sqlite:psql/du#1",
+    ),
+    BOOTSTRAP_USER: (
+        "duckdb:dbeaver/navigator#10",
+        "duckdb:dbeaver/navigator#27",
+        "duckdb:dbeaver/navigator#28",
+        "duckdb:dbeaver/navigator#30",
+        "duckdb:dbeaver/navigator#7",
+        "duckdb:dbeaver/navigator#8",
+        "sqlite:dbeaver/navigator#10",
+        "sqlite:dbeaver/navigator#27",
+        "sqlite:dbeaver/navigator#28",
+        "sqlite:dbeaver/navigator#30",
+        "sqlite:dbeaver/navigator#7",
+        "sqlite:dbeaver/navigator#8",
+    ),
+    ROW_TYPES: (
+        "duckdb:dbeaver/navigator#11",
+        "duckdb:dbeaver/navigator#12",
+        "duckdb:jdbc/meta#12",
+        "sqlite:dbeaver/navigator#11",
+        "sqlite:dbeaver/navigator#12",
+        "sqlite:jdbc/meta#12",
+    ),
+    STORAGE: (
+        "duckdb:dbeaver/navigator#13",
+        "sqlite:dbeaver/navigator#13",
+        "sqlite:dbeaver/navigator#19",
+    ),
+    ANYARRAY: (
+        "duckdb:dbeaver/navigator#14",
+        "duckdb:dbeaver/navigator#15",
+        "sqlite:dbeaver/navigator#14",
+        "sqlite:dbeaver/navigator#15",
+    ),
+    DUCKDB_NAMES: (
+        "duckdb:dbeaver/navigator#16",
+        "duckdb:dbeaver/navigator#19",
+        "duckdb:jdbc/meta#3",
+        "duckdb:pgcli/session#18",
+        "duckdb:psql/d_index#1",
+        "duckdb:psql/d_plus_table#4",
+        "duckdb:psql/d_table#4",
+        "duckdb:psql/di#1",
+        "duckdb:sqlalchemy/inspect#14",
+    ),
+    NODE_TREE: ("duckdb:dbeaver/navigator#17",),
+    BUILTINS: (
+        "duckdb:dbeaver/navigator#29",
+        "duckdb:dbeaver/navigator#5",
+        "duckdb:jdbc/meta#11",
+        "duckdb:pgcli/refresh#3",
+        "duckdb:pgcli/refresh#4",
+        "duckdb:pgcli/refresh#5",
+        "duckdb:pgcli/refresh#6",
+        "duckdb:pgcli/session#10",
+        "duckdb:pgcli/session#13",
+        "duckdb:pgcli/session#6",
+        "duckdb:pgcli/session#7",
+        "duckdb:pgcli/session#9",
+        "duckdb:sqlalchemy/inspect#16",
+        "sqlite:dbeaver/navigator#29",
+        "sqlite:dbeaver/navigator#5",
+        "sqlite:jdbc/meta#11",
+        "sqlite:jdbc/meta#3",
+        "sqlite:pgcli/refresh#3",
+        "sqlite:pgcli/refresh#4",
+        "sqlite:pgcli/refresh#5",
+        "sqlite:pgcli/refresh#6",
+        "sqlite:pgcli/session#10",
+        "sqlite:pgcli/session#13",
+        "sqlite:pgcli/session#6",
+        "sqlite:pgcli/session#7",
+        "sqlite:pgcli/session#9",
+        "sqlite:sqlalchemy/inspect#16",
+    ),
+    ONE_DATABASE: (
+        "duckdb:dbeaver/navigator#4",
+        "duckdb:pgcli/refresh#10",
+        "duckdb:pgcli/refresh#9",
+        "duckdb:pgcli/session#12",
+        "duckdb:psql/l#1",
+        "sqlite:dbeaver/navigator#4",
+        "sqlite:pgcli/refresh#10",
+        "sqlite:pgcli/refresh#9",
+        "sqlite:pgcli/session#12",
+        "sqlite:psql/l#1",
+    ),
+    PREDEFINED_ROLES: (
+        "duckdb:dbeaver/navigator#9",
+        "sqlite:dbeaver/navigator#9",
+    ),
+    NOT_ROUTED: (
+        "duckdb:grafana/datasource#1",
+        "duckdb:pgcli/session#1",
+        "duckdb:pgcli/session#3",
+    ),
+    INTEGER_DIVISION: (
+        "duckdb:grafana/datasource#2",
+        "sqlite:grafana/datasource#2",
+    ),
+    SEARCH_PATH: (
+        "duckdb:grafana/datasource#6",
+        "sqlite:grafana/datasource#6",
+    ),
+    VARCHAR_AS_TEXT: (
+        "duckdb:grafana/datasource#7",
+        "duckdb:grafana/datasource#8",
+        "sqlite:grafana/datasource#7",
+        "sqlite:grafana/datasource#8",
+    ),
+    INT2VECTOR_POSITIONS: (
+        "duckdb:jdbc/meta#5",
+        "duckdb:jdbc/meta#6",
+        "duckdb:jdbc/meta#8",
+        "duckdb:jdbc/meta#9",
+        "sqlite:jdbc/meta#5",
+        "sqlite:jdbc/meta#6",
+        "sqlite:jdbc/meta#8",
+        "sqlite:jdbc/meta#9",
+    ),
+    STATISTICS: (
+        "duckdb:metabase/sync#3",
+        "sqlite:metabase/sync#3",
+    ),
+    VARCHAR: (
+        "duckdb:metabase/sync#5",
+        "duckdb:sqlalchemy/inspect#11",
+        "sqlite:sqlalchemy/inspect#11",
+    ),
+    SERVER_SETTINGS: (
+        "duckdb:pgcli/refresh#11",
+        "sqlite:pgcli/refresh#11",
+    ),
+    DEPARSE: (
+        "duckdb:pgcli/refresh#12",
+        "sqlite:pgcli/refresh#12",
+    ),
+    NO_FUNCTION: (
+        "duckdb:pgcli/refresh#13",
+        "sqlite:pgcli/refresh#13",
+    ),
+    REG_AS_TEXT: (
+        "duckdb:pgcli/session#20",
+        "duckdb:pgcli/session#22",
+        "duckdb:pgcli/session#23",
+        "duckdb:psql/d_plus_table#10",
+        "duckdb:psql/d_plus_table#11",
+        "duckdb:psql/d_plus_table#12",
+        "duckdb:psql/d_plus_table#5",
+        "duckdb:psql/d_plus_table#6",
+        "duckdb:psql/d_plus_table#8",
+        "duckdb:psql/d_table#10",
+        "duckdb:psql/d_table#11",
+        "duckdb:psql/d_table#12",
+        "duckdb:psql/d_table#5",
+        "duckdb:psql/d_table#6",
+        "duckdb:psql/d_table#8",
+        "sqlite:pgcli/session#20",
+        "sqlite:pgcli/session#22",
+        "sqlite:pgcli/session#23",
+        "sqlite:psql/d_plus_table#10",
+        "sqlite:psql/d_plus_table#11",
+        "sqlite:psql/d_plus_table#12",
+        "sqlite:psql/d_plus_table#5",
+        "sqlite:psql/d_plus_table#6",
+        "sqlite:psql/d_plus_table#8",
+        "sqlite:psql/d_table#10",
+        "sqlite:psql/d_table#11",
+        "sqlite:psql/d_table#12",
+        "sqlite:psql/d_table#5",
+        "sqlite:psql/d_table#6",
+        "sqlite:psql/d_table#8",
+    ),
+    SCHEMA_OWNER: (
+        "duckdb:pgcli/session#24",
+        "duckdb:psql/dn#1",
+        "sqlite:pgcli/session#24",
+        "sqlite:psql/dn#1",
+    ),
+    NULL_CONCAT: (
+        "duckdb:psql/d_plus_table#2",
+        "sqlite:psql/d_plus_table#2",
+    ),
+    VERSION: (
+        "duckdb:sqlalchemy/inspect#1",
+        "sqlite:sqlalchemy/inspect#1",
+    ),
+    INDEXDEF_QUALIFIED: (
+        "sqlite:pgcli/session#18",
+        "sqlite:psql/d_plus_table#4",
+        "sqlite:psql/d_table#4",
+    ),
+    FOREIGN_KEY_OPERATORS: ("sqlite:dbeaver/navigator#16", "sqlite:dbeaver/navigator#17"),
+}
+_EXPECTED = {case: reason for reason, cases in EXPECTED_DIFFERENCES.items() for case in cases}
 
 
 @dataclass
@@ -162,7 +474,9 @@ def _normal(value: Any, type_oid: int, target: Target) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
-        if value >= FIRST_NORMAL_OID and value in target.objects:
+        # in an OID column any OID (PostgreSQL's public schema is 2200); elsewhere only those
+        # of user objects, as small numbers are also counts and positions
+        if (type_oid in OID_TYPES or value >= FIRST_NORMAL_OID) and value in target.objects:
             return target.objects[value]
         if type_oid in OID_TYPES and value >= FIRST_NORMAL_OID:
             return "<an OID of no object>"
@@ -183,11 +497,10 @@ def _normal(value: Any, type_oid: int, target: Target) -> Any:
 
 def answer(statement: Statement, target: Target) -> tuple[list[tuple[str, int]], list[Any]]:
     columns, rows = target.query(_sql_for(statement, target))
-    normal = [
-        tuple(_normal(v, columns[i][1], target) for i, v in enumerate(row)) for row in rows
-    ]
-    if "order by" not in statement.sql.lower():
-        normal.sort(key=repr)
+    normal = [tuple(_normal(v, columns[i][1], target) for i, v in enumerate(row)) for row in rows]
+    # Compared as multisets: rows that tie under an ORDER BY come in no defined order (and
+    # `main` sorts before `pg_catalog` where `public` sorts after it).
+    normal.sort(key=repr)
     return columns, normal
 
 
@@ -206,9 +519,7 @@ def test_same_answer_as_postgres(
     postgres, pgwire = targets
     if not _is_query(statement):
         pytest.skip("not a catalog query: answered by the front end or transaction control")
-    reason = EXPECTED_DIFFERENCES.get(f"{pgwire.name}:{statement.name}") or (
-        EXPECTED_DIFFERENCES.get(f"*:{statement.name}")
-    )
+    reason = _EXPECTED.get(f"{pgwire.name}:{statement.name}")
     if reason is not None:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     expected = answer(statement, postgres)
@@ -218,7 +529,8 @@ def test_same_answer_as_postgres(
 
 
 def first_difference(
-    expected: tuple[list[tuple[str, int]], list[Any]], found: tuple[list[tuple[str, int]], list[Any]]
+    expected: tuple[list[tuple[str, int]], list[Any]],
+    found: tuple[list[tuple[str, int]], list[Any]],
 ) -> str | None:
     """What differs first: column names, column types, the row count, or a row."""
     (expected_columns, expected_rows), (columns, rows) = expected, found
@@ -236,7 +548,8 @@ def first_difference(
     if len(rows) != len(expected_rows):
         missing = [r for r in expected_rows if r not in rows][:2]
         extra = [r for r in rows if r not in expected_rows][:2]
-        return f"{len(rows)} rows (PostgreSQL: {len(expected_rows)}); missing {missing}, extra {extra}"
+        count = f"{len(rows)} rows (PostgreSQL: {len(expected_rows)})"
+        return f"{count}; missing {missing}, extra {extra}"
     for row, expected_row in zip(rows, expected_rows, strict=True):
         if row != expected_row:
             cells = [

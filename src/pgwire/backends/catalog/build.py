@@ -483,6 +483,8 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
                 "contype": constraint.kind, "convalidated": True, "conrelid": rel_oid,
                 "conindid": index_of_constraint.get(constraint.name, 0), "conislocal": True,
                 "conkey": conkey or None,
+                "confupdtype": " ", "confdeltype": " ", "confmatchtype": " ",  # no FOREIGN KEY
+                "connoinherit": constraint.kind != CHECK,  # only CHECKs are inherited
             }  # fmt: skip
             definition = _constraint_def(constraint, relation, snapshot)
             if constraint.kind == CHECK:
@@ -624,9 +626,10 @@ _version_num = version_num
 def _class_row(number: int, name: str, namespace: int, kind: str) -> Row:
     return {
         "oid": number, "relname": name, "relnamespace": namespace, "relowner": SUPERUSER_OID,
-        "relam": HEAP_AM if kind == "r" else 0, "relfilenode": number, "reltuples": -1.0,
+        "relam": HEAP_AM if kind == "r" else 0, "reltuples": -1.0,
+        "relfilenode": 0 if kind in ("v", "p", "c") else number,  # no storage of their own
         "relpersistence": "p", "relkind": kind, "relreplident": "d" if kind == "r" else "n",
-        "relispopulated": True,
+        "relispopulated": True, "relhasrules": kind == "v",  # a view is its _RETURN rule
     }  # fmt: skip
 
 
@@ -684,12 +687,17 @@ def _index(
     row["relpersistence"] = "t" if relation.temporary else "p"
     out.add("pg_class", row)
     keys = [positions.get(c, 0) for c in index.columns]
+    by_name = {c.name: c for c in relation.columns}
     expressions = [c for c in index.columns if c not in positions]
     out.add("pg_index", {
         "indexrelid": index_oid, "indrelid": rel_oid, "indnatts": len(keys),
         "indnkeyatts": len(keys), "indisunique": index.unique, "indisprimary": index.primary,
         "indimmediate": True, "indisvalid": True, "indisready": True, "indislive": True,
-        "indkey": keys, "indcollation": [0] * len(keys), "indclass": [0] * len(keys),
+        "indkey": keys, "indclass": [0] * len(keys),
+        "indcollation": [
+            _type_row(column.type_oid)[4] if column is not None else 0
+            for column in (by_name.get(c) for c in index.columns)
+        ],
         "indoption": [0] * len(keys),
         "indexprs": ", ".join(expressions) if expressions else None,
     })  # fmt: skip

@@ -733,7 +733,10 @@ def _unnamed(nodes: list[Node], code: list[int]) -> str:
     EXISTS and a scalar subquery have theirs, anything else (literals, operators) ?column?"""
     first, last = nodes[code[0]], nodes[code[-1]]
     if first.word == "case" and last.word == "end":
-        return "case"
+        # named by its ELSE result when that has a name of its own (FigureColname)
+        elses = [n for n, k in enumerate(code) if nodes[k].word == "else"]
+        result = code[elses[-1] + 1 : -1] if elses else []
+        return (_column_name(nodes, result) if result else None) or "case"
     if first.word in ("array", "exists") and len(code) == 2 and isinstance(last, Group):
         return first.word
     if len(code) == 1 and isinstance(first, Group) and first.open.text == "(":
