@@ -116,6 +116,8 @@ class ResultTypes:
     def _name(self, name: str, visiting: frozenset[str]) -> frozenset[int] | None:
         found: set[int] = set(self._columns.get(name, ()))
         if name in visiting:
+            if not found and name in _NAME_KEYWORDS:
+                return frozenset({oids.NAME})  # `session_user` named by itself
             return frozenset(found) if found else _ANY  # `x` as x: says nothing new
         for expression in self._defined.get(name, ()):
             types = self._expression(expression, visiting | {name})
