@@ -334,7 +334,7 @@ def macros() -> list[str]:
         "CREATE MACRO array_remove(_a, _e) AS list_filter(_a, lambda __x: __x IS DISTINCT FROM _e)",
         "CREATE MACRO array_ndims(_a) AS CASE WHEN _a IS NULL OR len(_a) = 0 THEN NULL ELSE 1 END",
         "CREATE MACRO _pg_expandarray(_arr) AS unnest(list_transform(generate_series(1, "
-        "len(_arr)), lambda __i: {'x': _arr[__i], 'n': __i}))",
+        "len(_arr)), lambda __i: {'x': _arr[__i], 'n': __i::INTEGER}))",
     ]
     out += _reg_macros()
     out += _size_macros()
