@@ -95,6 +95,18 @@ def _only(*allowed: str) -> Callable[[str, str], str]:
     return check
 
 
+def _relation_kinds(name: str, value: str) -> str:
+    kinds = [k.strip().lower() for k in value.split(",") if k.strip()]
+    for kind in kinds:
+        if kind not in ("view", "foreign-table"):
+            raise PgError(
+                f'invalid value for parameter "{name}": "{value}"',
+                sqlstate.INVALID_PARAMETER_VALUE,
+                detail=f'Unrecognized key word: "{kind}".',
+            )
+    return ", ".join(kinds)
+
+
 def _any(name: str, value: str) -> str:
     return value
 
@@ -164,6 +176,11 @@ _PARAMETERS = [
     Parameter("synchronous_commit", "on"),
     Parameter("jit", "off", _bool),
     Parameter("row_security", "on", _bool),
+    # pg_dump turns it off (it is about table scans sharing pages, nothing to change here)
+    Parameter("synchronize_seqscans", "on", _bool),
+    # pg_dump sets it so that dumping runs no code of views or foreign tables; pgwire runs
+    # no such code while reading a table, so there is nothing to restrict
+    Parameter("restrict_nonsystem_relation_kind", "", _relation_kinds),
     Parameter("escape_string_warning", "on", _bool),
     Parameter("array_nulls", "on", _bool),
     Parameter("timezone_abbreviations", "Default"),

@@ -174,10 +174,34 @@ def test_array_literals_become_lists() -> None:
         ("SELECT row_number() OVER (ORDER BY oid) FROM pg_class", "row_number"),
         ("SELECT 'x'::text FROM pg_class", "text"),
         ("SELECT relname::text FROM pg_class", "relname"),
+        ("SELECT 1 FROM pg_class", "?column?"),
+        ("SELECT NULL FROM pg_class", "?column?"),
+        ("SELECT relpages + 1 FROM pg_class", "?column?"),
+        ("SELECT true FROM pg_class", "bool"),
+        ("SELECT CASE WHEN relpages > 0 THEN 1 END FROM pg_class", "case"),
+        ("SELECT CASE WHEN relpages > 0 THEN '' ELSE relname::text END FROM pg_class", "relname"),
+        ("SELECT (SELECT max(oid) FROM pg_am) FROM pg_class", "max"),
+        ("SELECT (SELECT amname AS a FROM pg_am LIMIT 1) FROM pg_class", "a"),
+        ("SELECT ARRAY(SELECT oid FROM pg_am) FROM pg_class", "array"),
     ],
 )
 def test_unnamed_items_get_postgresql_names(sql: str, name: str) -> None:
     assert f'AS "{name}"' in rewrite(sql)
+
+
+def test_unquoted_aliases_fold_to_lower_case() -> None:
+    out = rewrite('SELECT relname AS TABLE_NAME, relkind "Kind", CASE WHEN true THEN 1 END X '
+                  "FROM pg_class")  # fmt: skip
+    assert "AS table_name" in out and '"Kind"' in out and "END x" in out
+
+
+def test_tableoid_is_the_catalog_relations_oid() -> None:
+    out = rewrite(
+        "SELECT c.tableoid, a.tableoid, (SELECT tableoid FROM pg_type LIMIT 1) "
+        "FROM pg_class c JOIN pg_attribute AS a ON a.attrelid = c.oid"
+    )
+    assert out.count("CAST(1259 AS BIGINT)") == 1 and out.count("CAST(1249 AS BIGINT)") == 1
+    assert "CAST(1247 AS BIGINT)" in out and "tableoid" not in out.replace('"tableoid"', "")
 
 
 def test_named_items_keep_their_names() -> None:
@@ -389,8 +413,9 @@ def test_definitions(catalog: CatalogSession) -> None:
         indexes["items_lower"]
         == "CREATE INDEX items_lower ON main.items USING btree ((lower(name)))"
     )
+    # main is not on this session's search_path: qualified, as PostgreSQL deparses it
     assert one(catalog, "SELECT pg_get_viewdef('cheap'::regclass, true)") == (
-        " SELECT id FROM items WHERE price < 10;"
+        " SELECT id FROM main.items WHERE price < 10;"
     )
     function = one(catalog, "SELECT pg_get_function_arguments(oid), pg_get_function_result(oid) "
                             "FROM pg_proc WHERE proname = 'add'")  # fmt: skip

@@ -9,13 +9,14 @@ from pgwire import sql as sqltext
 from pgwire.copy.statement import is_copy
 from pgwire.server import setcommands, sqlcommands
 from pgwire.server.locksql import is_lock_command
+from pgwire.server.locktable import is_lock_table
 from pgwire.server.notifysql import is_notify_command
 
 
 @functools.lru_cache(maxsize=4096)  # asked of every statement: decide once per text
 def front_end_kind(sql: str) -> str | None:
-    """ "sql" (PREPARE, cursors), "set" (SET, SHOW, ...), "copy" or "notify" for the
-    statements the front end runs; None for the backend's."""
+    """ "sql" (PREPARE, cursors), "set" (SET, SHOW, ...), "copy", "notify", "lock" (advisory
+    locks) or "lock table" for the statements the front end runs; None for the backend's."""
     if sqlcommands.is_front_end_command(sql):
         return "sql"
     if setcommands.is_set_command(sql):
@@ -26,6 +27,8 @@ def front_end_kind(sql: str) -> str | None:
         return "notify"
     if is_lock_command(sql):
         return "lock"
+    if is_lock_table(sql):
+        return "lock table"
     return None
 
 

@@ -25,7 +25,7 @@ from pgwire.errors import PgError, ProtocolViolation
 from pgwire.handler import Command, Handler, Result, SessionInfo, resolve
 from pgwire.protocol import messages as m
 from pgwire.protocol.connection import NEED_DATA, Connection, State
-from pgwire.server import advisory, notify, setcommands, sqlcommands
+from pgwire.server import advisory, locktable, notify, setcommands, sqlcommands
 from pgwire.server import copy as copy_command
 from pgwire.server.advisory import SessionLocks
 from pgwire.server.extended import ExtendedQuery
@@ -383,6 +383,8 @@ class Session:
             return await self.with_timeout(copy_command.run(self, sql))
         if kind == "lock":
             return await advisory.run(self, sql, params)
+        if kind == "lock table":
+            return await self.with_timeout(locktable.run(self, sql))
         return notify.run(self, sql, params)
 
     async def with_timeout(self, call: Awaitable[T]) -> T:

@@ -5,12 +5,15 @@ SET [SESSION | LOCAL] TIME ZONE { value | LOCAL | DEFAULT }
 SET SCHEMA 'x' · SET NAMES 'x' · SET [SESSION CHARACTERISTICS AS] TRANSACTION ...
 RESET { name | ALL } · SHOW { name | ALL | TIME ZONE } · DISCARD { ALL | PLANS | ... }
 SELECT set_config('name', 'value', is_local) · SELECT current_setting('name'[, missing_ok])
+SELECT set_config(name, 'value', is_local) FROM pg_settings WHERE name = 'name'
+  (pg_dump's way to set a parameter only where the server has it)
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 from pgwire import sql as sqltext
 from pgwire import sqlstate
@@ -64,9 +67,18 @@ def is_set_command(sql: str) -> bool:
     return words[0] == "SELECT" and _call(sql) is not None
 
 
-def _call(sql: str) -> tuple[str, list[str | None], str] | None:
+@dataclass(frozen=True, slots=True)
+class _Call:
+    function: str  # set_config or current_setting
+    args: list[str | None]  # literal arguments; the bare column `name` of pg_settings: None
+    label: str  # the result column's name
+    only_if: str | None = None  # FROM pg_settings WHERE name = only_if: the parameter's name
+
+
+def _call(sql: str) -> _Call | None:
     """SELECT [pg_catalog.]set_config(...) or current_setting(...) [[AS] label] and nothing
-    else: (function, literal arguments, column label); None for any other SELECT."""
+    else, or set_config(name, ...) FROM pg_settings WHERE name = '...': None for any other
+    SELECT."""
     r = TokenReader(sql)
     r.keyword("SELECT")
     if r.keywords("PG_CATALOG") and not r.char("."):
@@ -78,11 +90,34 @@ def _call(sql: str) -> tuple[str, list[str | None], str] | None:
     if items is None:
         return None
     label = function.lower()
-    if r.keyword("AS") or r.at_name():
+    following = r.peek()
+    if r.keyword("AS") or (
+        r.at_name() and following is not None and following.text.upper() != "FROM"
+    ):
         label = r.name() or ""
+    args = [_argument(r, first, end) for first, end in items]
+    only_if = None
+    if function == "SET_CONFIG" and r.keyword("FROM"):
+        only_if = _settings_filter(r)
+        bare_name = len(items) == 3 and r.text(*items[0]).lower() == "name"
+        if only_if is None or not bare_name:
+            return None
+        args[0] = only_if
     if not r.at_end() or not label:
         return None
-    return function.lower(), [_argument(r, first, end) for first, end in items], label
+    return _Call(function.lower(), args, label, only_if)
+
+
+def _settings_filter(r: TokenReader) -> str | None:
+    """After FROM: `[pg_catalog.]pg_settings WHERE name = 'x'`, consumed: x."""
+    if r.qualified_name() not in ("pg_settings", "pg_catalog.pg_settings"):
+        return None
+    if not (r.keyword("WHERE") and r.keyword("NAME") and r.char("=")):
+        return None
+    token = r.take()
+    if token is None or token.kind != lexer.STRING:
+        return None
+    return token.value
 
 
 def _argument(r: TokenReader, first: int, end: int) -> str | None:
@@ -186,7 +221,9 @@ async def _discard(ctx: ParameterContext, r: TokenReader) -> Result:
 async def _set_config_call(ctx: ParameterContext, sql: str) -> Result:
     call = _call(sql)
     assert call is not None
-    function, args, label = call
+    function, args, label = call.function, call.args, call.label
+    if call.only_if is not None and call.only_if.lower() not in PARAMETERS:
+        return Rows([Column(label)], [])  # no such row in pg_settings: nothing is set
     if function == "current_setting":
         if not 1 <= len(args) <= 2 or args[0] is None:
             raise PgError("function current_setting needs a name", sqlstate.UNDEFINED_FUNCTION)

@@ -26,8 +26,9 @@ from pgwire.backends.catalog.model import (
     Snapshot,
     stable_oid,
 )
+from pgwire.backends.qualified import search_path_schemas
 from pgwire.settings import PARAMETERS, version_num  # the front end's defaults
-from pgwire.sql.lexer import STRING, code
+from pgwire.sql.lexer import IDENT, STRING, WORD, code
 from pgwire.types import oids
 
 Row = dict[str, Any]
@@ -37,6 +38,8 @@ PG_CLASS = 1259
 PG_NAMESPACE = 2615
 PG_PROC = 1255
 PG_TYPE = 1247
+PG_ATTRDEF = 2604
+PG_REWRITE = 2618
 HEAP_AM = 2
 BTREE_AM = 403
 DEFAULT_TABLESPACE = 1663
@@ -324,6 +327,8 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
     out = Built()
     oid = _Oids()
     oid.used.update(values[0] for values in pg15.TYPES)
+    # the schemas on the session's search_path, as pg_get_viewdef() deparses names for it
+    path = search_path_schemas(session.settings.get("search_path", '"$user", public'), session.user)
 
     # -- namespaces
     namespaces: dict[str, int] = {}
@@ -445,19 +450,35 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
         for number, column in enumerate(relation.columns, start=1):
             _attribute(out, rel_oid, number, column)
             if column.default is not None:
+                attrdef_oid = oid("attrdef", relation.schema, relation.name, column.name)
                 out.add("pg_attrdef", {
-                    "oid": oid("attrdef", relation.schema, relation.name, column.name),
-                    "adrelid": rel_oid, "adnum": number, "adbin": column.default,
+                    "oid": attrdef_oid, "adrelid": rel_oid, "adnum": number,
+                    "adbin": column.default,
                 })  # fmt: skip
-                _serial(out, relation.schema, relation.name, column.name, column.default)
+                sequence = _serial(out, relation.schema, relation.name, column.name, column.default)
+                sequence_oid = relation_oids.get(sequence or ("", ""))
+                if sequence_oid is not None:  # pg_dump creates the sequence first
+                    _depend(out, PG_ATTRDEF, attrdef_oid, PG_CLASS, sequence_oid)
             if column.comment:
                 _describe(out, rel_oid, PG_CLASS, number, column.comment)
         if relation.kind == "v" and relation.definition is not None:
-            out.add("pgwire_def", {"oid": rel_oid, "def": relation.definition})
+            query = relation.definition
+            if relation.schema not in path:  # pg_dump empties the search_path first
+                query = _qualified_relations(query, relation.schema, relation_oids)
+            out.add("pgwire_def", {"oid": rel_oid, "def": view_definition(query)})
+            rule_oid = oid("rule", relation.schema, relation.name)
+            out.add("pg_rewrite", {
+                "oid": rule_oid, "rulename": "_RETURN", "ev_class": rel_oid, "ev_type": "1",
+                "ev_enabled": "O", "is_instead": True,
+            })  # fmt: skip
+            for used in _relations_named(relation, relation_oids):
+                _depend(out, PG_REWRITE, rule_oid, PG_CLASS, used)
         if relation.kind == "S":
+            options = relation.sequence or model.SequenceOptions()
             out.add("pg_sequence", {
-                "seqrelid": rel_oid, "seqtypid": oids.INT8, "seqstart": 1, "seqincrement": 1,
-                "seqmax": 2**63 - 1, "seqmin": 1, "seqcache": 1, "seqcycle": False,
+                "seqrelid": rel_oid, "seqtypid": options.type_oid, "seqstart": options.start,
+                "seqincrement": options.increment, "seqmax": options.maximum,
+                "seqmin": options.minimum, "seqcache": 1, "seqcycle": options.cycle,
             })  # fmt: skip
 
         index_of_constraint: dict[str, int] = {}
@@ -474,6 +495,8 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
                 "contype": constraint.kind, "convalidated": True, "conrelid": rel_oid,
                 "conindid": index_of_constraint.get(constraint.name, 0), "conislocal": True,
                 "conkey": conkey or None,
+                "confupdtype": " ", "confdeltype": " ", "confmatchtype": " ",  # no FOREIGN KEY
+                "connoinherit": constraint.kind != CHECK,  # only CHECKs are inherited
             }  # fmt: skip
             definition = _constraint_def(constraint, relation, snapshot)
             if constraint.kind == CHECK:
@@ -615,9 +638,10 @@ _version_num = version_num
 def _class_row(number: int, name: str, namespace: int, kind: str) -> Row:
     return {
         "oid": number, "relname": name, "relnamespace": namespace, "relowner": SUPERUSER_OID,
-        "relam": HEAP_AM if kind == "r" else 0, "relfilenode": number, "reltuples": -1.0,
+        "relam": HEAP_AM if kind == "r" else 0, "reltuples": -1.0,
+        "relfilenode": 0 if kind in ("v", "p", "c") else number,  # no storage of their own
         "relpersistence": "p", "relkind": kind, "relreplident": "d" if kind == "r" else "n",
-        "relispopulated": True,
+        "relispopulated": True, "relhasrules": kind == "v",  # a view is its _RETURN rule
     }  # fmt: skip
 
 
@@ -637,24 +661,25 @@ def _describe(out: Built, objoid: int, classoid: int, subid: int, text: str) -> 
     )
 
 
-def _type_row(type_oid: int) -> tuple[int, bool, str, int]:
-    """typlen, typbyval, typalign, typcollation of a built-in type (defaults otherwise)."""
+def _type_row(type_oid: int) -> tuple[int, bool, str, str, int]:
+    """typlen, typbyval, typalign, typstorage, typcollation of a built-in type (defaults
+    otherwise)."""
     found = _TYPES_BY_OID.get(type_oid)
     if found is None:
-        return -1, False, "i", 0
-    return found[2], found[3], found[18], found[20]
+        return -1, False, "i", "x", 0
+    return found[2], found[3], found[18], found[19], found[20]
 
 
 _TYPES_BY_OID = {values[0]: values for values in pg15.TYPES}
 
 
 def _attribute(out: Built, rel_oid: int, number: int, column: model.Column) -> None:
-    length, byval, align, collation = _type_row(column.type_oid)
+    length, byval, align, storage, collation = _type_row(column.type_oid)
     out.add("pg_attribute", {
         "attrelid": rel_oid, "attname": column.name, "atttypid": column.type_oid,
         "attstattarget": -1, "attlen": length, "attnum": number, "attndims": 0,
         "attcacheoff": -1, "atttypmod": column.typmod, "attbyval": byval, "attalign": align,
-        "attstorage": "p" if byval else "x", "attnotnull": column.not_null,
+        "attstorage": storage, "attnotnull": column.not_null,
         "atthasdef": column.default is not None, "attislocal": True,
         "attcollation": collation,
     })  # fmt: skip
@@ -674,12 +699,17 @@ def _index(
     row["relpersistence"] = "t" if relation.temporary else "p"
     out.add("pg_class", row)
     keys = [positions.get(c, 0) for c in index.columns]
+    by_name = {c.name: c for c in relation.columns}
     expressions = [c for c in index.columns if c not in positions]
     out.add("pg_index", {
         "indexrelid": index_oid, "indrelid": rel_oid, "indnatts": len(keys),
         "indnkeyatts": len(keys), "indisunique": index.unique, "indisprimary": index.primary,
         "indimmediate": True, "indisvalid": True, "indisready": True, "indislive": True,
-        "indkey": keys, "indcollation": [0] * len(keys), "indclass": [0] * len(keys),
+        "indkey": keys, "indclass": [0] * len(keys),
+        "indcollation": [
+            _type_row(column.type_oid)[4] if column is not None else 0
+            for column in (by_name.get(c) for c in index.columns)
+        ],
         "indoption": [0] * len(keys),
         "indexprs": ", ".join(expressions) if expressions else None,
     })  # fmt: skip
@@ -846,8 +876,10 @@ def _information_schema(
             "is_typed": "NO",
         })  # fmt: skip
         if relation.kind == "v":
+            query = relation.definition
             out.add("pgwire_is_views", where | {
-                "view_definition": relation.definition, "check_option": "NONE",
+                "view_definition": None if query is None else view_definition(query),
+                "check_option": "NONE",
                 "is_updatable": "NO", "is_insertable_into": "NO",
                 "is_trigger_updatable": "NO", "is_trigger_deletable": "NO",
                 "is_trigger_insertable_into": "NO",
@@ -946,13 +978,72 @@ def _is_constraint(
             out.add("pgwire_is_constraint_column_usage", ident | table | {"column_name": column})
 
 
-def _serial(out: Built, schema: str, table: str, column: str, default: str) -> None:
-    """The sequence a `nextval('name')` default draws from, for pg_get_serial_sequence."""
+def _serial(
+    out: Built, schema: str, table: str, column: str, default: str
+) -> tuple[str, str] | None:
+    """The sequence a `nextval('name')` default draws from, for pg_get_serial_sequence:
+    its (schema, name)."""
     tokens = code(default)
+    while len(tokens) > 2 and tokens[0].text == "(" and tokens[-1].text == ")":
+        tokens = tokens[1:-1]  # SQLite keeps an expression default in brackets
     if len(tokens) < 4 or tokens[0].text.lower() != "nextval" or tokens[2].kind != STRING:
-        return
+        return None
     sequence = tokens[2].value
     if "." not in sequence:
         sequence = f"{schema}.{sequence}"
     for name in (table, f"{schema}.{table}"):
         out.add("pgwire_serial", {"tbl": name, "attname": column, "seq": sequence})
+    sequence_schema, _, sequence_name = sequence.partition(".")
+    return sequence_schema, sequence_name
+
+
+def _qualified_relations(query: str, schema: str, relation_oids: dict[tuple[str, str], int]) -> str:
+    """A view's query with the relations it reads after FROM and JOIN named with their
+    schema, as PostgreSQL deparses them when they are not on the search_path."""
+    tokens = code(query)
+    edits: list[tuple[int, int, str]] = []
+    for i, token in enumerate(tokens[:-1]):
+        if token.kind != WORD or token.text.upper() not in ("FROM", "JOIN"):
+            continue
+        name = tokens[i + 1]
+        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        if name.kind not in (WORD, IDENT) or (after is not None and after.text in (".", "(")):
+            continue
+        if (schema, name.value) in relation_oids:
+            edits.append((name.start, name.start, f"{quote_ident(schema)}."))
+    for start, end, text in sorted(edits, reverse=True):
+        query = query[:start] + text + query[end:]
+    return query
+
+
+def view_definition(query: str) -> str:
+    """A view's query as pg_get_viewdef() gives it: ending with a semicolon (pg_dump cuts the
+    last character off, taking it for that semicolon)."""
+    return query.rstrip().rstrip(";").rstrip() + ";"
+
+
+def _depend(out: Built, classid: int, objid: int, refclassid: int, refobjid: int) -> None:
+    """A normal dependency: pg_dump orders what it creates by these."""
+    out.add("pg_depend", {
+        "classid": classid, "objid": objid, "objsubid": 0, "refclassid": refclassid,
+        "refobjid": refobjid, "refobjsubid": 0, "deptype": "n",
+    })  # fmt: skip
+
+
+def _relations_named(view: Relation, relation_oids: dict[tuple[str, str], int]) -> list[int]:
+    """The relations a view's query names (its rule depends on them): every name in the
+    query, bare or qualified, that is one of the snapshot's relations. A column named like a
+    relation adds a dependency that does not exist, which only orders the dump more strictly.
+    """
+    found: list[int] = []
+    tokens = code(view.definition or "")
+    for i, token in enumerate(tokens):
+        if token.kind not in (WORD, IDENT):
+            continue
+        qualified = i >= 2 and tokens[i - 1].text == "." and tokens[i - 2].kind in (WORD, IDENT)
+        schema = tokens[i - 2].value if qualified else view.schema
+        number = relation_oids.get((schema, token.value))
+        itself = (schema, token.value) == (view.schema, view.name)
+        if number is not None and not itself and number not in found:
+            found.append(number)
+    return found

@@ -98,6 +98,7 @@ class ResultTypes:
         for relation in words & pgtypes.COLUMNS.keys():
             for column, type_oid in pgtypes.COLUMNS[relation]:
                 self._columns.setdefault(column, set()).add(type_oid)
+            self._columns.setdefault("tableoid", set()).add(oids.OID)  # a system column
         self._defined: dict[str, list[list[Node]]] = {}
         for items in _groups(nodes):
             for name, expression in _select_items(items):
@@ -115,6 +116,8 @@ class ResultTypes:
     def _name(self, name: str, visiting: frozenset[str]) -> frozenset[int] | None:
         found: set[int] = set(self._columns.get(name, ()))
         if name in visiting:
+            if not found and name in _NAME_KEYWORDS:
+                return frozenset({oids.NAME})  # `session_user` named by itself
             return frozenset(found) if found else _ANY  # `x` as x: says nothing new
         for expression in self._defined.get(name, ()):
             types = self._expression(expression, visiting | {name})

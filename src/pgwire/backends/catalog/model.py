@@ -67,6 +67,18 @@ class Constraint:
 
 
 @dataclass(frozen=True, slots=True)
+class SequenceOptions:
+    """A sequence's CREATE SEQUENCE options (pg_sequence)."""
+
+    start: int = 1
+    increment: int = 1
+    minimum: int = 1
+    maximum: int = 2**63 - 1
+    cycle: bool = False
+    type_oid: int = 20  # int8: the sequence's data type
+
+
+@dataclass(frozen=True, slots=True)
 class Relation:
     schema: str
     name: str
@@ -77,6 +89,7 @@ class Relation:
     comment: str | None = None
     definition: str | None = None  # a view's query
     temporary: bool = False
+    sequence: SequenceOptions | None = None  # a sequence's options (kind S)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from pgwire.backends.catalog.build import (
 DYNAMIC = (
     "pg_namespace", "pg_class", "pg_attribute", "pg_attrdef", "pg_index", "pg_constraint",
     "pg_description", "pg_enum", "pg_database", "pg_authid", "pg_settings", "pg_sequence",
+    "pg_depend", "pg_rewrite",
     "pgwire_user_type", "pgwire_user_typename", "pgwire_user_proc", "pgwire_user_procdef",
     "pgwire_session", "pgwire_def", "pgwire_serial",
     *(INFORMATION_SCHEMA_PREFIX + name.split(".", 1)[1]
@@ -230,6 +231,9 @@ def macros() -> list[str]:
         "CREATE MACRO pg_current_xact_id() AS 0::BIGINT",
         "CREATE MACRO pgwire_database_bytes() AS 0::BIGINT",
         # -- names and identifiers
+        "CREATE MACRO quote_literal(_s) AS CASE WHEN contains(_s::VARCHAR, chr(92)) THEN "
+        "'E''' || replace(replace(_s::VARCHAR, chr(92), chr(92) || chr(92)), '''', '''''') "
+        "|| '''' ELSE '''' || replace(_s::VARCHAR, '''', '''''') || '''' END",
         f"CREATE MACRO quote_ident(_s) AS CASE WHEN regexp_full_match(_s, '[a-z_][a-z0-9_$]*') "
         f"AND NOT EXISTS (SELECT 1 FROM {KEYWORDS_TABLE} __k WHERE __k.word = _s AND "
         "__k.catcode <> 'U') THEN _s ELSE '\"' || replace(_s, '\"', '\"\"') || '\"' END",
@@ -243,6 +247,17 @@ def macros() -> list[str]:
         "WHEN 'SQL_ASCII' THEN 0 ELSE -1 END",
         "CREATE MACRO pg_get_userbyid(_oid) AS coalesce((SELECT __a.rolname FROM pg_authid __a "
         "WHERE __a.oid = _oid), 'unknown (OID=' || _oid::VARCHAR || ')')",
+        # PostgreSQL 15's default privileges of an object of a kind, owned by _owner
+        "CREATE MACRO pgwire_acldefault(_kind, _o) AS CASE WHEN _kind = 'c' THEN []::VARCHAR[] "
+        "ELSE string_split(replace(CASE _kind WHEN 'r' THEN '{o}=arwdDxt/{o}' "
+        "WHEN 's' THEN '{o}=rwU/{o}' WHEN 'd' THEN '=Tc/{o},{o}=CTc/{o}' "
+        "WHEN 'f' THEN '=X/{o},{o}=X/{o}' WHEN 'l' THEN '=U/{o},{o}=U/{o}' "
+        "WHEN 'L' THEN '{o}=rw/{o}' WHEN 'n' THEN '{o}=UC/{o}' WHEN 't' THEN '{o}=C/{o}' "
+        "WHEN 'F' THEN '{o}=U/{o}' WHEN 'S' THEN '{o}=U/{o}' WHEN 'T' THEN '=U/{o},{o}=U/{o}' "
+        "ELSE error('unrecognized object type abbreviation: ' || _kind) END, '{o}', _o), ',') "
+        "END",
+        "CREATE MACRO acldefault(_kind, _owner) AS "
+        "pgwire_acldefault(_kind, pg_get_userbyid(_owner))",
         # -- types
         "CREATE MACRO format_type(_oid, _typmod) AS (SELECT CASE "
         "WHEN _oid IS NULL THEN NULL WHEN _oid = 0 THEN '-' WHEN __t.oid IS NULL THEN '???' "
@@ -303,6 +318,9 @@ def macros() -> list[str]:
         "CREATE MACRO pg_get_functiondef(_oid) AS (SELECT __p.functiondef FROM pgwire_procdef __p "
         "WHERE __p.oid = _oid)",
         f"CREATE MACRO pg_get_keywords() AS TABLE SELECT * FROM {KEYWORDS_TABLE}",
+        "CREATE MACRO pg_options_to_table(_opts) AS TABLE SELECT split_part(__o, '=', 1) AS "
+        "option_name, substr(__o, strpos(__o, '=') + 1) AS option_value "
+        "FROM (SELECT unnest(_opts) AS __o)",
         "CREATE MACRO pg_get_triggerdef(_oid) AS NULL::VARCHAR, (_oid, _p) AS NULL::VARCHAR",
         "CREATE MACRO pg_get_ruledef(_oid) AS NULL::VARCHAR, (_oid, _p) AS NULL::VARCHAR",
         "CREATE MACRO pg_get_partkeydef(_oid) AS NULL::VARCHAR",
@@ -325,7 +343,7 @@ def macros() -> list[str]:
         "CREATE MACRO array_remove(_a, _e) AS list_filter(_a, lambda __x: __x IS DISTINCT FROM _e)",
         "CREATE MACRO array_ndims(_a) AS CASE WHEN _a IS NULL OR len(_a) = 0 THEN NULL ELSE 1 END",
         "CREATE MACRO _pg_expandarray(_arr) AS unnest(list_transform(generate_series(1, "
-        "len(_arr)), lambda __i: {'x': _arr[__i], 'n': __i}))",
+        "len(_arr)), lambda __i: {'x': _arr[__i], 'n': __i::INTEGER}))",
     ]
     out += _reg_macros()
     out += _size_macros()

@@ -14,6 +14,7 @@ literals, quoted names or comments):
 - `'{a,b}'` array literals compared or cast to an array become DuckDB list literals;
 - `user`, `current_user`, `session_user`, `current_role`, `current_catalog` and a bare
   `current_schema` become the emulation's functions;
+- the system column `tableoid` of a catalog relation becomes that relation's OID;
 - `format('%I.%I', ...)` becomes printf; `json_build_object` becomes json_object;
 - unnamed select-list items named by a function call get PostgreSQL's column name for them
   (`SELECT version()` gives a column "version", not "version()").
@@ -245,6 +246,7 @@ def rewrite(sql: str) -> str:
     nodes = parse(tokenize(sql))
     for items in list(_walk_groups(nodes)):
         _simple_rewrites(items)
+    _tableoids(nodes, {})
     for items in reversed(list(_walk_groups(nodes))):  # innermost first
         _cast_calls(items)
     _select_lists(nodes, context)
@@ -315,6 +317,73 @@ def _simple_rewrites(nodes: list[Node]) -> None:
             if converted is not None:
                 nodes[i] = Token(STRING, converted)
         i += 1
+
+
+# -- the tableoid system column: the catalog relation's OID (pg_dump reads it everywhere)
+
+
+@functools.cache
+def _relation_oids() -> dict[str, int]:
+    return {name: oid for oid, _, name, *_ in pg15.CATALOG_RELATIONS}
+
+
+_ALIAS_NOT = frozenset({
+    "on", "using", "natural", "join", "inner", "left", "right", "full", "cross", "where",
+    "group", "having", "window", "order", "limit", "offset", "union", "intersect", "except",
+    "fetch", "for", "lateral",
+})  # fmt: skip
+
+
+def _from_relations(nodes: list[Node]) -> dict[str, int]:
+    """The catalog relations this level's FROM clauses read: alias (or name) → OID."""
+    found: dict[str, int] = {}
+    relation_oids = _relation_oids()
+    for i, node in enumerate(nodes):
+        if node.kind != IDENT or node.word not in relation_oids:
+            continue
+        before = _at(nodes, _prev(nodes, i))
+        if before is None or not (before.word in ("from", "join", "only") or _is(before, ",")):
+            continue
+        j = _next(nodes, i)
+        after = _at(nodes, j)
+        if isinstance(after, Group) or _is(after, "."):
+            continue  # a function call, or a qualified name: not this relation
+        if after is not None and after.word == "as":
+            j = _next(nodes, j)
+            after = _at(nodes, j)
+        alias = node.word
+        if after is not None and after.kind in (IDENT, QIDENT) and after.word not in _ALIAS_NOT:
+            alias = after.word
+        found[alias] = relation_oids[node.word]
+    return found
+
+
+def _tableoids(nodes: list[Node], outer: dict[str, int]) -> None:
+    """`x.tableoid` (x a catalog relation or its alias) and a bare `tableoid` where this
+    level reads one catalog relation: that relation's OID, as PostgreSQL's system column."""
+    own = _from_relations(nodes)
+    scope = {**outer, **own}
+    single = next(iter(own.values())) if len(set(own.values())) == 1 else None
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        if isinstance(node, Group):
+            _tableoids(node.items, scope)
+        elif node.kind == IDENT and node.word == "tableoid":
+            dot = _prev(nodes, i)
+            if _is(_at(nodes, dot), "."):
+                qualifier = _prev(nodes, dot)
+                found = scope.get(nodes[qualifier].word) if qualifier >= 0 else None
+                if found is not None:
+                    nodes[qualifier : i + 1] = [_oid_token(found)]
+                    i = qualifier
+            elif single is not None and not _is(_at(nodes, _next(nodes, i)), "."):
+                nodes[i] = _oid_token(single)
+        i += 1
+
+
+def _oid_token(oid: int) -> Token:
+    return Token(IDENT, f"CAST({oid} AS BIGINT)", origin="tableoid")
 
 
 def _array_context(nodes: list[Node], i: int) -> bool:
@@ -623,6 +692,9 @@ def _alias_needed(nodes: list[Node], begin: int, end: int, context: _Context) ->
         expression, aliased = code[:-2], True
     elif len(code) >= 2 and _bare_alias(nodes[code[-2]], nodes[code[-1]]):
         expression, aliased = code[:-1], True
+    alias = nodes[code[-1]] if aliased else None
+    if isinstance(alias, Token) and alias.kind == IDENT:
+        alias.text = alias.text.lower()  # PostgreSQL folds an unquoted alias to lower case
     if not expression:
         return None
     casts = [k for k in expression if _is(nodes[k], "::")]
@@ -647,13 +719,59 @@ def _alias_needed(nodes: list[Node], begin: int, end: int, context: _Context) ->
     pure_cast = bool(casts) and _operand_start(nodes, casts[-1]) <= expression[0]
     if pure_cast or _is_call(nodes, expression):
         return _column_name(nodes, expression)
-    return None
+    if len(expression) == 1 and nodes[expression[0]].word in ("null", "true", "false"):
+        return "?column?" if nodes[expression[0]].word == "null" else "bool"
+    if all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in expression):
+        return None  # a column: DuckDB names it as PostgreSQL does
+    if any(_is(nodes[k], "*") for k in expression[-1:]):
+        return None  # * or t.*
+    return _unnamed(nodes, expression)
+
+
+def _unnamed(nodes: list[Node], code: list[int]) -> str:
+    """PostgreSQL's name for an unnamed item that is no column, call or cast: CASE, ARRAY,
+    EXISTS and a scalar subquery have theirs, anything else (literals, operators) ?column?"""
+    first, last = nodes[code[0]], nodes[code[-1]]
+    if first.word == "case" and last.word == "end":
+        # named by its ELSE result when that has a name of its own (FigureColname)
+        elses = [n for n, k in enumerate(code) if nodes[k].word == "else"]
+        result = code[elses[-1] + 1 : -1] if elses else []
+        return (_column_name(nodes, result) if result else None) or "case"
+    if first.word in ("array", "exists") and len(code) == 2 and isinstance(last, Group):
+        return first.word
+    if len(code) == 1 and isinstance(first, Group) and first.open.text == "(":
+        inner = [k for k in range(len(first.items)) if first.items[k].kind not in (WS, COMMENT)]
+        if inner and first.items[inner[0]].word == "select":
+            return _subquery_name(first.items, inner)
+    return "?column?"
+
+
+def _subquery_name(nodes: list[Node], code: list[int]) -> str:
+    """A scalar subquery is named by its one select-list item."""
+    item = []
+    for k in code[1:]:
+        if nodes[k].word in _LIST_END or _is(nodes[k], ","):
+            break
+        item.append(k)
+    if nodes[code[1]].word in ("distinct", "all") if len(code) > 1 else False:
+        item = item[1:]
+    if not item:
+        return "?column?"
+    if len(item) >= 2 and nodes[item[-2]].word == "as":
+        return nodes[item[-1]].word or "?column?"
+    if len(item) >= 2 and _bare_alias(nodes[item[-2]], nodes[item[-1]]):
+        return nodes[item[-1]].word or "?column?"
+    if all(nodes[k].kind in (IDENT, QIDENT) or _is(nodes[k], ".") for k in item):
+        return nodes[item[-1]].word or "?column?"
+    return _column_name(nodes, item) or _unnamed(nodes, item)
 
 
 def _bare_alias(prior: Node, last: Node) -> bool:
     """`expr alias`: a name after a complete expression (not after `.`, `::` or a keyword)."""
     if last.kind not in (IDENT, QIDENT) or last.word in _OPERATOR_WORDS:
         return False
+    if prior.word == "end":  # CASE ... END alias
+        return True
     if _is(prior, ".") or _is(prior, "::") or prior.word in _OPERATOR_WORDS:
         return False
     return prior.kind in (IDENT, QIDENT, STRING, NUMBER) or isinstance(prior, Group)

@@ -120,13 +120,17 @@ def snapshot(
                 definition=definition, temporary=temporary,
             )
         )  # fmt: skip
-    for db, schema, name, comment, temporary in rows(
-        "SELECT database_name, schema_name, sequence_name, comment, temporary FROM "
+    for db, schema, name, comment, temporary, *options in rows(
+        "SELECT database_name, schema_name, sequence_name, comment, temporary, start_value, "
+        "increment_by, min_value, max_value, cycle FROM "
         f"duckdb_sequences() WHERE {where} ORDER BY schema_name, sequence_name"
     ):
         relations.append(
-            model.Relation(schema_of(db, schema), name, "S", comment=comment, temporary=temporary)
-        )
+            model.Relation(
+                schema_of(db, schema), name, "S", comment=comment, temporary=temporary,
+                sequence=model.SequenceOptions(*options),
+            )
+        )  # fmt: skip
     functions = []
     for schema, name, kind, parameters, parameter_types, definition, comment in rows(
         "SELECT schema_name, function_name, function_type, parameters, parameter_types, "

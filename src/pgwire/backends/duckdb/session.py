@@ -18,7 +18,7 @@ import duckdb
 from pgwire.backends import qualified
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.catalog.parameters import parameter_types as catalog_parameter_types
-from pgwire.backends.duckdb import alter, constraints, ddl, identity
+from pgwire.backends.duckdb import alter, constraints, ddl, identity, sequences
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.duckdb.columns import TableColumns
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
@@ -40,7 +40,10 @@ from pgwire.backends.duckdb.types import (
     pg_type,
     struct_converter,
 )
+from pgwire.backends.inheritance import drop_only
 from pgwire.backends.offloop import run_interruptible
+from pgwire.backends.sequence_reads import COLUMNS as SEQUENCE_COLUMNS
+from pgwire.backends.sequence_reads import sequence_read
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, substitute_parameters, transaction_verb
 from pgwire.types import oids
@@ -156,6 +159,11 @@ class DuckDBSession(Handler):
     async def query(self, sql: str) -> Result:
         if _ignored_setting(sql):
             return Command("SET")
+        read = sequence_read(sql)
+        if read is not None:
+            found_sequence = await self._run(self._read_sequence, *read)
+            if found_sequence is not None:
+                return found_sequence
         if is_catalog_query(sql):
             try:
                 found = await self._run(self._catalog_query, sql)
@@ -318,6 +326,20 @@ class DuckDBSession(Handler):
         self._drain()
         return self._catalog.run(self._cursor, sql)
 
+    def _read_sequence(
+        self, columns: tuple[str, ...], schema: str | None, name: str
+    ) -> Rows | None:
+        self._drain()
+        if schema is not None:
+            schema = qualified.backend_schema(schema)  # public is DuckDB's main
+        sql, params = sequences.query(schema, name)
+        found = self._cursor.execute(sql, params).fetchall()
+        if not found:
+            return None  # not a sequence: DuckDB answers (a table, or 42P01)
+        values = dict(zip(SEQUENCE_COLUMNS, found[0], strict=True))
+        types = {"last_value": oids.INT8, "log_cnt": oids.INT8, "is_called": oids.BOOL}
+        return Rows([Column(c, types[c]) for c in columns], [tuple(values[c] for c in columns)])
+
     def _type_of(self, type_name: str) -> tuple[int, int]:
         return pg_type_named(self._cursor, type_name, self._enums)
 
@@ -348,15 +370,15 @@ class DuckDBSession(Handler):
     def _parse(self, sql: str) -> list[Any]:
         statements = self._statements.get(sql)
         if statements is None:
-            text = self._backend_text(sql)
+            text = drop_only(self._backend_text(sql))  # DuckDB has no inheritance
             if text[:40].lstrip().upper().startswith("DROP"):  # DuckDB drops one at a time
                 text = qualified.drop_schemas_one_by_one(text) or text
             rewritten = ddl.rewrite(text)  # serial, identity, jsonb: see ddl.py
             if rewritten is None:
                 statements = self._cursor.extract_statements(text)
             else:
-                sequences = [self._cursor.extract_statements(s)[0] for s in rewritten.sequences]
-                statements = sequences + self._cursor.extract_statements(rewritten.text)
+                made = [self._cursor.extract_statements(s)[0] for s in rewritten.sequences]
+                statements = made + self._cursor.extract_statements(rewritten.text)
             if len(self._statements) >= _STATEMENT_CACHE:
                 self._statements.clear()
             self._statements[sql] = statements

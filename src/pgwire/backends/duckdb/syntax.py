@@ -14,6 +14,7 @@ import threading
 import duckdb
 
 from pgwire.backends.duckdb.errors import to_pg_error
+from pgwire.backends.inheritance import drop_only
 from pgwire.errors import PgError
 
 __all__ = ["check_syntax"]
@@ -41,7 +42,7 @@ def _verdict(sql: str) -> PgError | None:
         if _parser is None:
             _parser = duckdb.connect()  # made on first use: never before a fork (--workers)
         try:
-            _parser.extract_statements(sql)
+            _parser.extract_statements(drop_only(sql))
         except duckdb.ParserException as exc:
             return to_pg_error(exc, sql)
         except duckdb.Error:

@@ -65,7 +65,7 @@ def read_snapshot(conn: sqlite3.Connection) -> model.Snapshot:
             for (sequence,) in conn.execute(
                 f"SELECT name FROM {_quote(schema)}.{SEQUENCES} ORDER BY name"
             ).fetchall():
-                relations.append(model.Relation(schema, str(sequence), "S"))
+                relations.append(model.Relation(_pg_schema(schema), str(sequence), "S"))
     search_path = tuple(s.name for s in schemas if s.name != "temp")
     return model.Snapshot(
         schemas=tuple(schemas), relations=tuple(relations), search_path=search_path
@@ -83,6 +83,18 @@ def _with_comments(
     return dataclasses.replace(
         relation, comment=described.get((relation.name, "")), columns=columns
     )
+
+
+_NEXTVAL = re.compile(r"^\(?\s*nextval\('([^'.]+)'\)\s*\)?$", re.IGNORECASE)
+
+
+def _pg_default(default: str, schema: str) -> str:
+    """A column default as PostgreSQL shows it: a serial column's `nextval('t_id_seq')`
+    names its sequence's schema (pg_dump empties search_path before it restores)."""
+    found = _NEXTVAL.match(default.strip())
+    if found is None:
+        return default
+    return f"nextval('{_pg_schema(schema)}.{found.group(1)}')"
 
 
 def _relation(
@@ -103,7 +115,7 @@ def _relation(
                 found[0],
                 found[1],
                 not_null=bool(not_null) or bool(pk),
-                default=None if default is None else str(default),
+                default=None if default is None else _pg_default(str(default), schema),
             )
         )
         if pk:

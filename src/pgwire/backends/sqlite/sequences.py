@@ -122,6 +122,19 @@ class Sequences:
                 return candidate, name
         raise PgError(f'relation "{text}" does not exist', sqlstate.UNDEFINED_TABLE)
 
+    def state(self, text: str) -> tuple[int, bool] | None:
+        """(last_value, is_called) of the sequence `text` names, as reading it as a relation
+        shows them; None when there is no such sequence."""
+        try:
+            schema, name = self.locate(text)
+        except PgError:
+            return None
+        row = self._conn.execute(
+            f"SELECT last_value, is_called FROM {_quote(schema)}.{META_TABLE} WHERE name = ?",
+            (name,),
+        ).fetchone()
+        return None if row is None else (int(row[0]), bool(row[1]))
+
     # -- the SQL functions ---------------------------------------------------------------------
 
     def nextval(self, text: str) -> int | None:

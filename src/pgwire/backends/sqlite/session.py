@@ -21,7 +21,10 @@ from pgwire import sqlstate
 from pgwire.backends import qualified
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.catalog.parameters import parameter_types as catalog_parameter_types
+from pgwire.backends.inheritance import drop_only
 from pgwire.backends.offloop import run_interruptible
+from pgwire.backends.qualified import backend_schema
+from pgwire.backends.sequence_reads import sequence_read
 from pgwire.backends.sqlite import alter, comments
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
@@ -35,6 +38,7 @@ from pgwire.backends.sqlite.types import Converter, convert_rows, to_sqlite
 from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, transaction_verb
+from pgwire.types import oids
 
 if TYPE_CHECKING:
     from pgwire.backends.catalog import (
@@ -115,6 +119,20 @@ class SQLiteSession(Handler):
         # Identity columns GENERATED ALWAYS by table, for the schema version they were read at.
         self._always: tuple[Any, dict[str, frozenset[str]]] = (None, {})
 
+    def _read_sequence(
+        self, columns: tuple[str, ...], schema: str | None, name: str
+    ) -> Rows | None:
+        """`SELECT last_value, is_called FROM seq` (pg_dump) from the sequence's state; None
+        when `name` is no sequence (SQLite answers: a table, or 42P01)."""
+        text = name if schema is None else f"{backend_schema(schema)}.{name}"
+        state = self._sequences.state(text)
+        if state is None:
+            return None
+        last_value, is_called = state
+        values = {"last_value": last_value, "log_cnt": 0, "is_called": is_called}
+        types = {"last_value": oids.INT8, "log_cnt": oids.INT8, "is_called": oids.BOOL}
+        return Rows([Column(c, types[c]) for c in columns], [tuple(values[c] for c in columns)])
+
     # -- running things off the loop -----------------------------------------------------------
 
     async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
@@ -123,6 +141,11 @@ class SQLiteSession(Handler):
     # -- the handler API -----------------------------------------------------------------------
 
     async def query(self, sql: str) -> Result:
+        read = sequence_read(sql)
+        if read is not None:
+            found_sequence = await self._run(self._read_sequence, *read)
+            if found_sequence is not None:
+                return found_sequence
         if is_catalog_query(sql):
             try:
                 found = await self._run(self._catalog_query, sql)
@@ -207,7 +230,7 @@ class SQLiteSession(Handler):
                 self._types.forget()
                 self._ddl_epoch += 1
                 return _Outcome(command=tag, notice="\n".join(notices) or None)
-            translation = translate(sql)
+            translation = translate(drop_only(sql))  # no inheritance: see inheritance.py
             if translation.tag == "CREATE INDEX":
                 moved = index_in_schema(translation.text)
                 if moved is not None:
