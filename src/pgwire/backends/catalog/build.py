@@ -9,7 +9,9 @@ missing catalog columns (false, 0, '' for "char") so that `NOT attisdropped` and
 
 from __future__ import annotations
 
+import dataclasses
 import platform
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -327,8 +329,9 @@ def build(snapshot: Snapshot, session: SessionState, type_names: dict[int, str])
     out = Built()
     oid = _Oids()
     oid.used.update(values[0] for values in pg15.TYPES)
-    # the schemas on the session's search_path, as pg_get_viewdef() deparses names for it
+    # the schemas on the session's search_path: names are deparsed for it (views, defaults)
     path = search_path_schemas(session.settings.get("search_path", '"$user", public'), session.user)
+    snapshot = _defaults_for_path(snapshot, path)
 
     # -- namespaces
     namespaces: dict[str, int] = {}
@@ -995,6 +998,34 @@ def _serial(
         out.add("pgwire_serial", {"tbl": name, "attname": column, "seq": sequence})
     sequence_schema, _, sequence_name = sequence.partition(".")
     return sequence_schema, sequence_name
+
+
+_NEXTVAL = re.compile(r"^\(?\s*nextval\('(?:([^'.]+)\.)?([^'.]+)'\)\s*\)?$", re.IGNORECASE)
+
+
+def _defaults_for_path(snapshot: Snapshot, path: list[str]) -> Snapshot:
+    """Column defaults drawing from a sequence, as PostgreSQL deparses them: the sequence's
+    schema named only when it is not on the search_path (pg_dump empties it)."""
+    relations = []
+    for relation in snapshot.relations:
+        columns = tuple(
+            dataclasses.replace(
+                column, default=_nextval_for_path(column.default, relation.schema, path)
+            )
+            for column in relation.columns
+        )
+        relations.append(dataclasses.replace(relation, columns=columns))
+    return dataclasses.replace(snapshot, relations=tuple(relations))
+
+
+def _nextval_for_path(default: str | None, schema: str, path: list[str]) -> str | None:
+    found = None if default is None else _NEXTVAL.match(default.strip())
+    if found is None:
+        return default
+    sequence_schema, name = found.group(1) or schema, found.group(2)
+    if sequence_schema in path:
+        return f"nextval('{name}')"
+    return f"nextval('{sequence_schema}.{name}')"
 
 
 def _qualified_relations(query: str, schema: str, relation_oids: dict[tuple[str, str], int]) -> str:

@@ -85,18 +85,6 @@ def _with_comments(
     )
 
 
-_NEXTVAL = re.compile(r"^\(?\s*nextval\('([^'.]+)'\)\s*\)?$", re.IGNORECASE)
-
-
-def _pg_default(default: str, schema: str) -> str:
-    """A column default as PostgreSQL shows it: a serial column's `nextval('t_id_seq')`
-    names its sequence's schema (pg_dump empties search_path before it restores)."""
-    found = _NEXTVAL.match(default.strip())
-    if found is None:
-        return default
-    return f"nextval('{_pg_schema(schema)}.{found.group(1)}')"
-
-
 def _relation(
     conn: sqlite3.Connection, schema: str, kind: str, name: str, sql: str
 ) -> model.Relation:
@@ -115,7 +103,7 @@ def _relation(
                 found[0],
                 found[1],
                 not_null=bool(not_null) or bool(pk),
-                default=None if default is None else _pg_default(str(default), schema),
+                default=None if default is None else str(default),
             )
         )
         if pk:
