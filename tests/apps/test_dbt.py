@@ -66,13 +66,7 @@ models:
 }
 # backend -> (why, the errors dbt reports): while a backend fails with one of them, the test
 # is an expected failure; failing any other way fails the test.
-EXPECTED_FAILURES = {
-    "sqlite": (
-        "dbt renames its new view into place with ALTER TABLE ... RENAME TO, which SQLite has "
-        'no way to do for a view: relation "cheap_products__dbt_tmp" does not exist',
-        ['relation "cheap_products__dbt_tmp" does not exist', "may not be altered"],
-    ),
-}
+EXPECTED_FAILURES: dict[str, tuple[str, list[str]]] = {}
 
 
 class KnownFailure(Exception):
@@ -207,6 +201,16 @@ def test_dbt_seed_run_test(
     request: pytest.FixtureRequest, dbt_run: tuple[str, str, DbtRun]
 ) -> None:
     backend, url, run = dbt_run
+    if backend == "sqlite":  # dbt itself succeeds; reading its table model's rows does not
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                raises=psycopg.errors.InvalidTextRepresentation,
+                reason="SQLite's CREATE TABLE ... AS declares a date column NUM (its numeric "
+                "affinity), which pgwire describes as numeric: reading daily_sales.sold_on "
+                'fails with 22P02 invalid input syntax for type numeric: "2024-01-02"',
+            )
+        )
     if backend in EXPECTED_FAILURES:
         why, errors = EXPECTED_FAILURES[backend]
         request.applymarker(pytest.mark.xfail(strict=True, reason=why, raises=KnownFailure))

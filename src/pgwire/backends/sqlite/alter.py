@@ -27,6 +27,7 @@ from pgwire.backends.sqlite import comments
 from pgwire.backends.sqlite import sql as translation
 from pgwire.backends.sqlite.sequences import Sequences
 from pgwire.errors import PgError
+from pgwire.sql import lexer
 
 __all__ = ["given_columns", "insertable_columns", "run"]
 
@@ -43,6 +44,29 @@ def _master(schema: str | None) -> str:
     if schema == "temp":
         return "sqlite_temp_master"
     return f"{_prefix(schema)}sqlite_master"
+
+
+def _rename_view(conn: sqlite3.Connection, schema: str | None, view: str, new: str) -> bool:
+    """ALTER TABLE (or VIEW) v RENAME TO w of a view, which SQLite cannot rename: made again
+    under the new name from its own definition (dbt renames the views it builds into place).
+    False when `view` is no view."""
+    row = conn.execute(
+        f"SELECT name, sql FROM {_master(schema)} WHERE type = 'view' AND name = ? COLLATE NOCASE",
+        (view,),
+    ).fetchone()
+    if row is None:
+        return False
+    name, definition = str(row[0]), str(row[1])
+    tokens = lexer.code(definition)
+    at = next(i for i, t in enumerate(tokens) if t.keyword == "VIEW") + 1
+    if [t.keyword for t in tokens[at : at + 3]] == ["IF", "NOT", "EXISTS"]:
+        at += 3
+    while at + 2 < len(tokens) and tokens[at + 1].text == ".":
+        at += 2  # a qualified name: its last part is the view's
+    rest = definition[tokens[at].end :]
+    conn.execute(f"DROP VIEW {_prefix(schema)}{_quote(name)}")
+    conn.execute(f"CREATE VIEW {_prefix(schema)}{_quote(new)}{rest}")
+    return True
 
 
 def insertable_columns(
@@ -77,6 +101,10 @@ def run(conn: sqlite3.Connection, tree: exp.Alter, sequences: Sequences) -> None
         f"SELECT 1 FROM {_master(schema)} WHERE type = 'table' AND name = ? COLLATE NOCASE",
         (table,),
     ).fetchone()
+    actions = tree.args.get("actions") or []
+    renaming = len(actions) == 1 and isinstance(actions[0], exp.AlterRename)
+    if not exists and renaming and _rename_view(conn, schema, table, actions[0].this.name):
+        return
     if not exists:
         if tree.args.get("exists"):
             return
