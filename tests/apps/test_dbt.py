@@ -201,16 +201,6 @@ def test_dbt_seed_run_test(
     request: pytest.FixtureRequest, dbt_run: tuple[str, str, DbtRun]
 ) -> None:
     backend, url, run = dbt_run
-    if backend == "sqlite":  # dbt itself succeeds; reading its table model's rows does not
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=psycopg.errors.InvalidTextRepresentation,
-                reason="SQLite's CREATE TABLE ... AS declares a date column NUM (its numeric "
-                "affinity), which pgwire describes as numeric: reading daily_sales.sold_on "
-                'fails with 22P02 invalid input syntax for type numeric: "2024-01-02"',
-            )
-        )
     if backend in EXPECTED_FAILURES:
         why, errors = EXPECTED_FAILURES[backend]
         request.applymarker(pytest.mark.xfail(strict=True, reason=why, raises=KnownFailure))

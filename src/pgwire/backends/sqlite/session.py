@@ -39,6 +39,7 @@ from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, transaction_verb
 from pgwire.types import oids
+from pgwire.types.registry import registry
 
 if TYPE_CHECKING:
     from pgwire.backends.catalog import (
@@ -342,6 +343,10 @@ class SQLiteSession(Handler):
             return _Outcome(command="COMMENT")
         if not translation.text and translation.defaults is None:
             return _Outcome(command="")
+        if translation.table_as is not None:
+            made = self._create_table_as(translation, translation.table_as, params)
+            if made is not None:
+                return made
         for statement in translation.before:
             conn.execute(statement)
         text = translation.text
@@ -460,6 +465,32 @@ class SQLiteSession(Handler):
         table_columns = alter.insertable_columns(self._conn, schema, table)
         defaults = {name.lower(): default for name, default in table_columns}
         return with_defaults(translation.defaults, (), defaults)
+
+    def _create_table_as(
+        self, translation: Translation, table_as: tuple[str, str], params: tuple[Any, ...]
+    ) -> _Outcome | None:
+        """CREATE TABLE t AS query, with t's columns declared as the query's PostgreSQL types:
+        SQLite alone declares each column by its affinity (a date column NUM, read back as
+        numeric). None when the query cannot be described: SQLite's own CREATE TABLE AS."""
+        table, query = table_as
+        try:
+            described = self._types.describe(query, [0] * len(params))
+        except (PgError, sqlite3.Error):
+            return None
+        if described is None or not described.columns:
+            return None
+        declared = ", ".join(
+            f"{_quote_ident(column.name)} {_type_name(column.type_oid)}"
+            for column in described.columns
+        )
+        create = translate(f"CREATE TABLE {table} ({declared})")
+        insert = translate(f"INSERT INTO {table} {query}")
+        with _atomic(self._conn):
+            self._conn.execute(create.text)
+            self._conn.execute(insert.text, params)
+        self._schema_changed_by_us(translation)
+        cursor = self._conn.cursor()
+        return _Outcome(command=self._tag(translation, cursor))
 
     def _always_columns(self, table: str) -> frozenset[str]:
         version = (
@@ -595,6 +626,21 @@ class SQLiteSession(Handler):
 
     def _fetch(self, cursor: sqlite3.Cursor, converters: list[Converter | None]) -> list[Row]:
         return convert_rows(cursor.fetchmany(self._batch_rows), converters)
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _type_name(oid: int) -> str:
+    """A PostgreSQL type's name for a column definition (text for one the registry lacks)."""
+    info = registry.get(oid)
+    if info is None:
+        return "text"
+    if info.element_oid:
+        element = registry.get(info.element_oid)
+        return f"{element.name if element is not None else 'text'}[]"
+    return info.name
 
 
 def _begin(sql: str) -> str:

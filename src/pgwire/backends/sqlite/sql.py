@@ -74,6 +74,9 @@ class Translation:
     # Projections typed only once the columns they read are: see `ColumnProbe`.
     probe: ColumnProbe | None = None
     count_table: str | None = None  # CREATE TABLE ... AS: the table whose rows make the tag
+    # CREATE TABLE ... AS: (the table, the query) in PostgreSQL's SQL, so the table can be
+    # made with the query's PostgreSQL column types (SQLite would declare its affinities)
+    table_as: tuple[str, str] | None = None
     before: tuple[str, ...] = ()  # statements to run first (TRUNCATE of several tables)
     noop: bool = False  # accepted and ignored (COMMENT ON)
     passthrough: bool = False  # not read by sqlglot: SQLite judges it as written
@@ -884,7 +887,13 @@ def _from_tree(sql: str, words: list[str], tree: exp.Expr) -> Translation:
             and isinstance(tree.expression, exp.Query)
         ):
             table = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-            return Translation(text, "SELECT", False, count_table=_generate(table))
+            table_as = None
+            if not isinstance(tree.this, exp.Schema) and not tree.args.get("exists"):
+                query = tree.expression.sql(dialect="postgres")
+                table_as = (table.sql(dialect="postgres"), query)
+            return Translation(
+                text, "SELECT", False, count_table=_generate(table), table_as=table_as
+            )
         return Translation(text, _object_tag(words), False, target=target, owned=owned)
     if first_is(words, "DROP") or first_is(words, "ALTER"):
         return Translation(text, _object_tag(words), False)
