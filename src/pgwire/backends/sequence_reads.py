@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import functools
 
+from pgwire.handler import Column, Rows
 from pgwire.sql.reader import TokenReader
+from pgwire.types import oids
 
-__all__ = ["COLUMNS", "sequence_read"]
+__all__ = ["COLUMNS", "sequence_read", "sequence_row"]
 
 COLUMNS = ("last_value", "log_cnt", "is_called")
+_TYPES = {"last_value": oids.INT8, "log_cnt": oids.INT8, "is_called": oids.BOOL}
+
+
+def sequence_row(columns: tuple[str, ...], last_value: int, is_called: bool) -> Rows:
+    """The one row a sequence read gives, with the columns it asked for."""
+    values = {"last_value": last_value, "log_cnt": 0, "is_called": is_called}
+    return Rows([Column(c, _TYPES[c]) for c in columns], [tuple(values[c] for c in columns)])
 
 
 @functools.lru_cache(maxsize=1024)

@@ -42,8 +42,7 @@ from pgwire.backends.duckdb.types import (
 )
 from pgwire.backends.inheritance import drop_only
 from pgwire.backends.offloop import run_interruptible
-from pgwire.backends.sequence_reads import COLUMNS as SEQUENCE_COLUMNS
-from pgwire.backends.sequence_reads import sequence_read
+from pgwire.backends.sequence_reads import sequence_read, sequence_row
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, substitute_parameters, transaction_verb
 from pgwire.types import oids
@@ -336,9 +335,8 @@ class DuckDBSession(Handler):
         found = self._cursor.execute(sql, params).fetchall()
         if not found:
             return None  # not a sequence: DuckDB answers (a table, or 42P01)
-        values = dict(zip(SEQUENCE_COLUMNS, found[0], strict=True))
-        types = {"last_value": oids.INT8, "log_cnt": oids.INT8, "is_called": oids.BOOL}
-        return Rows([Column(c, types[c]) for c in columns], [tuple(values[c] for c in columns)])
+        last_value, _log_cnt, is_called = found[0]
+        return sequence_row(columns, last_value, is_called)
 
     def _type_of(self, type_name: str) -> tuple[int, int]:
         return pg_type_named(self._cursor, type_name, self._enums)

@@ -7,36 +7,23 @@ serves every session, from the event loop's thread, and each text's verdict is k
 
 from __future__ import annotations
 
-import copy
-import functools
 import threading
 
 import duckdb
 
 from pgwire.backends.duckdb.errors import to_pg_error
 from pgwire.backends.inheritance import drop_only
+from pgwire.backends.syntax_cache import syntax_check
 from pgwire.errors import PgError
 
 __all__ = ["check_syntax"]
-
-# Longer texts (bulk INSERTs) are not parsed twice: their errors come when they run.
-MAX_CHECKED = 64 * 1024
 
 _parser: duckdb.DuckDBPyConnection | None = None
 _parser_lock = threading.Lock()
 
 
-def check_syntax(sql: str) -> None:
-    """Raise 42601 (with DuckDB's position) when DuckDB's parser rejects `sql`."""
-    if len(sql) > MAX_CHECKED:
-        return
-    error = _verdict(sql)
-    if error is not None:
-        raise copy.copy(error)  # callers may adjust the fields of the one they get
-
-
-@functools.lru_cache(maxsize=4096)
 def _verdict(sql: str) -> PgError | None:
+    """The 42601 error (with DuckDB's position) when DuckDB's parser rejects `sql`."""
     global _parser
     with _parser_lock:
         if _parser is None:
@@ -48,3 +35,6 @@ def _verdict(sql: str) -> PgError | None:
         except duckdb.Error:
             return None  # not a verdict on the grammar: running it will tell
     return None
+
+
+check_syntax = syntax_check(_verdict)

@@ -24,7 +24,7 @@ from pgwire.backends.catalog.parameters import parameter_types as catalog_parame
 from pgwire.backends.inheritance import drop_only
 from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.qualified import backend_schema
-from pgwire.backends.sequence_reads import sequence_read
+from pgwire.backends.sequence_reads import sequence_read, sequence_row
 from pgwire.backends.sqlite import alter, comments
 from pgwire.backends.sqlite.columns import ColumnTypes
 from pgwire.backends.sqlite.errors import to_pg_error
@@ -38,7 +38,6 @@ from pgwire.backends.sqlite.types import Converter, convert_rows, to_sqlite
 from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, transaction_verb
-from pgwire.types import oids
 from pgwire.types.registry import registry
 
 if TYPE_CHECKING:
@@ -129,10 +128,7 @@ class SQLiteSession(Handler):
         state = self._sequences.state(text)
         if state is None:
             return None
-        last_value, is_called = state
-        values = {"last_value": last_value, "log_cnt": 0, "is_called": is_called}
-        types = {"last_value": oids.INT8, "log_cnt": oids.INT8, "is_called": oids.BOOL}
-        return Rows([Column(c, types[c]) for c in columns], [tuple(values[c] for c in columns)])
+        return sequence_row(columns, *state)
 
     # -- running things off the loop -----------------------------------------------------------
 

@@ -9,36 +9,23 @@ with the position of the token SQLite names). Each text's verdict is kept.
 
 from __future__ import annotations
 
-import copy
-import functools
 import sqlite3
 import threading
 
 from pgwire import sqlstate
 from pgwire.backends.sqlite.errors import to_pg_error
 from pgwire.backends.sqlite.sql import translate
+from pgwire.backends.syntax_cache import syntax_check
 from pgwire.errors import PgError
 
 __all__ = ["check_syntax"]
-
-# Longer texts (bulk INSERTs) are not parsed twice: their errors come when they run.
-MAX_CHECKED = 64 * 1024
 
 _parser: sqlite3.Connection | None = None
 _parser_lock = threading.Lock()
 
 
-def check_syntax(sql: str) -> None:
-    """Raise 42601 when neither sqlglot nor SQLite can read `sql`."""
-    if len(sql) > MAX_CHECKED:
-        return
-    error = _verdict(sql)
-    if error is not None:
-        raise copy.copy(error)  # callers may adjust the fields of the one they get
-
-
-@functools.lru_cache(maxsize=4096)
 def _verdict(sql: str) -> PgError | None:
+    """The 42601 error when neither sqlglot nor SQLite can read `sql`."""
     try:
         translation = translate(sql)
     except PgError as exc:
@@ -65,3 +52,6 @@ def _sqlite_verdict(text: str, sql: str) -> PgError | None:
         except sqlite3.Error:
             return None  # not about the grammar (parameters not bound, ...)
     return None
+
+
+check_syntax = syntax_check(_verdict)
