@@ -783,11 +783,6 @@ def test_error_position_points_into_the_statement(conn: psycopg.Connection[Any])
     assert 1 <= int(position) <= len("select 1, nope from (select $1 as a) t")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DuckDB's `/` is float division (1/0 is inf, 7/2 is 3.5); PostgreSQL divides "
-    "integers (22012 on zero). DuckDB's integer_division setting would change this.",
-)
 def test_integer_division_by_zero_with_slash(conn: psycopg.Connection[Any]) -> None:
     with pytest.raises(pgerr.DivisionByZero):
         conn.execute("select %s::int / %s::int", (1, 0))

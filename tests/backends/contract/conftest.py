@@ -31,7 +31,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
     ("duckdb", "varchar type"): "DuckDB has one string type: varchar(n) is described as text",
     ("duckdb", "bytea literal"): "DuckDB reads '\\x0102' as escapes per byte, not hex",
     ("duckdb", "float is float8"): "DuckDB's FLOAT is 4 bytes (PostgreSQL's is float8)",
-    ("duckdb", "count name"): "DuckDB names count(*) count_star()",
     ("duckdb", "bare numeric"): "DuckDB's bare NUMERIC is DECIMAL(18,3): 1.5 prints 1.500",
 }
 

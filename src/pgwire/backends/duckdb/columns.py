@@ -4,7 +4,8 @@ schema (shared by the database's sessions; see schema_version.py):
 
 - each table's column names, in order (an INSERT without a column list that gives fewer
   values than the table has columns: short_rows.py);
-- its GENERATED ALWAYS identity columns (identity.py).
+- its GENERATED ALWAYS identity columns (identity.py);
+- its columns' declared types (the PostgreSQL-to-DuckDB passes: dialect/).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class TableColumns:
         self._schema = schema
         self._version = -1  # the schema version that _names and _always were read in
         self._names: dict[str, list[str]] | None = None
+        self._types: dict[str, dict[str, str]] | None = None
         self._always: dict[str, dict[str, int]] | None = None
         self._lock = threading.Lock()
 
@@ -36,7 +38,7 @@ class TableColumns:
         """Forget what was read before the schema last changed."""
         if self._version != self._schema.value:
             with self._lock:
-                self._names = self._always = None
+                self._names = self._always = self._types = None
                 self._version = self._schema.value
 
     def names(self, cursor: Any, table: str) -> list[str]:
@@ -46,6 +48,15 @@ class TableColumns:
             with self._lock:
                 names = self._names = _names(cursor)
         return names.get(table, [])
+
+    def types(self, cursor: Any, table: str) -> dict[str, str]:
+        """The table's columns: name → DuckDB type (as duckdb_columns() spells it)."""
+        self._current()
+        types = self._types
+        if types is None:
+            with self._lock:
+                types = self._types = _types(cursor)
+        return types.get(table, {})
 
     def always(self, cursor: Any, table: str) -> dict[str, int]:
         """The table's GENERATED ALWAYS identity columns: column → position (from 0)."""
@@ -64,6 +75,16 @@ def _names(cursor: Any) -> dict[str, list[str]]:
         "ORDER BY database_name, schema_name, table_name, column_index"
     ).fetchall():
         tables.setdefault(table, []).append(column)
+    return tables
+
+
+def _types(cursor: Any) -> dict[str, dict[str, str]]:
+    tables: dict[str, dict[str, str]] = {}
+    for table, column, data_type in cursor.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE NOT internal "
+        "ORDER BY database_name, schema_name, table_name, column_index"
+    ).fetchall():
+        tables.setdefault(table, {}).setdefault(column, data_type)
     return tables
 
 

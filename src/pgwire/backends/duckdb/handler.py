@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from pgwire.backends.duckdb import dialect
 from pgwire.backends.duckdb.columns import TableColumns
 from pgwire.backends.duckdb.schema_version import SchemaVersion
 from pgwire.backends.duckdb.session import BATCH_ROWS, EXECUTOR, DuckDBSession
@@ -72,3 +73,5 @@ def _prepare(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("SET python_enable_replacements = false")
     # The server reports TimeZone=UTC; timestamptz values are computed in it.
     conn.execute("SET TimeZone = 'UTC'")
+    for setting in dialect.SETTINGS:  # PostgreSQL's meaning where DuckDB has a setting for it
+        conn.execute(setting)

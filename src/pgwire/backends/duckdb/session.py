@@ -18,7 +18,7 @@ import duckdb
 from pgwire.backends import qualified
 from pgwire.backends.catalog import NotCatalog, is_catalog_query
 from pgwire.backends.catalog.parameters import parameter_types as catalog_parameter_types
-from pgwire.backends.duckdb import alter, constraints, ddl, identity, sequences
+from pgwire.backends.duckdb import alter, constraints, ddl, dialect, identity, sequences
 from pgwire.backends.duckdb.catalog import DuckDBCatalog
 from pgwire.backends.duckdb.columns import TableColumns
 from pgwire.backends.duckdb.copy_in import append_rows, copy_converter
@@ -111,6 +111,14 @@ def _convert_structs(stream: _Stream, description: Sequence[Any]) -> None:
     ]
 
 
+def _named(columns: list[Column], sql: str) -> list[Column]:
+    """`columns` with PostgreSQL's names for them (see dialect/names.py)."""
+    names = dialect.rename(dialect.column_names(sql), [column.name for column in columns])
+    for column, name in zip(columns, names, strict=True):
+        column.name = name
+    return columns
+
+
 class DuckDBSession(Handler):
     """One client connection: a DuckDB cursor of its own."""
 
@@ -134,6 +142,10 @@ class DuckDBSession(Handler):
         # The database's columns, shared by its sessions (identity.py, short_rows.py).
         self._tables = TableColumns(self._schema) if tables is None else tables
         self._inferred = InferredTypes(self._schema)
+        # What the PostgreSQL-to-DuckDB passes may read of the tables (see dialect/).
+        self._dialect = dialect.Schema(
+            lambda: self._schema.value, lambda table: self._tables.types(self._cursor, table)
+        )
         self._enums = EnumTypes(self._schema, cursor.cursor)
         self._statements: dict[str, list[Any]] = {}
         self._open: _Stream | None = None  # a result still being streamed to the client
@@ -186,7 +198,8 @@ class DuckDBSession(Handler):
             raise to_pg_error(exc, sql) from None
         if outcome.command is not None:
             return Command(outcome.command)
-        columns = json_columns(outcome.columns, client_sql or sql, param_types)
+        columns = _named(outcome.columns, client_sql or sql)
+        columns = json_columns(columns, client_sql or sql, param_types)
         return Rows(columns, batches=self._batches(outcome, sql), command=outcome.verb)
 
     def execute(
@@ -402,6 +415,7 @@ class DuckDBSession(Handler):
 
     def _execute(self, sql: str, params: list[Any] | None = None) -> _Outcome:
         self._drain()
+        sql = dialect.translate(sql, self._dialect)
         if sql[:16].lstrip()[:5].upper() == "ALTER":  # before DuckDB's parser refuses it
             altered = self._alter(sql)
             if altered is not None:
@@ -561,6 +575,7 @@ class DuckDBSession(Handler):
     def _describe(self, sql: str, types: list[int]) -> Description | None:
         self._drain()
         client_sql = sql
+        sql = dialect.translate(sql, self._dialect)
         if sql[:16].lstrip()[:5].upper() == "ALTER" and alter.parse(sql) is not None:
             return None  # no result; some actions DuckDB's parser refuses are run here
         try:
@@ -577,7 +592,8 @@ class DuckDBSession(Handler):
             sql, statements = filled, self._cursor.extract_statements(filled)
         described = describe(self._cursor, sql, statements, types, self._enums)
         if described is not None and described.columns:
-            described.columns = json_columns(list(described.columns), client_sql, types)
+            named = _named(list(described.columns), client_sql)
+            described.columns = json_columns(named, client_sql, types)
         return described
 
     def _fix_intervals(
