@@ -148,6 +148,7 @@ class DuckDBSession(Handler):
         )
         self._enums = EnumTypes(self._schema, cursor.cursor)
         self._statements: dict[str, list[Any]] = {}
+        self._macros: set[str] = set()  # the dialect's macros made on this cursor
         self._open: _Stream | None = None  # a result still being streamed to the client
         self._closed = False
         self._in_transaction = False  # inside BEGIN ... COMMIT (the client's or the library's)
@@ -413,9 +414,18 @@ class DuckDBSession(Handler):
             ]  # fmt: skip
         return rows
 
+    def _translate(self, sql: str) -> str:
+        """`sql` with PostgreSQL's meaning on DuckDB (see dialect/), its macros made."""
+        translation = dialect.translate(sql, self._dialect)
+        for create in translation.macros:
+            if create not in self._macros:
+                self._cursor.execute(create)
+                self._macros.add(create)
+        return translation.text
+
     def _execute(self, sql: str, params: list[Any] | None = None) -> _Outcome:
         self._drain()
-        sql = dialect.translate(sql, self._dialect)
+        sql = self._translate(sql)
         if sql[:16].lstrip()[:5].upper() == "ALTER":  # before DuckDB's parser refuses it
             altered = self._alter(sql)
             if altered is not None:
@@ -430,6 +440,8 @@ class DuckDBSession(Handler):
             verb = transaction_verb(sql)
             if verb in ("COMMIT", "ROLLBACK"):
                 self._in_transaction = False  # a failed COMMIT ends it too
+                if verb == "ROLLBACK":
+                    self._macros.clear()  # made in the transaction, they are gone with it
                 if self._changed_schema:  # other sessions see it now (or never)
                     self._schema.bump()
                     self._changed_schema = False
@@ -575,7 +587,7 @@ class DuckDBSession(Handler):
     def _describe(self, sql: str, types: list[int]) -> Description | None:
         self._drain()
         client_sql = sql
-        sql = dialect.translate(sql, self._dialect)
+        sql = self._translate(sql)
         if sql[:16].lstrip()[:5].upper() == "ALTER" and alter.parse(sql) is not None:
             return None  # no result; some actions DuckDB's parser refuses are run here
         try:

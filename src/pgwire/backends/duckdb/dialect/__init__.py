@@ -11,6 +11,11 @@ PostgreSQL's own grammar (pglast; see `tree`) and returns edits of the text; the
 parsed again after a pass that changed it, so a pass sees what the passes before it wrote.
 A text PostgreSQL's grammar does not accept (DuckDB's own dialect) passes through untouched.
 
+PostgreSQL functions DuckDB lacks, or has under another meaning, are DuckDB macros named
+`pg_<name>` (`MACROS`, gathered from the passes' modules); a pass renames the call, and the
+session creates the macros a statement uses as TEMP macros of its own connection before the
+statement first runs (`Translation.macros`): nothing is written into the user's database.
+
 `translate` is cached per text (and schema version, for the passes that read the tables'
 column types); `column_names` gives PostgreSQL's names for the result's columns (`names`).
 """
@@ -27,19 +32,28 @@ from pgwire.backends.duckdb.dialect.schema import Schema
 from pgwire.backends.duckdb.dialect.settings import SETTINGS
 from pgwire.backends.duckdb.dialect.tree import Tree, parse
 
-__all__ = ["SETTINGS", "Schema", "column_names", "rename", "translate"]
+__all__ = ["MACROS", "SETTINGS", "Schema", "Translation", "column_names", "rename", "translate"]
 
 Pass = Callable[[Tree, Schema], Iterable[Edit]]
 
 # In order; each sees the text as the passes before it left it.
 PASSES: tuple[Pass, ...] = (division.edits,)
 
+# name → the CREATE OR REPLACE TEMP MACRO statement that defines it, of every pass's module.
+MACROS: dict[str, str] = {}
+
 _CACHE_SIZE = 2048
 
 
 @dataclass(frozen=True, slots=True)
+class Translation:
+    text: str  # what DuckDB runs
+    macros: tuple[str, ...] = ()  # the statements creating the macros it calls (MACROS)
+
+
+@dataclass(frozen=True, slots=True)
 class _Translated:
-    text: str
+    translation: Translation
     version: int | None  # the schema version the passes read; None: they read no table
 
 
@@ -47,18 +61,20 @@ _translated: dict[str, _Translated] = {}
 _names: dict[str, tuple[str | None, ...] | None] = {}
 
 
-def translate(sql: str, schema: Schema) -> str:
+def translate(sql: str, schema: Schema) -> Translation:
     """`sql` as DuckDB runs it with PostgreSQL's meaning (`sql` itself when nothing changes)."""
     found = _translated.get(sql)
     if found is not None and (found.version is None or found.version == schema.version):
-        return found.text
+        return found.translation
     reads_before = schema.reads
     text = _translate(sql, schema)
     version = schema.version if schema.reads != reads_before else None
+    macros = tuple(create for name, create in MACROS.items() if name in text) if text != sql else ()
+    translation = Translation(text, macros)
     if len(_translated) >= _CACHE_SIZE:
         _translated.clear()
-    _translated[sql] = _Translated(text, version)
-    return text
+    _translated[sql] = _Translated(translation, version)
+    return translation
 
 
 def _translate(sql: str, schema: Schema) -> str:
