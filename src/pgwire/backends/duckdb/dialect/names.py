@@ -73,7 +73,7 @@ def rename(names: Sequence[str | None] | None, got: Sequence[str]) -> list[str]:
 
 def _select_names(select: Node) -> tuple[str | None, ...] | None:
     while select.get("op", "SETOP_NONE") != "SETOP_NONE":  # a set operation: its first arm
-        select = select["larg"]["SelectStmt"]
+        select = select["larg"]  # (larg and rarg are SelectStmt fields, unwrapped)
     values = select.get("valuesLists")
     if values:
         first = values[0]["List"].get("items", ())
