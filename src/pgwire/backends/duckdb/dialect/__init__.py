@@ -22,6 +22,7 @@ column types); `column_names` gives PostgreSQL's names for the result's columns 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ PASSES: tuple[Pass, ...] = (division.edits,)
 MACROS: dict[str, str] = {}
 
 _CACHE_SIZE = 2048
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,14 @@ def translate(sql: str, schema: Schema) -> Translation:
 
 
 def _translate(sql: str, schema: Schema) -> str:
+    try:
+        return _passes(sql, schema)
+    except Exception:  # a pass's own bug: the statement runs as written, and it is logged
+        _log.exception("could not translate for DuckDB: %.200s", sql)
+        return sql
+
+
+def _passes(sql: str, schema: Schema) -> str:
     tree = parse(sql)
     if tree is None:
         return sql
@@ -99,7 +109,11 @@ def column_names(sql: str) -> tuple[str | None, ...] | None:
     except KeyError:
         pass
     tree = parse(sql)
-    names = None if tree is None else target_names(tree)
+    try:
+        names = None if tree is None else target_names(tree)
+    except (KeyError, IndexError, TypeError, ValueError):  # a tree names.py does not know
+        _log.exception("could not name the columns of: %.200s", sql)
+        names = None
     if len(_names) >= _CACHE_SIZE:
         _names.clear()
     _names[sql] = names
