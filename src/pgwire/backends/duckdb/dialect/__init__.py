@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from pgwire.backends.duckdb.dialect import division
+from pgwire.backends.duckdb.dialect import aliases, division
 from pgwire.backends.duckdb.dialect.edits import Edit, apply
 from pgwire.backends.duckdb.dialect.names import rename, target_names
 from pgwire.backends.duckdb.dialect.schema import Schema
@@ -38,7 +38,7 @@ __all__ = ["MACROS", "SETTINGS", "Schema", "Translation", "column_names", "renam
 Pass = Callable[[Tree, Schema], Iterable[Edit]]
 
 # In order; each sees the text as the passes before it left it.
-PASSES: tuple[Pass, ...] = (division.edits,)
+PASSES: tuple[Pass, ...] = (division.edits, aliases.edits)
 
 # name → the CREATE OR REPLACE TEMP MACRO statement that defines it, of every pass's module.
 MACROS: dict[str, str] = {}

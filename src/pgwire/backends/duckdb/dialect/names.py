@@ -14,7 +14,7 @@ from typing import Any
 
 from pgwire.backends.duckdb.dialect.tree import Node, Tree
 
-__all__ = ["rename", "target_names"]
+__all__ = ["UNNAMED", "figure", "rename", "target_names"]
 
 UNNAMED = "?column?"
 _VALUE_FUNCTIONS = {
@@ -94,7 +94,7 @@ def _targets(targets: list[Node]) -> tuple[str | None, ...]:
         if _is_star(value):
             names.append(None)
         else:
-            names.append(_figure(value)[0] or UNNAMED)
+            names.append(figure(value)[0] or UNNAMED)
     return tuple(names)
 
 
@@ -103,7 +103,7 @@ def _is_star(value: Node) -> bool:
     return ref is not None and "A_Star" in ref["fields"][-1]
 
 
-def _figure(node: Any) -> tuple[str | None, int]:
+def figure(node: Any) -> tuple[str | None, int]:
     """(name, strength): 2 for a name of its own, 1 for a type's or `case`, 0 for none."""
     if not isinstance(node, dict) or len(node) != 1:
         return None, 0
@@ -113,24 +113,24 @@ def _figure(node: Any) -> tuple[str | None, int]:
         return (strings[-1], 2) if strings else (None, 0)
     if kind == "A_Indirection":
         strings = [f["String"]["sval"] for f in fields["indirection"] if "String" in f]
-        return (strings[-1], 2) if strings else _figure(fields["arg"])
+        return (strings[-1], 2) if strings else figure(fields["arg"])
     if kind == "FuncCall":
         return fields["funcname"][-1]["String"]["sval"], 2
     if kind == "A_Expr":
         return ("nullif", 2) if fields.get("kind") == "AEXPR_NULLIF" else (None, 0)
     if kind == "TypeCast":
-        name, strength = _figure(fields.get("arg"))
+        name, strength = figure(fields.get("arg"))
         if strength <= 1:
             return fields["typeName"]["names"][-1]["String"]["sval"], 1
         return name, strength
     if kind == "CollateClause":
-        return _figure(fields.get("arg"))
+        return figure(fields.get("arg"))
     if kind == "GroupingFunc":
         return "grouping", 2
     if kind == "SubLink":
         return _sublink(fields)
     if kind == "CaseExpr":
-        name, strength = _figure(fields.get("defresult"))
+        name, strength = figure(fields.get("defresult"))
         return (name, strength) if strength > 1 else ("case", 1)
     if kind == "A_ArrayExpr":
         return "array", 2

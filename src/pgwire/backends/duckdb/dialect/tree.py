@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from pglast import parser
@@ -29,9 +28,10 @@ class Tree:
     text: str
     statements: list[Node]  # one RawStmt's "stmt" per statement
 
-    @cached_property
+    @property
     def tokens(self) -> tuple[Token, ...]:
-        """The text's tokens without white space and comments (pgwire.sql.lexer)."""
+        """The text's tokens without white space and comments (pgwire.sql.lexer, which
+        keeps them per text)."""
         return lexer.code(self.text)
 
     def token_at(self, offset: int) -> int:
