@@ -43,7 +43,7 @@ PASSES: tuple[Pass, ...] = (division.edits, aliases.edits)
 # name → the CREATE OR REPLACE TEMP MACRO statement that defines it, of every pass's module.
 MACROS: dict[str, str] = {}
 
-_CACHE_SIZE = 2048
+CACHE_SIZE = 2048
 _log = logging.getLogger(__name__)
 
 
@@ -73,7 +73,7 @@ def translate(sql: str, schema: Schema) -> Translation:
     version = schema.version if schema.reads != reads_before else None
     macros = tuple(create for name, create in MACROS.items() if name in text) if text != sql else ()
     translation = Translation(text, macros)
-    if len(_translated) >= _CACHE_SIZE:
+    if len(_translated) >= CACHE_SIZE:
         _translated.clear()
     _translated[sql] = _Translated(translation, version)
     return translation
@@ -114,7 +114,7 @@ def column_names(sql: str) -> tuple[str | None, ...] | None:
     except (KeyError, IndexError, TypeError, ValueError):  # a tree names.py does not know
         _log.exception("could not name the columns of: %.200s", sql)
         names = None
-    if len(_names) >= _CACHE_SIZE:
+    if len(_names) >= CACHE_SIZE:
         _names.clear()
     _names[sql] = names
     return names

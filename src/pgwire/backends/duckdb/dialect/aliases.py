@@ -14,15 +14,15 @@ from collections.abc import Iterator
 from pgwire.backends.duckdb.dialect.edits import Edit
 from pgwire.backends.duckdb.dialect.names import UNNAMED, figure
 from pgwire.backends.duckdb.dialect.schema import Schema
-from pgwire.backends.duckdb.dialect.tree import Node, Tree, walk
-from pgwire.sql.lexer import PUNCT, WORD
+from pgwire.backends.duckdb.dialect.tree import Node, Tree, parse, walk
+from pgwire.sql.lexer import PUNCT, WORD, Token
 
 __all__ = ["edits"]
 
 # Words that end a select list's last item (at parenthesis depth 0).
 _ENDS = frozenset(
     {"FROM", "INTO", "WHERE", "GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "OFFSET",
-     "FETCH", "UNION", "INTERSECT", "EXCEPT", "FOR", "RETURNING", "ON"}
+     "FETCH", "UNION", "INTERSECT", "EXCEPT", "FOR", "RETURNING"}
 )  # fmt: skip
 
 
@@ -35,8 +35,9 @@ def edits(tree: Tree, schema: Schema) -> Iterator[Edit]:
             value = fields.get("val", {})
             if "name" in fields or "ColumnRef" in value:
                 continue  # named already, or DuckDB names it after the column as PostgreSQL does
-            end = _end(tree, fields["location"])
-            if end is not None:
+            start = fields["location"]
+            end = _end(tree, start)
+            if end is not None and _whole_expression(tree.text[start:end]):
                 name = figure(value)[0] or UNNAMED
                 yield end, end, ' AS "' + name.replace('"', '""') + '"'
 
@@ -65,6 +66,22 @@ def _has_columns(kind: str, fields: Node) -> bool:
     return bool(fields.get("into", {}).get("colNames"))
 
 
+def _inside(previous: Token | None) -> bool:
+    """Whether a clause word after `previous` is part of the expression: WITHIN GROUP,
+    IS [NOT] DISTINCT FROM."""
+    return previous is not None and previous.text.upper() in ("WITHIN", "DISTINCT")
+
+
+def _whole_expression(text: str) -> bool:
+    """Whether `text` is one select-list item without an alias (`_end` may stop early at a
+    word it takes for a clause's: `a IS DISTINCT FROM b`, `rank(1) WITHIN GROUP (...)`)."""
+    parsed = parse("SELECT " + text)
+    if parsed is None or len(parsed.statements) != 1:
+        return False
+    targets = parsed.statements[0].get("SelectStmt", {}).get("targetList", ())
+    return len(targets) == 1 and "name" not in targets[0]["ResTarget"]
+
+
 def _end(tree: Tree, start: int) -> int | None:
     """Where the select-list item starting at `start` ends: before the `,` or the clause
     that follows it at the same parenthesis depth."""
@@ -83,7 +100,7 @@ def _end(tree: Tree, start: int) -> int | None:
             depth -= 1
         elif depth == 0 and (
             (token.kind == PUNCT and token.text in ",;")
-            or (token.kind == WORD and token.text.upper() in _ENDS)
+            or (token.kind == WORD and token.text.upper() in _ENDS and not _inside(last))
         ):
             break
         last = token

@@ -8,6 +8,7 @@ about 10 µs for a short statement, where building node objects costs 15 times t
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,9 +48,10 @@ class Tree:
         return low
 
 
+@functools.lru_cache(maxsize=256)  # the translation and the column names read the same text
 def parse(text: str) -> Tree | None:
     """`text` parsed by PostgreSQL's grammar; None when PostgreSQL would not parse it (it may
-    be in DuckDB's own dialect: DuckDB judges it as written)."""
+    be in DuckDB's own dialect: DuckDB judges it as written). Trees are shared: read only."""
     try:
         raw = parser.parse_sql_json(text)
     except parser.ParseError:
