@@ -43,6 +43,7 @@ from pgwire.backends.duckdb.types import (
 from pgwire.backends.inheritance import drop_only
 from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sequence_reads import sequence_read, sequence_row
+from pgwire.errors import PgError
 from pgwire.handler import Column, Command, Description, Handler, Result, Rows, SessionInfo
 from pgwire.sql import leading_words, substitute_parameters, transaction_verb
 from pgwire.types import oids
@@ -278,6 +279,15 @@ class DuckDBSession(Handler):
             return
         if constraints.set_constraints(sql):
             return
+        try:
+            self._check_syntax(sql)
+        except PgError:
+            translated = dialect.syntax_text(sql)  # the text may be PostgreSQL's alone
+            if translated == sql:
+                raise
+            self._check_syntax(translated)
+
+    def _check_syntax(self, sql: str) -> None:
         sql = self._backend_text(sql)
         rewritten = ddl.rewrite(sql)
         text = sql if rewritten is None else rewritten.text

@@ -33,7 +33,16 @@ from pgwire.backends.duckdb.dialect.schema import Schema
 from pgwire.backends.duckdb.dialect.settings import SETTINGS
 from pgwire.backends.duckdb.dialect.tree import Tree, parse
 
-__all__ = ["MACROS", "SETTINGS", "Schema", "Translation", "column_names", "rename", "translate"]
+__all__ = [
+    "MACROS",
+    "SETTINGS",
+    "Schema",
+    "Translation",
+    "column_names",
+    "rename",
+    "syntax_text",
+    "translate",
+]
 
 Pass = Callable[[Tree, Schema], Iterable[Edit]]
 
@@ -77,6 +86,12 @@ def translate(sql: str, schema: Schema) -> Translation:
         _translated.clear()
     _translated[sql] = _Translated(translation, version)
     return translation
+
+
+def syntax_text(sql: str) -> str:
+    """`sql` translated without reading the tables (nor the cache): for judging the syntax
+    at Parse, where a statement DuckDB's parser refuses as written may be PostgreSQL's."""
+    return _translate(sql, Schema())
 
 
 def _translate(sql: str, schema: Schema) -> str:
