@@ -207,8 +207,6 @@ def test_function_definition(pgwire: Target, postgres: Target) -> None:
 def test_function_definition_of_an_unknown_function(
     request: pytest.FixtureRequest, pgwire: Target, postgres: Target
 ) -> None:
-    reason = "'nope'::regproc is NULL (documented), PostgreSQL's 42883: pgcli shows nothing"
-    _xfail_on(request, pgwire, {"duckdb": reason, "sqlite": reason})
     with pytest.raises(RuntimeError, match="Function nope does not exist"):
         postgres.executor.function_definition("nope")
     with pytest.raises(RuntimeError, match="Function nope does not exist"):
@@ -228,11 +226,6 @@ def test_run_several_statements(
     request: pytest.FixtureRequest, pgwire: Target, postgres: Target
 ) -> None:
     """pgcli's run(): one result per statement, with pgcli's title/rows/headers/status."""
-    _xfail_on(
-        request,
-        pgwire,
-        {"duckdb": "DuckDB names count(*) count_star() (documented), PostgreSQL count"},
-    )
 
     def results(target: Target) -> list[tuple[Any, ...]]:
         out = []

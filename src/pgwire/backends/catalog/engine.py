@@ -267,6 +267,9 @@ class CatalogSession:
         first = text.split("\n", 1)[0]
         first = re.sub(r"^[A-Za-z ]*Error: ", "", first)
         kind = type(exc).__name__
+        raised = _RAISED.match(first)
+        if raised:  # the emulation's own error(), e.g. a reg* input naming nothing
+            return PgError(raised.group(2), raised.group(1))
         missing = _MISSING_TABLE.search(first)
         if missing:
             name = missing.group(1)
@@ -324,6 +327,7 @@ _ACTIVITY_CALL = re.compile(
 _LOCKS_READ = re.compile(r"\bpg_locks\b", re.IGNORECASE)
 # A function that refuses what it cannot do (set_config() changing a parameter): 0A000.
 _REFUSED = re.compile(r"pgwire refuses: ([^\n]*)")
+_RAISED = re.compile(r"^([0-9A-Z]{5}):(.*)$", re.DOTALL)
 _MISSING_TABLE = re.compile(r'^Table with name "?([^"!]+?)"? does not exist', re.IGNORECASE)
 _MISSING_FUNCTION = re.compile(
     r'^(?:Scalar |Table |Aggregate |Pragma |Macro )?Function with name "?([^"!]+?)"? '

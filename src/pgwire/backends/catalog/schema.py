@@ -188,6 +188,8 @@ _PARSE_IDENT = (
     "replace(substring(__e, 2, length(__e) - 2), '\"\"', '\"') ELSE lower(trim(__e)) END)"
 )
 _DEF = "(SELECT __d.def FROM pgwire_def __d WHERE __d.oid = _oid)"
+# pg_get_viewdef(text) names the view; pg_get_viewdef(oid) gives its OID.
+_VIEWDEF = "(SELECT __d.def FROM pgwire_def __d WHERE __d.oid = pgwire_regclass_oid(_oid))"
 
 
 def _overloads(name: str, parameters: tuple[str, ...], body: str) -> str:
@@ -308,7 +310,6 @@ def macros() -> list[str]:
         "WHERE __d.oid = _oid), (_oid, _column, _pretty) AS (SELECT CASE WHEN _column = 0 "
         "THEN __d.def ELSE quote_ident(__d.columns[_column]) END FROM pgwire_def __d "
         "WHERE __d.oid = _oid)",
-        _overloads("pg_get_viewdef", ("_oid", "_oid, _pretty"), _DEF),
         "CREATE MACRO pg_get_function_result(_oid) AS (SELECT __p.result FROM pgwire_procdef __p "
         "WHERE __p.oid = _oid)",
         "CREATE MACRO pg_get_function_arguments(_oid) AS (SELECT __p.arguments "
@@ -346,6 +347,7 @@ def macros() -> list[str]:
         "len(_arr)), lambda __i: {'x': _arr[__i], 'n': __i::INTEGER}))",
     ]
     out += _reg_macros()
+    out.append(_overloads("pg_get_viewdef", ("_oid", "_oid, _pretty"), _VIEWDEF))  # reads them
     out += _size_macros()
     return out
 
@@ -396,6 +398,18 @@ def _size_pretty(value: str) -> str:
     return f"CASE {' '.join(branches)} ELSE {half_rounded(x)} || ' PB' END"
 
 
+# reg* input naming nothing: (SQLSTATE, what PostgreSQL's message calls it), raised through
+# DuckDB's error() as "SQLSTATE:message" (see engine.py).
+_MISSING_REG = {
+    "regclass": ("42P01", "relation"),
+    "regtype": ("42704", "type"),
+    "regproc": ("42883", "function"),
+    "regprocedure": ("42883", "function"),
+    "regnamespace": ("3F000", "schema"),
+    "regrole": ("42704", "role"),
+}
+
+
 def _reg_macros() -> list[str]:
     """pgwire_<reg>_oid(x), _name(x), _names(list) for each reg* type, and to_reg*()."""
     number = "TRY_CAST(_x::VARCHAR AS BIGINT)"
@@ -440,11 +454,13 @@ def _reg_macros() -> list[str]:
     for reg, (lookup, name) in lookups.items():
         visible = _search_path_has("__n.nspname")
         out.append(f"CREATE MACRO pgwire_{reg}_lookup(_name) AS {lookup}")
+        code, what = _MISSING_REG[reg]
+        missing = f"error('{code}:{what} \"' || _x::VARCHAR || '\" does not exist')"
         out.append(
             f"CREATE MACRO pgwire_{reg}_oid(_x) AS CASE WHEN _x IS NULL THEN NULL "
             f"WHEN {number} IS NOT NULL THEN {number} "
-            f"ELSE pgwire_{reg}_lookup(_x::VARCHAR) END"
-        )
+            f"ELSE coalesce(pgwire_{reg}_lookup(_x::VARCHAR), {missing}) END"
+        )  # a name that is not there fails as in PostgreSQL (to_regclass() gives NULL)
         spelled = name.format(oid=f"pgwire_{reg}_oid(_x)", visible=visible)
         out.append(
             f"CREATE MACRO pgwire_{reg}_name(_x) AS CASE WHEN pgwire_{reg}_oid(_x) = 0 THEN '-' "

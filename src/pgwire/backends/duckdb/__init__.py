@@ -26,7 +26,6 @@ Known differences from PostgreSQL:
   of INSERT/UPDATE/DELETE, stay approximate.
 - DATE/TIMESTAMP 'infinity' and '-infinity' come out of DuckDB's Python API as 9999-12-31 and
   0001-01-01 (its own conversion), BC dates and years past 9999 as text, which prints right.
-- Column names are DuckDB's ('count_star()' where PostgreSQL says 'count').
 
 The modules:
 - handler: `DuckDBHandler`, the database; session: `DuckDBSession`, one client connection;
