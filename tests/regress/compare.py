@@ -96,16 +96,12 @@ def is_ordered(sql: str) -> bool:
 
 
 # ---- results -------------------------------------------------------------------------------
-def _rows(res: dict):
-    return res.get("rows")
-
-
-def _tag_count(tag: str):
+def _tag_count(tag: str) -> int | None:
     m = re.search(r"(\d+)\s*$", tag or "")
     return int(m.group(1)) if m else None
 
 
-def compare_results(sql: str, a: list[dict], b: list[dict]) -> tuple[str, str]:
+def compare_results(sql: str, a: list[Record], b: list[Record]) -> tuple[str, str]:
     """('same', '') or ('diff', subkind)."""
     if len(a) != len(b):
         return "diff", "values"
@@ -132,7 +128,7 @@ def compare_results(sql: str, a: list[dict], b: list[dict]) -> tuple[str, str]:
     return ("diff", sub) if sub else ("same", "")
 
 
-def classify(p: dict, o: dict | None) -> tuple[str, str]:
+def classify(p: Record, o: Record | None) -> tuple[str, str]:
     if o is None:
         return "err_other", "not run"
     pok, ook = p["outcome"] == "ok", o["outcome"] == "ok"
@@ -195,7 +191,7 @@ def _f(s: str) -> float:
     return float(s.replace("Infinity", "inf"))
 
 
-def cell_cause(a, b) -> str:
+def cell_cause(a: str | None, b: str | None) -> str:
     if a is None or b is None:
         return "NULL on one side, a value on the other"
     if a == b:
@@ -260,7 +256,7 @@ def cell_cause(a, b) -> str:
     return "other text differs"
 
 
-def _first_cells(p: dict, o: dict):
+def _first_cells(p: Record, o: Record) -> tuple[str | None, str | None, int | None] | None:
     """(pg cell, other cell, pg type oid) of the first differing cell, or None."""
     for x, y in zip(p["results"], o["results"], strict=False):
         if "columns" not in x or "columns" not in y:
@@ -303,7 +299,7 @@ _FUNCS = (
 )
 
 
-def diff_causes(p: dict, o: dict, sub: str) -> list[str]:
+def diff_causes(p: Record, o: Record, sub: str) -> list[str]:
     """The main cause of a 'diff', by rules on the statement and its first differing value."""
     if sub == "columns":
         for x, y in zip(p["results"], o["results"], strict=False):
@@ -462,12 +458,12 @@ def words(sql: str) -> set[str]:
 
 
 # ---- output --------------------------------------------------------------------------------
-def short(v, n=300) -> str:
+def short(v: object, n: int = 300) -> str:
     s = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
-def show_result(r: dict, n=400) -> str:
+def show_result(r: Record, n: int = 400) -> str:
     if r["outcome"] != "ok":
         return f"ERROR {r.get('sqlstate')}: {r.get('message')}"
     parts = []

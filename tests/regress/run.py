@@ -53,6 +53,7 @@ from types import FrameType
 from typing import IO, Any
 
 from psycopg import pq
+from psycopg.pq.abc import PGconn, PGresult
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)  # psqlscript next to this file, however run.py is started
@@ -133,7 +134,7 @@ class Runner:
         self.a = args
         self.port: int = args.port
         self.proc: subprocess.Popen[bytes] | None = None
-        self.pg: pq.PGconn | None = None
+        self.pg: PGconn | None = None
         self.db: str = args.db
         self.logf: IO[bytes] | None = None
 
@@ -206,7 +207,7 @@ class Runner:
             self.logf.close()
             self.logf = None
 
-    def connect(self, db: str) -> pq.PGconn:
+    def connect(self, db: str) -> PGconn:
         pg = pq.PGconn.connect(self.conninfo(db))
         if pg.status != pq.ConnStatus.OK:
             msg = pg.error_message.decode("utf-8", "replace").strip()
@@ -277,9 +278,9 @@ class Runner:
                 if st == pq.ExecStatus.COPY_OUT:
                     chunks: list[bytes] = []
                     while True:
-                        n, data = pg.get_copy_data(1)
+                        n, chunk = pg.get_copy_data(1)
                         if n > 0:
-                            chunks.append(bytes(data))
+                            chunks.append(bytes(chunk))
                         elif n == 0:
                             if not self._wait(pg.socket, hard):
                                 raise Hang("COPY TO STDOUT stalled")
@@ -287,7 +288,9 @@ class Runner:
                         else:
                             break
                     text = b"".join(chunks).decode("utf-8", "replace")
-                    lines = [[x] for x in text.split("\n")[:-1]] if text else []
+                    lines: list[list[str | None]] = (
+                        [[x] for x in text.split("\n")[:-1]] if text else []
+                    )
                     results.append(self._rows_record(["copy_out"], [25], lines, "COPY OUT"))
                     continue
                 results.append(self._result(r))
@@ -307,7 +310,7 @@ class Runner:
             out["notes"] = notes
         return out
 
-    def _result(self, r: pq.PGresult) -> Record:
+    def _result(self, r: PGresult) -> Record:
         st = r.status
         if st in (
             pq.ExecStatus.FATAL_ERROR,
