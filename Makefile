@@ -24,6 +24,7 @@ help:
 	@echo "make venv       create/update $(VENV) only"
 	@echo "make clean      remove caches and build output; distclean also removes $(VENV)"
 	@echo "make apps       what tests/apps needs: node-apps (npm ci) and dbt-venv"
+	@echo "make regress    PostgreSQL's regression SQL on PostgreSQL 15 and pgwire, vs its thresholds"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,3 +89,16 @@ $(DBT_STAMP): tests/apps/dbt-requirements.txt
 	$(PYTHON) -m venv $(DBT_VENV)
 	$(DBT_VENV)/bin/python -m pip install $(PIP_FLAGS) -r tests/apps/dbt-requirements.txt
 	@touch $@
+
+# PostgreSQL's regression SQL on PostgreSQL 15 and on pgwire (DuckDB), compared and checked
+# against tests/regress/thresholds.toml (docs/regress.md); the results stay in REGRESS_DIR.
+# After an improvement: $(BIN)/python tests/regress/thresholds.py --update $(REGRESS_DIR)
+.PHONY: regress
+REGRESS_DIR ?= build/regress
+
+regress: $(STAMP)
+	rm -rf $(REGRESS_DIR)
+	PGWIRE_REGRESS_RESULTS=$(abspath $(REGRESS_DIR)) $(BIN)/python -m pytest -p no:cacheprovider \
+		tests/regress/test_corpus.py $(PYTEST_ARGS); status=$$?; \
+	sed -n '/^| file/,/^$$/p' $(REGRESS_DIR)/summary.md 2>/dev/null; \
+	echo "results: $(REGRESS_DIR) (summary.md, diffs.md, counts.json)"; exit $$status
