@@ -25,6 +25,7 @@ SETUP = [
     "insert into err_parent values (1, 'x', 1, 1, 1, 1, 1)",
     "insert into err_child values (1, 1)",
     "insert into err_multi values (1, 'it''s, q: x')",
+    "insert into err_multi values (2, 'it''s, q: x')",
 ]
 
 # (statement, compare the detail too): PostgreSQL's detail of a not-null or check violation
@@ -38,6 +39,9 @@ CONSTRAINT_CASES = [
     ("insert into err_parent values (3, 'k', null, 1, 1, 3, 3)", False),
     ("insert into err_parent values (3, 'k', 1, 0, 1, 3, 3)", False),
     ("insert into err_child values (9, 1)", True),
+    ("update err_child set x = 9", True),
+    ("update err_parent set a = 5 where a = 1", True),
+    ("update err_multi set p = 1 where p = 2", True),
     ("delete from err_parent where a = 1", True),
 ]
 
@@ -165,3 +169,23 @@ def test_temporary_table_key_is_named_from_the_message(pg_dsn: str, pgwire_dsn: 
     assert expected is not None and got is not None
     del expected["schema_name"], got["schema_name"]  # pg_temp_N on PostgreSQL
     assert got == expected
+
+
+def test_the_error_names_the_constraint_pg_constraint_shows(pgwire_dsn: str) -> None:
+    """DuckDB keeps no name given in CONSTRAINT name: the error and the catalog agree on the
+    name PostgreSQL would choose, so DROP CONSTRAINT by the error's name works."""
+    with psycopg.connect(pgwire_dsn, autocommit=True) as conn:
+        conn.execute("create table err_named (a int, constraint err_named_given unique (a))")
+        try:
+            conn.execute("insert into err_named values (1)")
+            with pytest.raises(psycopg.errors.UniqueViolation) as raised:
+                conn.execute("insert into err_named values (1)")
+            name = raised.value.diag.constraint_name
+            shown = conn.execute(
+                "select conname from pg_constraint where conrelid = 'err_named'::regclass"
+            ).fetchall()
+            assert (name,) in shown
+            conn.execute(f'alter table err_named drop constraint "{name}"')
+            conn.execute("insert into err_named values (1)")
+        finally:
+            conn.execute("drop table err_named")

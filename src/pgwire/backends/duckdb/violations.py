@@ -91,14 +91,15 @@ class Violations:
 
     # -- the catalog ---------------------------------------------------------------------------
 
-    def _constraints(self, table: str | None) -> list[_Constraint]:
-        if table is None:
-            return []
+    def _catalog(self) -> dict[str, list[_Constraint]]:
         with self._lock:
             if self._version != self._schema.value:
                 self._version = self._schema.value  # read before it: a later change reads again
                 self._by_table = _read(self._connect)
-            return self._by_table.get(table, [])
+            return self._by_table
+
+    def _constraints(self, table: str | None) -> list[_Constraint]:
+        return [] if table is None else self._catalog().get(table, [])
 
     def _schema_of(self, table: str) -> str | None:
         found = self._constraints(table)
@@ -155,10 +156,9 @@ class Violations:
     def _still_referenced(self, found: re.Match[str], target: str | None) -> PgError | None:
         if target is None:
             return None
-        self._constraints(target)  # the catalog, current
         referring = [
             c
-            for constraints in self._by_table.values()
+            for constraints in self._catalog().values()
             for c in constraints
             if c.kind == "FOREIGN KEY" and c.ref_table == target
         ]
