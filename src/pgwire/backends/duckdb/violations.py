@@ -43,6 +43,11 @@ _STILL_REFERENCED = re.compile(
     r'Violates foreign key constraint because key "(.*)" is still referenced by a foreign key',
     re.S,
 )
+# What PostgreSQL would not say: the cause may be DuckDB's own foreign-key limitation.
+_STILL_REFERENCED_HINT = (
+    "DuckDB checks a foreign key against the rows as they were when the transaction began:"
+    " referring rows deleted earlier in the same transaction still count."
+)
 _CHECK = re.compile(
     r'CHECK constraint failed on table "(.+?)" with expression CHECK\((.*)\)$', re.S
 )
@@ -172,6 +177,7 @@ class Violations:
                 "23503",
                 detail=f"Key ({', '.join(constraint.ref_columns)})=({', '.join(values)}) is "
                 f'still referenced from table "{constraint.table}".',
+                hint=_STILL_REFERENCED_HINT,
                 schema=constraint.schema,
                 table=constraint.table,
                 constraint=constraint.name,
