@@ -40,6 +40,7 @@ from pgwire.backends.duckdb.types import (
     pg_type,
     struct_converter,
 )
+from pgwire.backends.duckdb.violations import Violations
 from pgwire.backends.inheritance import drop_only
 from pgwire.backends.offloop import run_interruptible
 from pgwire.backends.sequence_reads import sequence_read, sequence_row
@@ -148,6 +149,7 @@ class DuckDBSession(Handler):
             lambda: self._schema.value, lambda table: self._tables.types(self._cursor, table)
         )
         self._enums = EnumTypes(self._schema, cursor.cursor)
+        self._violations = Violations(self._schema, cursor.cursor)
         self._statements: dict[str, list[Any]] = {}
         self._macros: set[str] = set()  # the dialect's macros made on this cursor
         self._open: _Stream | None = None  # a result still being streamed to the client
@@ -157,6 +159,14 @@ class DuckDBSession(Handler):
         self._schemas_changed = False  # CREATE/DROP SCHEMA in the open transaction
         # pg_catalog and information_schema, emulated (backends/catalog)
         self._catalog = DuckDBCatalog(info, self._type_of, f"DuckDB {duckdb.__version__}")
+
+    async def _pg_error(self, exc: duckdb.Error, sql: str) -> PgError:
+        """`exc` as PostgreSQL reports it; a constraint violation names its constraint, read
+        from the catalog in the worker thread (violations.py)."""
+        error = to_pg_error(exc, sql)
+        if isinstance(exc, duckdb.ConstraintException):
+            error = await self._run(self._violations.explain, error, str(exc), sql)
+        return error
 
     # -- running things off the loop -----------------------------------------------------------
 
@@ -197,7 +207,7 @@ class DuckDBSession(Handler):
         try:
             outcome = await self._run(self._execute, sql, params)
         except duckdb.Error as exc:
-            raise to_pg_error(exc, sql) from None
+            raise await self._pg_error(exc, sql) from None
         if outcome.command is not None:
             return Command(outcome.command)
         columns = _named(outcome.columns, client_sql or sql)
@@ -233,7 +243,7 @@ class DuckDBSession(Handler):
             try:
                 await self._run(self._execute, text, values)
             except duckdb.Error as exc:
-                raise to_pg_error(exc, sql) from None
+                raise await self._pg_error(exc, sql) from None
             done += count
         return done
 
